@@ -1,0 +1,3 @@
+from segkit.cli import app
+
+app()

@@ -1,0 +1,432 @@
+"""Clean: quarantine what cannot be trusted, account for every record.
+
+Cleaning decides, by explicit policy (:class:`segkit.config.CleanPolicy`), what happens to each
+kind of problem row. Nothing disappears: every record removed goes to the **quarantine table**
+(source file, source row, column, reason code, raw value, action), every value changed is
+logged there too (action ``changed``), and rows kept but suspicious are logged as ``flagged``.
+The data-quality summary proves the account balances::
+
+    records read = rows kept + rows quarantined (removed)
+
+Reason codes (first match wins, in this order)
+----------------------------------------------
+``TOO_MANY_COLUMNS``, ``MISSING_COLUMNS``, ``INVALID_ENCODING``  record could not be read
+``DUPLICATE_ROW``       identical to an earlier record in every source column (de-duplication)
+``NO_CUSTOMER_KEY``     customer id empty
+``UNPARSEABLE_DATE`` / ``MISSING_DATE``       no date rule accepts the text / empty
+``UNPARSEABLE_AMOUNT`` / ``MISSING_AMOUNT``   no money rule accepts the text / empty
+``DATE_OUT_OF_RANGE``   before ``policy.min_date``
+``AFTER_AS_OF``         after the analysis date (Ti3)
+``CANCELLED``           order id starts with ``policy.cancellation_prefix`` (if dropped)
+``BAD_QUANTITY``        quantity ≤ 0 on a non-return line (if dropped)
+``RETURN_LINE``         negative amount (if ``returns="drop"``)
+
+Flags (row kept): ``POSSIBLE_DUPLICATE`` (identical rows without an order id),
+``OUTLIER_HIGH``/``OUTLIER_LOW``. Changes: ``WINSORISED``.
+
+Examples
+--------
+>>> import pandas as pd, datetime as dt
+>>> from segkit.collect import collect_frame
+>>> from segkit.config import ColumnMap
+>>> tx = pd.DataFrame({"c": ["1", "1", "", "2"], "d": ["2024-01-01"] * 4,
+...                    "a": ["10", "10", "5", "x"], "o": ["A", "A", "B", "C"]})
+>>> col = collect_frame(tx, ColumnMap(customer_id="c", date="d", amount="a", order_id="o"))
+>>> res = clean(col, as_of=dt.date(2024, 2, 1))
+>>> res.quarantine[["source_row", "reason_code"]].values.tolist()
+[[3, 'DUPLICATE_ROW'], [4, 'NO_CUSTOMER_KEY'], [5, 'UNPARSEABLE_AMOUNT']]
+>>> res.rows_in, res.rows_kept, res.rows_removed
+(4, 1, 3)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from segkit.collect import QUARANTINE_COLUMNS, Collected
+from segkit.config import CleanPolicy
+
+_RAW = {  # reason → (column role, raw text expression)
+    "NO_CUSTOMER_KEY": ("customer_id", "raw_customer_id"),
+    "MISSING_DATE": ("date", "raw_date"),
+    "UNPARSEABLE_DATE": ("date", "raw_date"),
+    "MISSING_AMOUNT": ("amount", "raw_amount"),
+    "UNPARSEABLE_AMOUNT": ("amount", "raw_amount"),
+    "DATE_OUT_OF_RANGE": ("date", "raw_date"),
+    "AFTER_AS_OF": ("date", "raw_date"),
+    "CANCELLED": ("order_id", "raw_order_id"),
+    "BAD_QUANTITY": ("quantity", "raw_quantity"),
+    "RETURN_LINE": ("amount", "raw_amount"),
+}
+
+
+@dataclass
+class CleanResult:
+    """Outcome of :func:`clean`.
+
+    Attributes
+    ----------
+    con : duckdb connection
+        Holds table ``clean_tx``: the kept transactions (typed role columns, source_file,
+        source_row, ``is_return``, ``order_key``).
+    quarantine : pandas.DataFrame
+        One row per removed, changed or flagged record (:data:`QUARANTINE_COLUMNS`).
+    rows_in, rows_kept, rows_removed : int
+        The account: ``rows_in == rows_kept + rows_removed`` always.
+    detected : dict
+        How many records each check found, before precedence (a record with a missing id
+        that is also a duplicate counts in both).
+    as_of : datetime.date
+    """
+
+    con: duckdb.DuckDBPyConnection
+    quarantine: pd.DataFrame
+    rows_in: int
+    rows_kept: int
+    rows_removed: int
+    detected: dict[str, int]
+    as_of: dt.date
+    policy: CleanPolicy
+    notes: list[str] = field(default_factory=list)
+
+    def kept(self) -> pd.DataFrame:
+        """Kept transactions as pandas (small data only)."""
+        return self.con.sql("SELECT * FROM clean_tx ORDER BY source_file, source_row").df()
+
+    def summary(self) -> pd.DataFrame:
+        """The data-quality summary: one row per check, and the balance.
+
+        Columns: ``check``, ``detected`` (records the check found), ``removed``,
+        ``changed``, ``flagged`` (records acted on under this reason).
+        """
+        q = self.quarantine
+        acted = q.groupby(["reason_code", "action"]).size().unstack(fill_value=0)
+        rows = []
+        for code in sorted(set(self.detected) | set(acted.index)):
+            rows.append(
+                {
+                    "check": code,
+                    "detected": int(self.detected.get(code, 0)),
+                    **{
+                        a: int(acted.loc[code, a]) if code in acted.index and a in acted else 0
+                        for a in ("removed", "changed", "flagged")
+                    },
+                }
+            )
+        table = pd.DataFrame(rows, columns=["check", "detected", "removed", "changed", "flagged"])
+        totals = pd.DataFrame(
+            [
+                {"check": "records read", "detected": self.rows_in},
+                {"check": "rows kept", "detected": self.rows_kept},
+                {"check": "rows quarantined", "detected": self.rows_removed},
+            ]
+        )
+        return (
+            pd.concat([totals, table], ignore_index=True)
+            .fillna(0)
+            .astype({c: "int64" for c in ("detected", "removed", "changed", "flagged")})
+        )
+
+    def summary_text(self) -> str:
+        """A printable data-quality summary that ends with the balance check."""
+        lines = ["Data-quality summary (数据质量摘要)", f"  as-of date: {self.as_of}"]
+        for r in self.summary().itertuples(index=False):
+            if r.check in ("records read", "rows kept", "rows quarantined"):
+                lines.append(f"  {r.check:<20}{r.detected:>12,}")
+            elif r.detected or r.removed or r.changed or r.flagged:
+                lines.append(
+                    f"  {r.check:<20}{r.detected:>12,} found; removed {r.removed:,}, "
+                    f"changed {r.changed:,}, flagged {r.flagged:,}"
+                )
+        ok = self.rows_in == self.rows_kept + self.rows_removed
+        lines.append(
+            f"  balance: {self.rows_in:,} = {self.rows_kept:,} kept + {self.rows_removed:,} "
+            f"quarantined -> {'OK' if ok else 'MISMATCH'}"
+        )
+        lines.extend(f"  note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Counts for a run manifest."""
+        return {
+            "as_of": str(self.as_of),
+            "rows_in": self.rows_in,
+            "rows_kept": self.rows_kept,
+            "rows_quarantined": self.rows_removed,
+            "detected": dict(self.detected),
+            "policy": self.policy.model_dump(mode="json"),
+        }
+
+
+def _reason_sql(policy: CleanPolicy, roles: tuple[str, ...], as_of: dt.date) -> str:
+    cases = [
+        "WHEN customer_id IS NULL THEN 'NO_CUSTOMER_KEY'",
+        "WHEN date IS NULL AND raw_date IS NULL THEN 'MISSING_DATE'",
+        "WHEN date IS NULL THEN 'UNPARSEABLE_DATE'",
+        "WHEN amount IS NULL AND nullif(trim(raw_amount), '') IS NULL THEN 'MISSING_AMOUNT'",
+        "WHEN amount IS NULL OR isnan(amount) THEN 'UNPARSEABLE_AMOUNT'",
+        f"WHEN date < DATE '{policy.min_date}' THEN 'DATE_OUT_OF_RANGE'",
+        f"WHEN date >= DATE '{as_of}' + INTERVAL 1 DAY THEN 'AFTER_AS_OF'",
+    ]
+    if policy.cancellation_prefix and "order_id" in roles and policy.cancellations == "drop":
+        prefix = policy.cancellation_prefix.replace("'", "''")
+        cases.append(f"WHEN starts_with(order_id, '{prefix}') THEN 'CANCELLED'")
+    if policy.non_positive_quantity == "drop" and "quantity" in roles:
+        cases.append("WHEN quantity <= 0 AND NOT amount < 0 THEN 'BAD_QUANTITY'")
+        if policy.returns == "drop":
+            cases.append("WHEN quantity <= 0 THEN 'BAD_QUANTITY'")
+    if policy.returns == "drop":
+        cases.append("WHEN amount < 0 THEN 'RETURN_LINE'")
+    return "CASE " + " ".join(cases) + " ELSE NULL END"
+
+
+def _detect_sql(policy: CleanPolicy, roles: tuple[str, ...], as_of: dt.date) -> dict[str, str]:
+    checks = {
+        "NO_CUSTOMER_KEY": "customer_id IS NULL",
+        "UNPARSEABLE_DATE": "date IS NULL AND raw_date IS NOT NULL",
+        "MISSING_DATE": "raw_date IS NULL",
+        "UNPARSEABLE_AMOUNT": "amount IS NULL AND nullif(trim(raw_amount), '') IS NOT NULL",
+        "MISSING_AMOUNT": "nullif(trim(raw_amount), '') IS NULL",
+        "DATE_OUT_OF_RANGE": f"date < DATE '{policy.min_date}'",
+        "AFTER_AS_OF": f"date >= DATE '{as_of}' + INTERVAL 1 DAY",
+        "NEGATIVE_AMOUNT": "amount < 0",
+    }
+    if policy.cancellation_prefix and "order_id" in roles:
+        prefix = policy.cancellation_prefix.replace("'", "''")
+        checks["CANCELLED"] = f"starts_with(order_id, '{prefix}')"
+    if "quantity" in roles:
+        checks["NON_POSITIVE_QUANTITY"] = "quantity <= 0"
+    return checks
+
+
+def clean(
+    collected: Collected,
+    *,
+    as_of: dt.date | str | None = None,
+    policy: CleanPolicy | None = None,
+) -> CleanResult:
+    """Apply the cleaning policy to staged transactions.
+
+    Parameters
+    ----------
+    collected : Collected
+        Output of :func:`segkit.collect.collect`.
+    as_of : date or ISO string, optional
+        The analysis date; later transactions are quarantined (``AFTER_AS_OF``). When omitted,
+        the day after the latest transaction date is used and a note says so; the result never
+        depends on today's date.
+    policy : CleanPolicy, optional
+
+    Returns
+    -------
+    CleanResult
+    """
+    policy = policy or CleanPolicy()
+    con = collected.con
+    roles = collected.roles
+    notes: list[str] = []
+    if as_of is None:
+        latest = con.execute("SELECT max(date) FROM staged").fetchall()[0][0]
+        if latest is None:
+            raise ValueError("no parseable dates: cannot choose an as-of date")
+        as_of = (pd.Timestamp(latest).normalize() + pd.Timedelta(days=1)).date()
+        notes.append(f"as_of not given: using the day after the latest transaction ({as_of})")
+    as_of_d: dt.date = pd.Timestamp(as_of).date()
+
+    has_order = "order_id" in roles
+    dedupe: str = policy.dedupe
+    if dedupe == "auto":
+        dedupe = "exact" if has_order else "flag"
+    order_key = "order_id" if has_order else "source_file || ':' || source_row"
+
+    raw_cols = ", ".join("raw_" + r for r in roles)
+    # One pass: duplicate rank (exact, verified on all columns among hash collisions) + reason.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _flagged AS
+        WITH s AS (SELECT * FROM staged),
+        cand AS (SELECT _row_hash FROM s GROUP BY _row_hash HAVING count(*) > 1),
+        ranked AS (
+            SELECT source_file, source_row,
+                   row_number() OVER (PARTITION BY _row_hash, {raw_cols}
+                                      ORDER BY source_file, source_row) AS dup_rank
+            FROM s SEMI JOIN cand USING (_row_hash))
+        SELECT s.* EXCLUDE (_row_hash), coalesce(r.dup_rank, 1) > 1 AS is_dup,
+               {_reason_sql(policy, roles, as_of_d)} AS reason
+        FROM s LEFT JOIN ranked r USING (source_file, source_row)"""
+    )
+    detect = _detect_sql(policy, roles, as_of_d)
+    det_sql = ", ".join(f"count(*) FILTER (WHERE {c})" for c in detect.values())
+    det_row = con.execute(f"SELECT count(*) FILTER (WHERE is_dup), {det_sql} FROM _flagged")
+    counts = det_row.fetchall()[0] or ()
+    detected = {"DUPLICATE_ROW": int(counts[0])}
+    detected.update({k: int(v) for k, v in zip(detect, counts[1:], strict=True)})
+    for reason_code in collected.rejects["reason_code"].unique():
+        detected[str(reason_code)] = int((collected.rejects["reason_code"] == reason_code).sum())
+
+    dup_reason = "'DUPLICATE_ROW'" if dedupe == "exact" else "NULL"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _final AS
+        SELECT *, CASE WHEN is_dup THEN coalesce({dup_reason}, reason) ELSE reason END AS q
+        FROM _flagged"""
+    )
+    raw_case = " ".join(
+        f"WHEN '{code}' THEN {raw}"
+        for code, (_, raw) in _RAW.items()
+        if raw.removeprefix("raw_") in roles or raw == "raw_amount"
+    )
+    col_case = " ".join(f"WHEN '{code}' THEN '{role}'" for code, (role, _) in _RAW.items())
+    all_raw = " || ' | ' || ".join(
+        f"coalesce(raw_{r}, '')" for r in roles if r not in ("unit_price",)
+    )
+    quarantine = con.sql(
+        f"""SELECT source_file, source_row,
+                   CASE q {col_case} ELSE NULL END AS "column",
+                   q AS reason_code,
+                   CASE q {raw_case} ELSE {all_raw} END AS raw_value,
+                   'removed' AS action, NULL AS detail
+            FROM _final WHERE q IS NOT NULL"""
+    ).df()
+    if dedupe == "flag":
+        flagged = con.sql(
+            f"""SELECT source_file, source_row, NULL AS "column",
+                       'POSSIBLE_DUPLICATE' AS reason_code, {all_raw} AS raw_value,
+                       'flagged' AS action,
+                       'identical to an earlier row; without an order id it may be a second '
+                       || 'equal purchase, so it is kept' AS detail
+                FROM _final WHERE is_dup AND q IS NULL"""
+        ).df()
+        detected["POSSIBLE_DUPLICATE"] = len(flagged)
+        detected.pop("DUPLICATE_ROW", None)
+        quarantine = pd.concat([quarantine, flagged], ignore_index=True)
+    elif dedupe == "none":
+        detected.pop("DUPLICATE_ROW", None)
+
+    ret_expr = "amount < 0"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE clean_tx AS
+        SELECT * EXCLUDE (is_dup, reason, q, {", ".join("raw_" + r for r in roles)}),
+               {order_key} AS order_key, {ret_expr} AS is_return
+        FROM _final WHERE q IS NULL"""
+    )
+    con.execute("DROP TABLE _flagged; DROP TABLE _final")
+
+    # Outliers on kept positive lines: flag, or winsorise to the quantile fences.
+    if policy.outliers != "none":
+        lo_q, hi_q = policy.outlier_fences
+        fences = con.execute(
+            f"SELECT quantile_cont(amount, {lo_q}), quantile_cont(amount, {hi_q}) "
+            "FROM clean_tx WHERE amount > 0"
+        ).fetchall()[0]
+        if fences and fences[0] is not None:
+            lo, hi = float(fences[0]), float(fences[1])
+            action = "changed" if policy.outliers == "winsorise" else "flagged"
+            out = con.sql(
+                f"""SELECT source_file, source_row, 'amount' AS "column",
+                    CASE WHEN amount > {hi} THEN 'OUTLIER_HIGH' ELSE 'OUTLIER_LOW' END
+                        AS reason_code,
+                    CAST(amount AS VARCHAR) AS raw_value, '{action}' AS action,
+                    'outside the {lo_q:g}–{hi_q:g} quantile fences [' || {lo!r} || ', '
+                        || {hi!r} || ']' AS detail
+                FROM clean_tx WHERE amount > 0 AND (amount > {hi} OR amount < {lo})"""
+            ).df()
+            detected["OUTLIER_HIGH"] = int((out["reason_code"] == "OUTLIER_HIGH").sum())
+            detected["OUTLIER_LOW"] = int((out["reason_code"] == "OUTLIER_LOW").sum())
+            if policy.outliers == "winsorise":
+                out["reason_code"] = "WINSORISED"
+                con.execute(
+                    f"UPDATE clean_tx SET amount = least(greatest(amount, {lo}), {hi}) "
+                    "WHERE amount > 0"
+                )
+            quarantine = pd.concat([quarantine, out], ignore_index=True)
+
+    quarantine = pd.concat(
+        [collected.rejects.astype("object"), quarantine.astype("object")], ignore_index=True
+    ).reindex(columns=QUARANTINE_COLUMNS)
+    quarantine["source_row"] = quarantine["source_row"].astype("int64")
+    for text_col in ("column", "raw_value", "detail"):
+        values = quarantine[text_col].astype("object")
+        quarantine[text_col] = values.where(values.notna(), None)
+    quarantine = quarantine.sort_values(["source_file", "source_row", "action"], kind="stable")
+    quarantine = quarantine.reset_index(drop=True)
+    kept = con.execute("SELECT count(*) FROM clean_tx").fetchall()[0][0]
+    removed = int((quarantine["action"] == "removed").sum())
+    result = CleanResult(
+        con=con,
+        quarantine=quarantine,
+        rows_in=collected.records,
+        rows_kept=int(kept),
+        rows_removed=removed,
+        detected=detected,
+        as_of=as_of_d,
+        policy=policy,
+        notes=notes,
+    )
+    if result.rows_in != result.rows_kept + result.rows_removed:  # pragma: no cover - invariant
+        raise AssertionError(f"row account does not balance:\n{result.summary_text()}")
+    return result
+
+
+def dedupe_master(
+    master: pd.DataFrame, *, key: str = "customer_id", source_file: str = "customers"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Clean a customer master: one row per id, every dropped row quarantined.
+
+    Rules: an empty id is ``NO_CUSTOMER_KEY``; a row identical to an earlier one is
+    ``DUPLICATE_ROW``; rows sharing an id but differing in other columns are
+    ``CONFLICTING_RECORD`` — the **last** such row in file order is kept (exports append
+    updates), the others are quarantined with the differing columns named in ``detail``.
+
+    Returns the cleaned master and its quarantine rows.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"customer_id": ["1", "1", "2", None], "city": ["京", "沪", "粤", "x"]})
+    >>> kept, q = dedupe_master(m)
+    >>> kept["city"].tolist(), q["reason_code"].tolist()
+    (['沪', '粤'], ['CONFLICTING_RECORD', 'NO_CUSTOMER_KEY'])
+    """
+    frame = master.copy()
+    if "source_row" not in frame:
+        frame["source_row"] = range(2, len(frame) + 2)
+    ids = frame[key].astype("string").str.strip()
+    frame[key] = ids.mask(ids == "")
+    data_cols = [c for c in frame.columns if c not in ("source_row", "source_file")]
+    q_rows: list[dict[str, Any]] = []
+
+    def _q(rows: pd.DataFrame, code: str, detail: str | None = None) -> None:
+        for r in rows.itertuples(index=False):
+            q_rows.append(
+                {
+                    "source_file": source_file,
+                    "source_row": int(getattr(r, "source_row")),  # noqa: B009
+                    "column": key,
+                    "reason_code": code,
+                    "raw_value": None if pd.isna(getattr(r, key)) else str(getattr(r, key)),
+                    "action": "removed",
+                    "detail": detail,
+                }
+            )
+
+    missing = frame[key].isna()
+    _q(frame[missing], "NO_CUSTOMER_KEY")
+    frame = frame[~missing]
+    dup = frame.duplicated(subset=data_cols, keep="first")
+    _q(frame[dup], "DUPLICATE_ROW")
+    frame = frame[~dup]
+    conflict = frame.duplicated(subset=[key], keep="last")
+    for _, grp in frame[frame[key].isin(frame.loc[conflict, key])].groupby(key, sort=True):
+        differing = [c for c in data_cols if c != key and grp[c].nunique(dropna=False) > 1]
+        _q(
+            grp.iloc[:-1],
+            "CONFLICTING_RECORD",
+            f"differs in {differing}; kept source_row {int(grp['source_row'].iloc[-1])}",
+        )
+    frame = frame[~conflict]
+    quarantine = pd.DataFrame(q_rows, columns=QUARANTINE_COLUMNS)
+    quarantine = quarantine.sort_values("source_row", kind="stable").reset_index(drop=True)
+    return frame.reset_index(drop=True), quarantine

@@ -1,0 +1,141 @@
+"""Command line: ``segkit demo-data``, ``segkit profile``, ``segkit demo``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from segkit.errors import SegkitError
+
+app = typer.Typer(
+    help="segkit — customer segmentation toolkit (客户分层).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _fail(exc: Exception) -> None:
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(code=2)
+
+
+@app.command("demo-data")
+def demo_data(
+    out: Annotated[Path, typer.Option(help="folder to write into (must not exist or be empty)")],
+    customers: Annotated[int, typer.Option(help="number of customers")] = 10_000,
+    seed: Annotated[int, typer.Option(help="random seed")] = 42,
+    fmt: Annotated[str, typer.Option("--format", help="csv or parquet")] = "csv",
+    messy: Annotated[bool, typer.Option(help="GB18030, ¥ amounts, 年月日 dates, dups")] = False,
+) -> None:
+    """Write the synthetic demo company (master, transactions, survey, ground truth)."""
+    from segkit import datasets
+
+    if out.exists() and any(out.iterdir()):
+        _fail(FileExistsError(f"{out} is not empty; segkit never overwrites data"))
+    data = datasets.make_demo(customers, seed=seed)
+    written = datasets.write_demo(data, out, fmt=fmt, messy=messy)  # type: ignore[arg-type]
+    for name, path in written.items():
+        typer.echo(f"{name}: {path}")
+
+
+@app.command("profile")
+def profile(
+    path: Annotated[str, typer.Argument(help="transactions: CSV/TXT, .xlsx, .parquet or a glob")],
+    customer_col: Annotated[str, typer.Option(help="customer id column")],
+    date_col: Annotated[str, typer.Option(help="order date column")],
+    out: Annotated[Path, typer.Option(help="profile file: .csv or .parquet")],
+    amount_col: Annotated[str | None, typer.Option(help="amount column")] = None,
+    order_col: Annotated[str | None, typer.Option(help="order id column")] = None,
+    quantity_col: Annotated[str | None, typer.Option(help="quantity column")] = None,
+    price_col: Annotated[str | None, typer.Option(help="unit price (amount = qty × price)")] = None,
+    channel_col: Annotated[str | None, typer.Option(help="channel column")] = None,
+    category_col: Annotated[str | None, typer.Option(help="category column")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="analysis date YYYY-MM-DD (default: day after last order)")
+    ] = None,
+    delimiter: Annotated[str | None, typer.Option(help="',' ';' '\\t' or 'whitespace'")] = None,
+    encoding: Annotated[str, typer.Option(help="auto, utf-8, gb18030, utf-16")] = "auto",
+    sheet: Annotated[str | None, typer.Option(help="Excel sheet name")] = None,
+    date_order: Annotated[str, typer.Option(help="YMD, DMY or MDY")] = "YMD",
+    dedupe: Annotated[str, typer.Option(help="auto, exact or none")] = "auto",
+    returns: Annotated[str, typer.Option(help="net or drop negative lines")] = "net",
+    cancel_prefix: Annotated[
+        str | None, typer.Option(help="order ids starting with this are cancellations")
+    ] = None,
+    features: Annotated[str, typer.Option(help="core or full")] = "full",
+    memory_limit: Annotated[str | None, typer.Option(help="DuckDB memory limit, e.g. 4GB")] = None,
+) -> None:
+    """Build the customer profile (客户档案) from a transaction file; quarantine beside it."""
+    from pydantic import ValidationError
+
+    from segkit.config import CleanPolicy, ColumnMap, ReadOptions
+    from segkit.pipeline import profile_source, write_profile_outputs
+    from segkit.privacy import install_log_masking
+
+    install_log_masking()
+    try:
+        columns = ColumnMap(
+            customer_id=customer_col,
+            date=date_col,
+            amount=amount_col,
+            order_id=order_col,
+            quantity=quantity_col,
+            unit_price=price_col,
+            channel=channel_col,
+            category=category_col,
+        )
+        read = ReadOptions(
+            encoding=encoding,
+            delimiter=delimiter.replace("\\t", "\t") if delimiter else None,
+            sheet=sheet,
+            date_order=date_order,
+        )
+        policy = CleanPolicy(
+            dedupe=dedupe,
+            returns=returns,
+            cancellation_prefix=cancel_prefix,
+        )
+        as_of_d = dt.date.fromisoformat(as_of) if as_of else None
+    except (ValidationError, ValueError) as exc:
+        _fail(exc)
+        return
+    try:
+        run = profile_source(
+            path,
+            columns,
+            read=read,
+            policy=policy,
+            as_of=as_of_d,
+            features=features,
+            memory_limit=memory_limit,
+        )
+        written = write_profile_outputs(run, out)
+    except (SegkitError, FileExistsError, FileNotFoundError) as exc:
+        _fail(exc)
+        return
+    typer.echo(run.cleaned.summary_text())
+    typer.echo(f"customers: {len(run.profile):,}")
+    for name, p in written.items():
+        typer.echo(f"{name}: {p}")
+
+
+@app.command("demo")
+def demo(
+    customers: Annotated[int, typer.Option(help="number of demo customers")] = 10_000,
+    seed: Annotated[int, typer.Option(help="random seed")] = 42,
+) -> None:
+    """The main job on the bundled demo company; prints the run folder."""
+    from segkit.pipeline import run_demo
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(message)s")
+    run_demo(customers=customers, seed=seed)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

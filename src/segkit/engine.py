@@ -1,0 +1,52 @@
+"""The embedded engine: one DuckDB connection per piece of work.
+
+segkit does transaction-scale work in DuckDB (https://duckdb.org): files are scanned in place,
+work spills to disk past ``memory_limit``, and pandas frames are only the small results.
+:func:`connect` also registers segkit's SQL macros (amount and date parsers) so every step
+speaks the same dialect.
+
+Examples
+--------
+>>> con = connect()
+>>> con.execute("SELECT segkit_amount('¥1,234.50')").fetchall()[0][0]
+1234.5
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from segkit.parse import register_macros
+
+
+def connect(
+    *,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+    temp_dir: str | Path | None = None,
+    date_order: str = "YMD",
+) -> duckdb.DuckDBPyConnection:
+    """Open an in-memory DuckDB connection with segkit's macros.
+
+    Parameters
+    ----------
+    memory_limit : str, optional
+        e.g. ``"4GB"``; DuckDB spills to ``temp_dir`` beyond it.
+    threads : int, optional
+        Worker threads (default: all cores).
+    temp_dir : path, optional
+        Where DuckDB may spill.
+    date_order : {"YMD", "DMY", "MDY"}
+        Order used by ``segkit_ts`` for numeric dates such as ``03/04/2023``.
+    """
+    con = duckdb.connect(":memory:")
+    if memory_limit:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    if temp_dir:
+        con.execute(f"SET temp_directory = '{Path(temp_dir).as_posix()}'")
+    register_macros(con, date_order=date_order)
+    return con

@@ -1,0 +1,169 @@
+"""The foundation pipeline: collect → clean → profile (→ integrate), written to a run folder.
+
+:func:`profile_source` runs the steps on one transaction source and returns every artefact;
+:func:`write_profile_outputs` writes them without overwriting anything; :func:`run_demo` does
+both on the bundled synthetic company, which is what ``make demo`` runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from segkit import __version__
+from segkit.clean import CleanResult, clean, dedupe_master
+from segkit.collect import Collected, collect, read_table
+from segkit.config import CleanPolicy, ColumnMap, ReadOptions
+from segkit.export import write_table
+from segkit.integrate import Integrated, integrate
+from segkit.privacy import install_log_masking, load_key, pseudonymise_frame
+from segkit.profile import build_profile
+
+log = logging.getLogger("segkit")
+
+#: The demo company's columns, as a user would map them.
+DEMO_COLUMNS = ColumnMap(
+    customer_id="customer_id",
+    order_id="order_id",
+    date="order_time",
+    amount="amount",
+    quantity="quantity",
+    channel="channel",
+    category="category",
+)
+DEMO_PII = {"name": "name", "phone": "phone", "id_number": "id_number"}
+DEMO_AS_OF = "2024-12-31"
+
+
+@dataclass
+class ProfileRun:
+    """Everything the foundation pipeline produced."""
+
+    collected: Collected
+    cleaned: CleanResult
+    profile: pd.DataFrame
+
+    def manifest(self) -> dict[str, Any]:
+        """Inputs (with hashes), versions, policy and counts, for ``manifest.json``."""
+        return {
+            "segkit": __version__,
+            "python": platform.python_version(),
+            "pandas": pd.__version__,
+            "duckdb": __import__("duckdb").__version__,
+            "sources": self.collected.sources,
+            "cleaning": self.cleaned.to_dict(),
+            "customers": len(self.profile),
+            "created": dt.datetime.now().isoformat(timespec="seconds"),
+        }
+
+
+def profile_source(
+    path: str | Path,
+    columns: ColumnMap,
+    *,
+    read: ReadOptions | None = None,
+    policy: CleanPolicy | None = None,
+    as_of: dt.date | str | None = None,
+    features: str = "full",
+    memory_limit: str | None = None,
+) -> ProfileRun:
+    """Collect, clean and profile one transaction source."""
+    from segkit.engine import connect
+
+    read = read or ReadOptions()
+    con = connect(memory_limit=memory_limit, date_order=read.date_order)
+    collected = collect(path, columns, read, con=con)
+    cleaned = clean(collected, as_of=as_of, policy=policy)
+    profile = build_profile(cleaned, features=features)  # type: ignore[arg-type]
+    return ProfileRun(collected=collected, cleaned=cleaned, profile=profile)
+
+
+def write_profile_outputs(run: ProfileRun, out: str | Path) -> dict[str, Path]:
+    """Write profile, quarantine, quality summary and manifest beside ``out``.
+
+    ``out`` is the profile file (``.csv`` or ``.parquet``); the others take its stem:
+    ``<stem>.quarantine.csv``, ``<stem>.quality.csv``, ``<stem>.quality.txt``,
+    ``<stem>.manifest.json``. Existing files are never overwritten.
+    """
+    out = Path(out)
+    stem = out.with_suffix("")
+    paths = {
+        "profile": out,
+        "quarantine": Path(f"{stem}.quarantine.csv"),
+        "quality": Path(f"{stem}.quality.csv"),
+        "quality_text": Path(f"{stem}.quality.txt"),
+        "manifest": Path(f"{stem}.manifest.json"),
+    }
+    clash = [str(p) for p in paths.values() if p.exists()]
+    if clash:
+        raise FileExistsError(f"refusing to overwrite {clash}")
+    write_table(run.profile, paths["profile"])
+    write_table(run.cleaned.quarantine, paths["quarantine"])
+    write_table(run.cleaned.summary(), paths["quality"])
+    paths["quality_text"].write_text(run.cleaned.summary_text() + "\n", encoding="utf-8")
+    paths["manifest"].write_text(
+        json.dumps(run.manifest(), ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+    )
+    return paths
+
+
+def integrate_demo_sides(
+    profile: pd.DataFrame, demo_dir: Path, key: bytes
+) -> tuple[Integrated, pd.DataFrame]:
+    """Read the demo master and survey, pseudonymise PII, clean the master and join."""
+    master = read_table(demo_dir / "customers.csv")
+    master = pseudonymise_frame(master, key, DEMO_PII)
+    master, master_q = dedupe_master(master, source_file="customers.csv")
+    survey = read_table(demo_dir / "survey.csv")
+    survey = survey.drop(columns=["source_row"])
+    items = [c for c in survey.columns if c != "customer_id"]
+    survey[items] = survey[items].apply(pd.to_numeric, errors="raise")
+    for col in ("age",):
+        if col in master:
+            master[col] = pd.to_numeric(master[col], errors="raise")
+    return integrate(profile, master=master, survey=survey), master_q
+
+
+def run_demo(
+    *,
+    customers: int = 10_000,
+    seed: int = 42,
+    data_root: str | Path | None = None,
+    reports_root: str | Path | None = None,
+) -> Path:
+    """The main job for now: demo data → profile + data-quality summary in a new run folder.
+
+    The demo data is generated once into ``data/demo-<customers>-<seed>/`` (raw data is
+    never rewritten) and each call writes a new ``reports/demo/<timestamp>-<id>/``.
+    Returns the run folder.
+    """
+    from segkit import datasets, paths
+
+    install_log_masking()
+    data_root = Path(data_root) if data_root is not None else paths.data_dir()
+    demo_dir = data_root / f"demo-{customers}-{seed}"
+    if not (demo_dir / "transactions.csv").exists():
+        log.info("generating demo data in %s", demo_dir)
+        demo = datasets.make_demo(customers, seed=seed, as_of=DEMO_AS_OF)
+        datasets.write_demo(demo, demo_dir)
+    as_of = DEMO_AS_OF
+    run_dir = paths.new_run_dir("demo", root=reports_root)
+    run = profile_source(demo_dir / "transactions.csv", DEMO_COLUMNS, as_of=as_of)
+    written = write_profile_outputs(run, run_dir / "profile.parquet")
+    key = load_key()
+    joined, master_q = integrate_demo_sides(run.profile, demo_dir, key)
+    write_table(joined.table, run_dir / "customers.parquet")
+    write_table(master_q, run_dir / "customers.quarantine.csv")
+    write_table(joined.summary(), run_dir / "integration.csv")
+    print(run.cleaned.summary_text())
+    print(f"customers profiled: {len(run.profile):,}; joined table: {joined.table.shape}")
+    print(f"run folder: {run_dir}")
+    log.info("wrote %s", sorted(p.name for p in written.values()))
+    return run_dir

@@ -1,0 +1,222 @@
+"""Profile: one row per customer (客户档案), computed in DuckDB.
+
+The profile turns cleaned transactions into the customer-level measures segmentation works
+on. Every measure is defined relative to an explicit analysis date ``as_of`` — never today —
+so a rerun gives the same numbers.
+
+Definitions
+-----------
+An *order* is an order id (or, without one, a single record). A *purchase line* has a
+positive amount; a *return line* a negative one.
+
+``first_purchase``, ``last_purchase``
+    timestamps of the first and last purchase line.
+``recency_days``
+    whole days from the date of ``last_purchase`` to ``as_of``.
+``frequency``
+    distinct orders with at least one purchase line.
+``monetary``
+    net value: purchases plus returns (returns are negative).
+``gross_sales``, ``returns_value``, ``return_rate``
+    sum of purchase lines; minus the sum of return lines; ``returns_value / gross_sales``.
+``avg_order_value``
+    ``gross_sales / frequency``.
+``tenure_days``
+    days from the date of ``first_purchase`` to ``as_of``.
+``active_months``
+    calendar months with at least one purchase line.
+``interval_mean_days``
+    mean days between consecutive distinct purchase dates, ``(last − first) / (dates − 1)``;
+    missing with one purchase date. ``interval_std_days`` / ``interval_median_days``: their
+    standard deviation and median (``features="full"`` only).
+``orders_h1``, ``orders_h2``, ``monetary_h1``, ``monetary_h2``
+    orders and net value in the first and second half of the window
+    ``[window_start, as_of]`` (``window_start`` defaults to the earliest transaction), for
+    trend and growth measures.
+``share_channel_<value>``, ``share_category_<value>``
+    share of gross sales by channel / category (the ``max_levels`` most frequent values; the
+    rest are summed into ``_other``).
+
+Examples
+--------
+>>> import pandas as pd
+>>> from segkit.collect import collect_frame
+>>> from segkit.clean import clean
+>>> from segkit.config import ColumnMap
+>>> tx = pd.DataFrame({"c": ["a", "a", "b"], "d": ["2024-01-01", "2024-01-11", "2024-01-05"],
+...                    "amt": [10.0, 30.0, 5.0]})
+>>> res = clean(collect_frame(tx, ColumnMap(customer_id="c", date="d", amount="amt")),
+...             as_of="2024-01-31")
+>>> p = build_profile(res, as_of="2024-01-31")
+>>> p[["customer_id", "recency_days", "frequency", "monetary"]].values.tolist()
+[['a', 20, 2, 40.0], ['b', 26, 1, 5.0]]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Literal
+
+import duckdb
+import pandas as pd
+
+from segkit.clean import CleanResult
+
+CORE_FEATURES = (
+    "customer_id",
+    "first_purchase",
+    "last_purchase",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "tenure_days",
+)
+
+
+def _slug(value: str) -> str:
+    text = re.sub(r"[^\w]+", "_", str(value).strip(), flags=re.UNICODE).strip("_")
+    return text or "blank"
+
+
+def _share_columns(
+    con: duckdb.DuckDBPyConnection, table: str, role: str, max_levels: int
+) -> list[str]:
+    levels = [
+        r[0]
+        for r in con.execute(
+            f"SELECT {role} FROM {table} WHERE {role} IS NOT NULL AND amount >= 0 "
+            f"GROUP BY {role} ORDER BY count(*) DESC, {role} LIMIT {int(max_levels)}"
+        ).fetchall()
+    ]
+    exprs = []
+    for level in levels:
+        lit = "'" + str(level).replace("'", "''") + "'"
+        exprs.append(
+            f"coalesce(sum(amount) FILTER (WHERE amount >= 0 AND {role} = {lit}), 0) "
+            f"/ nullif(sum(amount) FILTER (WHERE amount >= 0), 0) AS share_{role}_{_slug(level)}"
+        )
+    lits = ", ".join("'" + str(v).replace("'", "''") + "'" for v in levels)
+    rest = f"NOT ({role} IN ({lits}))" if levels else "TRUE"
+    exprs.append(
+        f"coalesce(sum(amount) FILTER (WHERE amount >= 0 AND ({rest} OR {role} IS NULL)), 0) "
+        f"/ nullif(sum(amount) FILTER (WHERE amount >= 0), 0) AS share_{role}__other"
+    )
+    return exprs
+
+
+def profile_sql(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    table: str = "clean_tx",
+    as_of: dt.date,
+    features: Literal["core", "full"] = "full",
+    window_start: dt.date | None = None,
+    max_levels: int = 12,
+) -> str:
+    """The SQL that builds the profile from ``table`` (columns as in ``clean_tx``)."""
+    cols = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    asof = f"DATE '{as_of}'"
+    core = [
+        "customer_id",
+        "min(date) FILTER (WHERE amount >= 0) AS first_purchase",
+        "max(date) FILTER (WHERE amount >= 0) AS last_purchase",
+        f"date_diff('day', CAST(max(date) FILTER (WHERE amount >= 0) AS DATE), {asof}) "
+        "AS recency_days",
+        "count(DISTINCT order_key) FILTER (WHERE amount >= 0) AS frequency",
+        "sum(amount) AS monetary",
+        f"date_diff('day', CAST(min(date) FILTER (WHERE amount >= 0) AS DATE), {asof}) "
+        "AS tenure_days",
+    ]
+    if features == "core":
+        return (
+            f"SELECT {', '.join(core)} FROM {table} GROUP BY customer_id "
+            "HAVING count(*) FILTER (WHERE amount >= 0) > 0 ORDER BY customer_id"
+        )
+    if window_start is None:
+        got = con.execute(f"SELECT CAST(min(date) AS DATE) FROM {table}").fetchall()
+        window_start = got[0][0] or as_of
+    half = window_start + (as_of - window_start) / 2
+    mid = f"TIMESTAMP '{pd.Timestamp(half).isoformat(sep=' ')}'"
+    full = [
+        "coalesce(sum(amount) FILTER (WHERE amount >= 0), 0) AS gross_sales",
+        "coalesce(-sum(amount) FILTER (WHERE amount < 0), 0) AS returns_value",
+        "coalesce(-sum(amount) FILTER (WHERE amount < 0), 0) "
+        "/ nullif(sum(amount) FILTER (WHERE amount >= 0), 0) AS return_rate",
+        "sum(amount) FILTER (WHERE amount >= 0) "
+        "/ nullif(count(DISTINCT order_key) FILTER (WHERE amount >= 0), 0) AS avg_order_value",
+        "count(DISTINCT date_trunc('month', date)) FILTER (WHERE amount >= 0) AS active_months",
+        "count(DISTINCT CAST(date AS DATE)) FILTER (WHERE amount >= 0) AS purchase_days",
+        f"count(DISTINCT order_key) FILTER (WHERE amount >= 0 AND date < {mid}) AS orders_h1",
+        f"count(DISTINCT order_key) FILTER (WHERE amount >= 0 AND date >= {mid}) AS orders_h2",
+        f"coalesce(sum(amount) FILTER (WHERE date < {mid}), 0) AS monetary_h1",
+        f"coalesce(sum(amount) FILTER (WHERE date >= {mid}), 0) AS monetary_h2",
+    ]
+    for role in ("channel", "category"):
+        if role in cols:
+            full += _share_columns(con, table, role, max_levels)
+    main = f"SELECT {', '.join(core + full)} FROM {table} GROUP BY customer_id"
+    gaps = f"""
+        SELECT customer_id,
+               stddev_samp(gap) AS interval_std_days,
+               median(gap) AS interval_median_days
+        FROM (SELECT customer_id,
+                     date_diff('day', lag(d) OVER (PARTITION BY customer_id ORDER BY d), d) AS gap
+              FROM (SELECT DISTINCT customer_id, CAST(date AS DATE) AS d
+                    FROM {table} WHERE amount >= 0))
+        WHERE gap IS NOT NULL GROUP BY customer_id"""
+    return f"""
+        WITH m AS ({main}), g AS ({gaps})
+        SELECT m.*,
+               CASE WHEN purchase_days > 1 THEN
+                    date_diff('day', CAST(first_purchase AS DATE), CAST(last_purchase AS DATE))
+                    / (purchase_days - 1) END AS interval_mean_days,
+               g.interval_std_days, g.interval_median_days
+        FROM m LEFT JOIN g USING (customer_id)
+        WHERE m.first_purchase IS NOT NULL
+        ORDER BY customer_id"""
+
+
+def build_profile(
+    cleaned: CleanResult,
+    *,
+    as_of: dt.date | str | None = None,
+    features: Literal["core", "full"] = "full",
+    window_start: dt.date | str | None = None,
+    max_levels: int = 12,
+) -> pd.DataFrame:
+    """Build the customer profile from cleaned transactions.
+
+    Parameters
+    ----------
+    cleaned : CleanResult
+        Output of :func:`segkit.clean.clean` (its table ``clean_tx`` is read in DuckDB).
+    as_of : date or ISO string, optional
+        Defaults to the as-of date used for cleaning.
+    features : {"core", "full"}
+        ``core``: recency, frequency, monetary, tenure, first/last purchase. ``full``: all
+        measures listed in the module docstring.
+    window_start : date, optional
+        Start of the analysis window for the half-window measures.
+    max_levels : int
+        Most channel / category levels given their own share column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer with at least one purchase line, sorted by ``customer_id``.
+        Customers whose lines are all returns are not profiled (they are counted in
+        ``DataFrame.attrs["returns_only_customers"]``).
+    """
+    as_of_d = pd.Timestamp(as_of).date() if as_of is not None else cleaned.as_of
+    ws = pd.Timestamp(window_start).date() if window_start is not None else None
+    con = cleaned.con
+    sql = profile_sql(con, as_of=as_of_d, features=features, window_start=ws, max_levels=max_levels)
+    frame = con.sql(sql).df()
+    returns_only = con.execute(
+        "SELECT count(*) FROM (SELECT customer_id FROM clean_tx GROUP BY customer_id "
+        "HAVING count(*) FILTER (WHERE amount >= 0) = 0)"
+    ).fetchall()[0][0]
+    frame.attrs["as_of"] = str(as_of_d)
+    frame.attrs["returns_only_customers"] = int(returns_only)
+    return frame.reset_index(drop=True)
