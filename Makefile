@@ -23,14 +23,14 @@ demo: $(STAMP)
 
 ## The whole test suite: lint, format check, type check, unit + integration tests, doctests
 test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check --fix src tests benchmarks
-	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 ## Benchmarks (on demand, not part of the tests); needs the bench extras
 bench: $(STAMP)

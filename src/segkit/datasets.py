@@ -54,7 +54,7 @@ SEGMENTS: list[dict[str, Any]] = [
     {"key": "promo_hunter", "name_zh": "价格敏感促销",
      "name_en": "Price-sensitive promotion buyers",
      "share": 0.24, "aov": 110.0, "online": 0.62, "rate": 0.55, "age": 24,
-     "categories": {"家居": 0.85}, "lines": (0.65, 0.27, 0.08),
+     "categories": {"家居": 0.85}, "lines": (0.70, 0.24, 0.06),
      "factors": (0.7, -0.3, -0.1, 0.0), "income": (0.50, 0.40, 0.10)},
     {"key": "family_offline", "name_zh": "家庭母婴线下", "name_en": "Family / mother-baby offline",
      "share": 0.16, "aov": 210.0, "online": 0.12, "rate": 0.7, "age": 16,
@@ -434,7 +434,9 @@ def make_messy_transactions(
     amt = tx["amount"].to_numpy(np.float64)
     perm = rng.permutation(n)
     neg, pos = perm[amt[perm] < 0], perm[amt[perm] >= 0]
-    cnt = {k: round(r * (len(neg) if k[0] == "p" else n)) for k, r in _MESS_RATES.items()}
+    cnt = {
+        k: round(r * (len(neg) if k == "paren_negatives" else n)) for k, r in _MESS_RATES.items()
+    }
     sel: dict[str, np.ndarray] = {"paren_negatives": neg[: cnt["paren_negatives"]]}
     off = 0
     for key in ("yuan_amounts", "fullwidth_amounts"):
