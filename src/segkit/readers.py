@@ -1,0 +1,424 @@
+"""Readers: files in, raw text records out — encodings, delimiters, headers, Excel cells.
+
+The lowest layer of :mod:`segkit.collect`. Nothing here interprets a value; it only gets every
+record of a CSV/TXT, Excel or Parquet file into DuckDB as faithfully as possible, and accounts
+for the records it cannot read (with line number, reason code and raw text).
+
+* encodings: byte-order marks (UTF-8, UTF-16), then strict UTF-8, then strict GB18030 (a
+  superset of GBK/GB2312); characters are never replaced; undecodable lines become
+  ``INVALID_ENCODING`` quarantine rows (GB18030 files are transcoded to a scratch copy).
+* delimiters: sniffed among ``, ; tab | ，`` (ambiguity is an error) or ``whitespace``.
+* headers: matched by NFKC-folded, blank- and BOM-insensitive names; duplicates and
+  ``Unnamed:`` columns are refused; a missing column lists near matches.
+* Excel: cached values only (formulas never evaluated, macros never run).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import glob
+import hashlib
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from segkit.config import ReadOptions
+from segkit.errors import InputError
+
+CSV_SUFFIXES = {".csv", ".txt", ".tsv", ".dat"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+REFUSED_SUFFIXES = {".pkl", ".pickle", ".joblib", ".npy", ".npz"}
+
+#: Columns of the quarantine table, the same for every step.
+QUARANTINE_COLUMNS = [
+    "source_file",
+    "source_row",
+    "column",
+    "reason_code",
+    "raw_value",
+    "action",
+    "detail",
+]
+
+_SENTINEL = "\x07SEGKIT_INVALID_ENCODING\x07"
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, streamed (the run manifest records it)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def detect_encoding(path: str | Path, *, sample_bytes: int = 1 << 20) -> str:
+    """Guess a text file's encoding without replacing characters.
+
+    Returns ``"utf-16"`` for a UTF-16 byte-order mark, ``"utf-8"`` when the sample decodes
+    strictly as UTF-8 (with or without BOM), ``"gb18030"`` when it decodes strictly as
+    GB18030; raises :class:`InputError` otherwise.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "gb.csv"
+    >>> _ = p.write_bytes("客户编号,金额\\n".encode("gb18030"))
+    >>> detect_encoding(p)
+    'gb18030'
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(sample_bytes)
+        more = fh.read(1) != b""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if more:  # do not judge a character cut in half at the end of the sample
+        cut = head.rfind(b"\n")
+        head = head[: cut + 1] if cut > 0 else head
+    for enc in ("utf-8", "gb18030"):
+        try:
+            head.decode(enc)
+            return enc
+        except UnicodeDecodeError:
+            continue
+    # Neither decodes everything (concatenated exports): take the one that decodes more
+    # lines; the lines that fail are quarantined as INVALID_ENCODING by the reader.
+    lines = head.splitlines()
+    failures = {enc: sum(not _decodes(ln, enc) for ln in lines) for enc in ("utf-8", "gb18030")}
+    best = min(failures, key=lambda e: (failures[e], e != "utf-8"))
+    if lines and failures[best] < len(lines) and failures[best] <= max(1, len(lines) // 10):
+        return best
+    raise InputError(
+        "text is neither UTF-8 nor GB18030; set read.encoding explicitly",
+        file=path,
+        code="UNKNOWN_ENCODING",
+    )
+
+
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _transcode_gb18030(src: Path, dst: Path) -> int:
+    """Write ``src`` (GB18030) as UTF-8; lines that do not decode become sentinel lines.
+
+    Returns the number of such lines. Line numbers are preserved one to one.
+    """
+    bad = 0
+    with open(src, "rb") as fin, open(dst, "w", encoding="utf-8", newline="") as fout:
+        for raw in fin:
+            try:
+                fout.write(raw.decode("gb18030"))
+            except UnicodeDecodeError:
+                bad += 1
+                end = "\r\n" if raw.endswith(b"\r\n") else "\n"
+                fout.write(_SENTINEL + raw.rstrip(b"\r\n").hex() + end)
+    return bad
+
+
+DELIMITERS = (",", ";", "\t", "|", "，")
+
+
+def sniff_delimiter(path: Path, encoding: str, *, file: Path | None = None) -> str:
+    """Pick the delimiter from the first lines: the candidate whose count is the same, and
+    non-zero, on the most lines (quoted text is ignored). Ambiguity is an error.
+    """
+    enc = "utf-16" if encoding == "utf-16" else "utf-8-sig"
+    with open(path, encoding=enc, newline="") as fh:
+        lines = [ln for _, ln in zip(range(50), fh, strict=False) if ln.strip()]
+    if not lines:
+        raise InputError("empty file: 0 data rows", file=file or path, code="EMPTY_FILE")
+    scores: dict[str, int] = {}
+    for cand in DELIMITERS:
+        counts = [len(next(csv.reader([ln], delimiter=cand), [])) - 1 for ln in lines]
+        head = counts[0]
+        if head > 0:
+            scores[cand] = sum(c == head for c in counts)
+    if not scores:
+        return ","  # a single column
+    best = max(scores.values())
+    winners = [c for c, v in scores.items() if v == best]
+    if len(winners) > 1:
+        raise InputError(
+            f"ambiguous delimiter: {winners} fit equally well; set read.delimiter",
+            file=file or path,
+            row=1,
+            code="AMBIGUOUS_DELIMITER",
+        )
+    return winners[0]
+
+
+def _first_record(path: Path, encoding: str, delimiter: str) -> list[str]:
+    """The header record as the file writes it (DuckDB renames duplicate names)."""
+    enc = "utf-16" if encoding == "utf-16" else "utf-8-sig"
+    with open(path, encoding=enc, newline="") as fh:
+        return next(csv.reader(fh, delimiter=delimiter), [])
+
+
+def norm_header(name: str) -> str:
+    """Header matching key: NFKC, no zero-width characters or blanks, case-folded."""
+    folded = unicodedata.normalize("NFKC", name)
+    for zw in ("\ufeff", "\u200b", "\u200c", "\u200d", "\u2060"):
+        folded = folded.replace(zw, "")
+    return "".join(folded.split()).casefold()
+
+
+def match_columns(
+    header: list[str], wanted: dict[str, str], *, file: Path, sheet: str | None = None
+) -> dict[str, str]:
+    """Map role → actual header, tolerant of BOM, full-width and blank differences."""
+    bad = [h for h in header if h.startswith("Unnamed:") or h.strip() == ""]
+    if bad:
+        raise InputError(
+            f"header has unnamed columns {bad}: is the header more than one row, or merged?",
+            file=file,
+            sheet=sheet,
+            row=1,
+            code="UNNAMED_HEADER",
+        )
+    seen: dict[str, str] = {}
+    dups = []
+    for h in header:
+        k = norm_header(h)
+        if k in seen:
+            dups.append(h)
+        seen[k] = h
+    if dups:
+        raise InputError(
+            f"duplicate column names {dups}", file=file, sheet=sheet, row=1, code="DUPLICATE_HEADER"
+        )
+    out: dict[str, str] = {}
+    for role, name in wanted.items():
+        actual = seen.get(norm_header(name))
+        if actual is None:
+            near = difflib.get_close_matches(name, header, n=3, cutoff=0.5)
+            hint = f"; near matches: {near}" if near else f"; columns are: {header}"
+            raise InputError(
+                f"column {name!r} (role {role}) not found{hint}",
+                file=file,
+                sheet=sheet,
+                column=name,
+                code="MISSING_COLUMN",
+            )
+        out[role] = actual
+    return out
+
+
+def expand_paths(path: str | Path) -> list[Path]:
+    text = str(path)
+    files = sorted(Path(p) for p in glob.glob(text)) if any(c in text for c in "*?[") else []
+    if not files:
+        files = [Path(path)]
+    for f in files:
+        if f.suffix.lower() in REFUSED_SUFFIXES:
+            raise InputError(
+                "pickle/joblib files are refused: loading them can run arbitrary code; "
+                "export to CSV or Parquet",
+                file=f,
+                code="REFUSED_FORMAT",
+            )
+        if not f.exists():
+            raise InputError("file not found", file=f, code="FILE_NOT_FOUND")
+    return files
+
+
+def sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def sql_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def read_csv_records(
+    con: duckdb.DuckDBPyConnection, path: Path, read: ReadOptions, work: Path, view: str
+) -> tuple[list[str], pd.DataFrame, dict[str, Any]]:
+    """Create view ``view`` (raw text columns + ``_row``); return header, rejects, info."""
+    encoding = detect_encoding(path) if read.encoding == "auto" else read.encoding
+    src = path
+    if encoding == "gb18030":
+        src = work / (view + ".utf8.csv")
+        _transcode_gb18030(path, src)
+    duck_enc = "utf-16" if encoding == "utf-16" else "utf-8"
+    info: dict[str, Any] = {"encoding": encoding}
+    if path.stat().st_size == 0:
+        raise InputError("empty file: 0 data rows", file=path, code="EMPTY_FILE")
+
+    if read.delimiter == "whitespace":
+        lines = (
+            f"SELECT row_number() OVER () AS _line, line FROM read_csv({sql_str(str(src))}, "
+            "columns={'line': 'VARCHAR'}, delim='\\x1e', quote='', escape='', header=false, "
+            f"auto_detect=false, encoding={sql_str(duck_enc)})"
+        )
+        con.execute(f"CREATE TEMP TABLE {view}_lines AS {lines}")
+        got = con.execute(f"SELECT line FROM {view}_lines WHERE _line = 1").fetchall()
+        first = got[0] if got else None
+        if first is None:
+            raise InputError("empty file: 0 data rows", file=path, code="EMPTY_FILE")
+        header = first[0].split() if read.header else []
+        width = len(header) if read.header else None
+        if width is None:
+            width = len(first[0].split())
+            header = [f"column{i}" for i in range(width)]
+        start = 2 if read.header else 1
+        parts = "regexp_split_to_array(trim(line), '\\s+')"
+        cols = ", ".join(f"{parts}[{i + 1}] AS {sql_ident(h)}" for i, h in enumerate(header))
+        con.execute(
+            f"CREATE TEMP VIEW {view} AS SELECT _line AS _row, {cols} FROM {view}_lines "
+            f"WHERE _line >= {start} AND trim(line) <> '' AND len({parts}) = {width}"
+        )
+        rej = con.sql(
+            f"SELECT _line AS source_row, line AS raw_value, len({parts}) AS n FROM {view}_lines "
+            f"WHERE _line >= {start} AND trim(line) <> '' AND len({parts}) <> {width}"
+        ).df()
+        rej["reason_code"] = ["TOO_MANY_COLUMNS" if n > width else "MISSING_COLUMNS" for n in rej.n]
+        rej["column"] = None
+        rej["detail"] = [f"expected {width} fields, found {n}" for n in rej.n]
+        info["delimiter"] = "whitespace"
+        return header, rej.drop(columns="n"), info
+
+    opts = [
+        "all_varchar=true",
+        "store_rejects=true",
+        f"header={'true' if read.header else 'false'}",
+        f"encoding={sql_str(duck_enc)}",
+        "strict_mode=true",
+    ]
+    if read.delimiter:
+        opts.append(f"delim={sql_str(read.delimiter)}")
+    con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
+    delim = read.delimiter
+    if delim is None:
+        delim = sniff_delimiter(src, duck_enc, file=path)
+        opts.append(f"delim={sql_str(delim)}")
+    info["delimiter"] = delim
+    raw_header = _first_record(src, duck_enc, delim) if read.header else []
+    try:
+        con.execute(
+            f"CREATE TEMP TABLE {view} AS SELECT row_number() OVER () AS _ord, * "
+            f"FROM read_csv({sql_str(str(src))}, {', '.join(opts)})"
+        )
+    except duckdb.Error as exc:
+        raise InputError(
+            f"cannot parse as CSV (unterminated quote or mixed dialect?): {exc}",
+            file=path,
+            code="CSV_UNREADABLE",
+        ) from exc
+    header = [c for c in con.table(view).columns if c != "_ord"]
+    if raw_header and len(raw_header) == len(header):
+        match_columns(raw_header, {}, file=path)  # duplicates DuckDB would rename
+    rej = con.sql(
+        "SELECT line AS source_row, column_name AS column, error_type, csv_line AS raw_value, "
+        "error_message AS detail FROM reject_errors ORDER BY line"
+    ).df()
+    codes = {
+        "TOO MANY COLUMNS": "TOO_MANY_COLUMNS",
+        "MISSING COLUMNS": "MISSING_COLUMNS",
+        "INVALID ENCODING": "INVALID_ENCODING",
+        "INVALID UNICODE": "INVALID_ENCODING",
+        "LINE SIZE OVER MAXIMUM": "LINE_TOO_LONG",
+        "UNQUOTED VALUE": "BAD_QUOTING",
+    }
+    rej["reason_code"] = [codes.get(e, e.replace(" ", "_")) for e in rej.pop("error_type")]
+    # DuckDB reports a short record once per missing column: one quarantine row per record.
+    if len(rej):
+        missing_cols = rej.groupby("source_row")["column"].agg(
+            lambda c: ", ".join(str(x) for x in c if x is not None and x == x)
+        )
+        rej = rej.drop_duplicates("source_row", keep="first").reset_index(drop=True)
+        short = rej["reason_code"] == "MISSING_COLUMNS"
+        rej.loc[short, "detail"] = [
+            f"missing fields: {missing_cols[r]}" for r in rej.loc[short, "source_row"]
+        ]
+        rej.loc[short, "column"] = None
+    sentinel = rej["raw_value"].astype("str").str.startswith(_SENTINEL)
+    if sentinel.any():
+        rej.loc[sentinel, "reason_code"] = "INVALID_ENCODING"
+        rej.loc[sentinel, "column"] = None
+        rej.loc[sentinel, "raw_value"] = [
+            "0x" + v[len(_SENTINEL) :] for v in rej.loc[sentinel, "raw_value"]
+        ]
+        rej.loc[sentinel, "detail"] = "line is not valid " + encoding
+    # A record's line number: header + its ordinal + rejected lines before it.
+    first_data_line = 2 if read.header else 1
+    bad_lines = sorted(int(x) for x in rej["source_row"].dropna())
+    thresholds = [line - first_data_line - k + 1 for k, line in enumerate(bad_lines)]
+    con.execute(f"CREATE TEMP TABLE {view}_shift(t BIGINT)")
+    if thresholds:
+        con.executemany(f"INSERT INTO {view}_shift VALUES (?)", [[t] for t in thresholds])
+    con.execute(
+        f"CREATE TEMP VIEW {view}_v AS SELECT {first_data_line - 1} + _ord + "
+        f"(SELECT count(*) FROM {view}_shift s WHERE s.t <= _ord) AS _row, * EXCLUDE (_ord) "
+        f"FROM {view}"
+        if thresholds
+        else f"CREATE TEMP VIEW {view}_v AS SELECT {first_data_line - 1} + _ord AS _row, "
+        f"* EXCLUDE (_ord) FROM {view}"
+    )
+    return header, rej, info
+
+
+def cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+    return str(value)
+
+
+def read_excel_text(path: str | Path, sheet: str | int | None = None) -> tuple[pd.DataFrame, str]:
+    """Read one sheet as text, with the Excel row number in ``_row``.
+
+    Cached values are read (formulas are never evaluated, macros never run). Numbers are
+    written back as text without a spurious ``.0``; dates in ISO form.
+
+    Returns the frame and the sheet name.
+    """
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_vba=False)
+    try:
+        if sheet is None:
+            ws = wb.worksheets[0]
+        elif isinstance(sheet, int):
+            ws = wb.worksheets[sheet]
+        elif sheet in wb.sheetnames:
+            ws = wb[sheet]
+        else:
+            raise InputError(
+                f"no sheet {sheet!r}; sheets are {wb.sheetnames}", file=path, code="MISSING_SHEET"
+            )
+        rows = ws.iter_rows(values_only=True)
+        try:
+            header_cells = next(rows)
+        except StopIteration:
+            raise InputError(
+                "empty sheet: 0 data rows", file=path, sheet=ws.title, code="EMPTY_FILE"
+            ) from None
+        header = [cell_text(h) or f"Unnamed: {i}" for i, h in enumerate(header_cells)]
+        data = []
+        for r_idx, row in enumerate(rows, start=2):
+            cells = [cell_text(v) for v in row]
+            if all(c is None for c in cells):
+                continue
+            cells = (cells + [None] * len(header))[: len(header)]
+            data.append([r_idx, *cells])
+        title = ws.title
+    finally:
+        wb.close()
+    frame = pd.DataFrame(data, columns=["_row", *header], dtype="object")
+    frame["_row"] = frame["_row"].astype("int64")
+    return frame, title
