@@ -48,7 +48,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from segkit.collect import QUARANTINE_COLUMNS, Collected
+from segkit.collect import QUARANTINE_COLUMNS, ROLE_ORDER, Collected
 from segkit.config import CleanPolicy
 
 _RAW = {  # reason → (column role, raw text expression)
@@ -166,9 +166,9 @@ class CleanResult:
 def _reason_sql(policy: CleanPolicy, roles: tuple[str, ...], as_of: dt.date) -> str:
     cases = [
         "WHEN customer_id IS NULL THEN 'NO_CUSTOMER_KEY'",
-        "WHEN date IS NULL AND raw_date IS NULL THEN 'MISSING_DATE'",
+        "WHEN _date_blank THEN 'MISSING_DATE'",
         "WHEN date IS NULL THEN 'UNPARSEABLE_DATE'",
-        "WHEN amount IS NULL AND nullif(trim(raw_amount), '') IS NULL THEN 'MISSING_AMOUNT'",
+        "WHEN _amount_blank THEN 'MISSING_AMOUNT'",
         "WHEN amount IS NULL OR isnan(amount) THEN 'UNPARSEABLE_AMOUNT'",
         f"WHEN date < DATE '{policy.min_date}' THEN 'DATE_OUT_OF_RANGE'",
         f"WHEN date >= DATE '{as_of}' + INTERVAL 1 DAY THEN 'AFTER_AS_OF'",
@@ -188,10 +188,10 @@ def _reason_sql(policy: CleanPolicy, roles: tuple[str, ...], as_of: dt.date) -> 
 def _detect_sql(policy: CleanPolicy, roles: tuple[str, ...], as_of: dt.date) -> dict[str, str]:
     checks = {
         "NO_CUSTOMER_KEY": "customer_id IS NULL",
-        "UNPARSEABLE_DATE": "date IS NULL AND raw_date IS NOT NULL",
-        "MISSING_DATE": "raw_date IS NULL",
-        "UNPARSEABLE_AMOUNT": "amount IS NULL AND nullif(trim(raw_amount), '') IS NOT NULL",
-        "MISSING_AMOUNT": "nullif(trim(raw_amount), '') IS NULL",
+        "UNPARSEABLE_DATE": "date IS NULL AND NOT _date_blank",
+        "MISSING_DATE": "_date_blank",
+        "UNPARSEABLE_AMOUNT": "amount IS NULL AND NOT _amount_blank",
+        "MISSING_AMOUNT": "_amount_blank",
         "DATE_OUT_OF_RANGE": f"date < DATE '{policy.min_date}'",
         "AFTER_AS_OF": f"date >= DATE '{as_of}' + INTERVAL 1 DAY",
         "NEGATIVE_AMOUNT": "amount < 0",
@@ -245,35 +245,51 @@ def clean(
     order_key = "order_id" if has_order else "source_file || ':' || source_row"
 
     raw_cols = ", ".join("raw_" + r for r in roles)
-    # One pass: duplicate rank (exact, verified on all columns among hash collisions) + reason.
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _flagged AS
-        WITH s AS (SELECT * FROM staged),
-        cand AS (SELECT _row_hash FROM s GROUP BY _row_hash HAVING count(*) > 1),
-        ranked AS (
-            SELECT source_file, source_row,
-                   row_number() OVER (PARTITION BY _row_hash, {raw_cols}
-                                      ORDER BY source_file, source_row) AS dup_rank
-            FROM s SEMI JOIN cand USING (_row_hash))
-        SELECT s.* EXCLUDE (_row_hash), coalesce(r.dup_rank, 1) > 1 AS is_dup,
-               {_reason_sql(policy, roles, as_of_d)} AS reason
-        FROM s LEFT JOIN ranked r USING (source_file, source_row)"""
-    )
+    typed_cols = ", ".join(r for r in ROLE_ORDER if r in roles or r == "amount")
+    # Pass 1 (de-duplication only): whole-row hashes seen more than once, then the exact
+    # rank among those few candidates, verified on every mapped column's raw text.
+    con.execute("CREATE OR REPLACE TEMP TABLE _dups(source_file VARCHAR, source_row BIGINT)")
+    if dedupe != "none":
+        con.execute(
+            f"""INSERT INTO _dups
+            WITH cand AS (SELECT _row_hash FROM staged GROUP BY _row_hash HAVING count(*) > 1)
+            SELECT source_file, source_row FROM (
+                SELECT source_file, source_row,
+                       row_number() OVER (PARTITION BY _row_hash, {raw_cols}
+                                          ORDER BY source_file, source_row) AS dup_rank
+                FROM staged SEMI JOIN cand USING (_row_hash))
+            WHERE dup_rank > 1"""
+        )
+    # Pass 2: every record any check has something to say about — a small table. The
+    # typed columns cannot tell an empty cell from an unparseable one, so raw text is read
+    # where a typed value is missing, and kept for these records only.
     detect = _detect_sql(policy, roles, as_of_d)
-    det_sql = ", ".join(f"count(*) FILTER (WHERE {c})" for c in detect.values())
-    det_row = con.execute(f"SELECT count(*) FILTER (WHERE is_dup), {det_sql} FROM _flagged")
-    counts = det_row.fetchall()[0] or ()
-    detected = {"DUPLICATE_ROW": int(counts[0])}
-    detected.update({k: int(v) for k, v in zip(detect, counts[1:], strict=True)})
+    dup_reason = "'DUPLICATE_ROW'" if dedupe == "exact" else "NULL"
+    flags = ", ".join(f'({c}) IS TRUE AS "f_{k}"' for k, c in detect.items())
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE tx_issues AS
+        WITH s AS (
+            SELECT s.*, d.source_row IS NOT NULL AS is_dup,
+                   CASE WHEN date IS NULL THEN raw_date IS NULL END AS _date_blank,
+                   CASE WHEN amount IS NULL THEN nullif(trim(raw_amount), '') IS NULL END
+                       AS _amount_blank
+            FROM staged s LEFT JOIN _dups d USING (source_file, source_row)),
+        q AS (
+            SELECT *, {flags},
+                   CASE WHEN is_dup AND {dup_reason} IS NOT NULL THEN {dup_reason}
+                        ELSE {_reason_sql(policy, roles, as_of_d)} END AS q
+            FROM s)
+        SELECT * EXCLUDE (_row_hash) FROM q
+        WHERE q IS NOT NULL OR is_dup OR {" OR ".join(f'"f_{k}"' for k in detect)}"""
+    )
+    sums = ", ".join(f'count(*) FILTER (WHERE "f_{k}")' for k in detect)
+    counts = con.execute(f"SELECT count(*) FILTER (WHERE is_dup), {sums} FROM tx_issues")
+    row = counts.fetchall()[0]
+    detected = {"DUPLICATE_ROW": int(row[0])}
+    detected.update({k: int(v) for k, v in zip(detect, row[1:], strict=True)})
     for reason_code in collected.rejects["reason_code"].unique():
         detected[str(reason_code)] = int((collected.rejects["reason_code"] == reason_code).sum())
 
-    dup_reason = "'DUPLICATE_ROW'" if dedupe == "exact" else "NULL"
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _final AS
-        SELECT *, CASE WHEN is_dup THEN coalesce({dup_reason}, reason) ELSE reason END AS q
-        FROM _flagged"""
-    )
     raw_case = " ".join(
         f"WHEN '{code}' THEN {raw}"
         for code, (_, raw) in _RAW.items()
@@ -289,16 +305,16 @@ def clean(
                    q AS reason_code,
                    CASE q {raw_case} ELSE {all_raw} END AS raw_value,
                    'removed' AS action, NULL AS detail
-            FROM _final WHERE q IS NOT NULL"""
+            FROM tx_issues WHERE q IS NOT NULL"""
     ).df()
     if dedupe == "flag":
         flagged = con.sql(
             f"""SELECT source_file, source_row, NULL AS "column",
                        'POSSIBLE_DUPLICATE' AS reason_code, {all_raw} AS raw_value,
                        'flagged' AS action,
-                       'identical to an earlier row; without an order id it may be a second '
-                       || 'equal purchase, so it is kept' AS detail
-                FROM _final WHERE is_dup AND q IS NULL"""
+                       'identical to an earlier row; without an order id it may be a '
+                       || 'second equal purchase, so it is kept' AS detail
+                FROM tx_issues WHERE is_dup AND q IS NULL"""
         ).df()
         detected["POSSIBLE_DUPLICATE"] = len(flagged)
         detected.pop("DUPLICATE_ROW", None)
@@ -306,15 +322,24 @@ def clean(
     elif dedupe == "none":
         detected.pop("DUPLICATE_ROW", None)
 
-    ret_expr = "amount < 0"
+    # The kept lines: the source minus the removed records (an anti-join with a small
+    # table), so the line table is never copied; the profile reads this view directly.
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE clean_tx AS
-        SELECT * EXCLUDE (is_dup, reason, q, {", ".join("raw_" + r for r in roles)}),
-               {order_key} AS order_key, {ret_expr} AS is_return
-        FROM _final WHERE q IS NULL"""
+        """CREATE OR REPLACE TEMP TABLE _removed AS
+        SELECT source_file, source_row FROM tx_issues WHERE q IS NOT NULL"""
     )
-    con.execute("DROP TABLE _flagged; DROP TABLE _final")
+    amount_expr = "amount"
 
+    def _define_kept(amount_sql: str) -> None:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP VIEW clean_tx AS
+            SELECT source_file, source_row,
+                   {typed_cols.replace("amount", amount_sql + " AS amount")},
+                   {order_key} AS order_key, amount < 0 AS is_return
+            FROM staged ANTI JOIN _removed USING (source_file, source_row)"""
+        )
+
+    _define_kept(amount_expr)
     # Outliers on kept positive lines: flag, or winsorise to the quantile fences.
     if policy.outliers != "none":
         lo_q, hi_q = policy.outlier_fences
@@ -338,9 +363,8 @@ def clean(
             detected["OUTLIER_LOW"] = int((out["reason_code"] == "OUTLIER_LOW").sum())
             if policy.outliers == "winsorise":
                 out["reason_code"] = "WINSORISED"
-                con.execute(
-                    f"UPDATE clean_tx SET amount = least(greatest(amount, {lo}), {hi}) "
-                    "WHERE amount > 0"
+                _define_kept(
+                    f"CASE WHEN amount > 0 THEN least(greatest(amount, {lo}), {hi}) ELSE amount END"
                 )
             quarantine = pd.concat([quarantine, out], ignore_index=True)
 
@@ -353,8 +377,9 @@ def clean(
         quarantine[text_col] = values.where(values.notna(), None)
     quarantine = quarantine.sort_values(["source_file", "source_row", "action"], kind="stable")
     quarantine = quarantine.reset_index(drop=True)
-    kept = con.execute("SELECT count(*) FROM clean_tx").fetchall()[0][0]
     removed = int((quarantine["action"] == "removed").sum())
+    # counted, not derived: the balance below is a real check (cheap: only row keys are read)
+    kept = con.execute("SELECT count(*) FROM clean_tx").fetchall()[0][0]
     result = CleanResult(
         con=con,
         quarantine=quarantine,

@@ -108,7 +108,9 @@ def _typed_expr(role: str, col: str, dtype: str) -> str:
     """SQL that turns a source column into segkit's typed role column."""
     c = sql_ident(col)
     is_text = dtype.upper() in ("VARCHAR", "BLOB") or dtype.upper().startswith("VARCHAR")
-    if role in ("customer_id", "order_id", "channel", "category"):
+    if role in ("channel", "category"):
+        return f"segkit_text({c})"
+    if role in ("customer_id", "order_id"):
         if dtype.upper() in ("DOUBLE", "FLOAT", "REAL"):
             return (
                 f"CASE WHEN {c} = floor({c}) AND abs({c}) < 9007199254740992 "

@@ -75,36 +75,47 @@ def macro_sql(date_order: str = "YMD") -> list[str]:
     formats = _sql_list(_ISO + _DATE_ORDERS[date_order])
     return [
         # fold full-width forms, drop zero-width characters
+        # ASCII text (strlen = byte length equals length = characters) needs no folding;
+        # translate() is slow, so only the rare non-ASCII values pay for it.
         f"""CREATE OR REPLACE MACRO segkit_fold(s) AS
-            translate(translate(CAST(s AS VARCHAR), '{_FULL}{_LETTERS_FULL}',
-                                '{_HALF}{_LETTERS_HALF}'), '{_ZERO_WIDTH}', '')""",
+            CASE WHEN strlen(CAST(s AS VARCHAR)) = length(CAST(s AS VARCHAR))
+                 THEN CAST(s AS VARCHAR)
+                 ELSE translate(translate(CAST(s AS VARCHAR), '{_FULL}{_LETTERS_FULL}',
+                                '{_HALF}{_LETTERS_HALF}'), '{_ZERO_WIDTH}', '') END""",
+        """CREATE OR REPLACE MACRO segkit_text(s) AS nullif(trim(CAST(s AS VARCHAR)), '')""",
+        # fast path: plain ASCII without surrounding blanks is already an id
         """CREATE OR REPLACE MACRO segkit_id(s) AS
-            nullif(trim(segkit_fold(s)), '')""",
+            CASE WHEN strlen(s) = length(s) AND s <> '' AND s NOT LIKE ' %'
+                      AND s NOT LIKE '% ' THEN s
+                 ELSE nullif(trim(segkit_fold(s)), '') END""",
+        # A value is bound once with a one-element list and a lambda (no per-row subquery).
         # step 1: fold, drop currency marks and blanks; parentheses / trailing minus → '-'
-        r"""CREATE OR REPLACE MACRO segkit_amount_text(s) AS (
-            WITH t AS (SELECT regexp_replace(
-                    regexp_replace(segkit_fold(s), '(RMB|CNY|人民币|¥|元)', '', 'gi'),
-                    '\s+', '', 'g') AS v)
-            SELECT CASE
+        r"""CREATE OR REPLACE MACRO segkit_amount_text(s) AS list_transform(
+            [regexp_replace(regexp_replace(segkit_fold(s), '(RMB|CNY|人民币|¥|元)', '', 'gi'),
+                            '\s+', '', 'g')],
+            lambda v: CASE
                 WHEN regexp_full_match(v, '\(([^()]*)\)') THEN '-' || trim(v, '()')
                 WHEN regexp_full_match(v, '[0-9.,]+-') THEN '-' || rtrim(v, '-')
-                ELSE v END FROM t)""",
+                ELSE v END)[1]""",
         # step 2: thousands separators (only groups of three), 万 / 亿, then a strict number
-        r"""CREATE OR REPLACE MACRO segkit_amount(s) AS (
-            WITH t AS (SELECT segkit_amount_text(s) AS v),
-                 u AS (SELECT CASE
-                        WHEN regexp_full_match(v, '[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?[万亿]?')
-                            THEN replace(v, ',', '')
-                        ELSE v END AS v FROM t),
-                 w AS (SELECT CASE
-                        WHEN v LIKE '%万' THEN 10000.0
-                        WHEN v LIKE '%亿' THEN 100000000.0
-                        ELSE 1.0 END AS m,
-                        rtrim(v, '万亿') AS v FROM u)
-            SELECT CASE
-                WHEN regexp_full_match(v, '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
-                    THEN CAST(v AS DOUBLE) * m
-                ELSE NULL END FROM w)""",
+        r"""CREATE OR REPLACE MACRO segkit_amount_general(s) AS list_transform(
+            [segkit_amount_text(s)],
+            lambda v: CASE
+                WHEN regexp_full_match(v, '[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?[万亿]?')
+                    THEN replace(v, ',', '')
+                ELSE v END)
+            .list_transform(lambda u: CASE
+                WHEN regexp_full_match(rtrim(u, '万亿'),
+                                       '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
+                    THEN CAST(rtrim(u, '万亿') AS DOUBLE)
+                         * CASE WHEN u LIKE '%万' THEN 10000.0
+                                WHEN u LIKE '%亿' THEN 100000000.0 ELSE 1.0 END
+                ELSE NULL END)[1]""",
+        # plain numbers (the common case) skip the general rules
+        r"""CREATE OR REPLACE MACRO segkit_amount(s) AS
+            CASE WHEN regexp_full_match(CAST(s AS VARCHAR), '-?[0-9]{1,15}(\.[0-9]{1,6})?')
+                 THEN CAST(CAST(s AS VARCHAR) AS DOUBLE)
+                 ELSE segkit_amount_general(s) END""",
         # dates: Chinese and slash forms normalised to '-', then an explicit format list
         r"""CREATE OR REPLACE MACRO segkit_date_text(s) AS
             regexp_replace(

@@ -6,15 +6,16 @@ so a rerun gives the same numbers.
 
 Definitions
 -----------
-An *order* is an order id (or, without one, a single record). A *purchase line* has a
-positive amount; a *return line* a negative one.
+An *order* is an order id (or, without one, a single record). A *purchase line* has an
+amount ≥ 0; a *return line* a negative one. A *purchase order* has at least one purchase
+line, and is dated by its first purchase line.
 
 ``first_purchase``, ``last_purchase``
     timestamps of the first and last purchase line.
 ``recency_days``
     whole days from the date of ``last_purchase`` to ``as_of``.
 ``frequency``
-    distinct orders with at least one purchase line.
+    purchase orders.
 ``monetary``
     net value: purchases plus returns (returns are negative).
 ``gross_sales``, ``returns_value``, ``return_rate``
@@ -24,13 +25,15 @@ positive amount; a *return line* a negative one.
 ``tenure_days``
     days from the date of ``first_purchase`` to ``as_of``.
 ``active_months``
-    calendar months with at least one purchase line.
+    calendar months with at least one purchase order. ``purchase_days``: distinct dates of
+    purchase orders.
 ``interval_mean_days``
     mean days between consecutive distinct purchase dates, ``(last − first) / (dates − 1)``;
     missing with one purchase date. ``interval_std_days`` / ``interval_median_days``: their
     standard deviation and median (``features="full"`` only).
 ``orders_h1``, ``orders_h2``, ``monetary_h1``, ``monetary_h2``
-    orders and net value in the first and second half of the window
+    purchase orders (by order date) and net value (by line date) in the first and second
+    half of the window
     ``[window_start, as_of]`` (``window_start`` defaults to the earliest transaction), for
     trend and growth measures.
 ``share_channel_<value>``, ``share_category_<value>``
@@ -79,9 +82,10 @@ def _slug(value: str) -> str:
     return text or "blank"
 
 
-def _share_columns(
+def _share_sums(
     con: duckdb.DuckDBPyConnection, table: str, role: str, max_levels: int
-) -> list[str]:
+) -> list[tuple[str, str]]:
+    """(order-level sum expression, profile column name) per share level, plus ``_other``."""
     levels = [
         r[0]
         for r in con.execute(
@@ -89,20 +93,24 @@ def _share_columns(
             f"GROUP BY {role} ORDER BY count(*) DESC, {role} LIMIT {int(max_levels)}"
         ).fetchall()
     ]
-    exprs = []
+    out = []
     for level in levels:
         lit = "'" + str(level).replace("'", "''") + "'"
-        exprs.append(
-            f"coalesce(sum(amount) FILTER (WHERE amount >= 0 AND {role} = {lit}), 0) "
-            f"/ nullif(sum(amount) FILTER (WHERE amount >= 0), 0) AS share_{role}_{_slug(level)}"
+        out.append(
+            (
+                f"sum(amount) FILTER (WHERE amount >= 0 AND {role} = {lit})",
+                f"share_{role}_{_slug(level)}",
+            )
         )
     lits = ", ".join("'" + str(v).replace("'", "''") + "'" for v in levels)
     rest = f"NOT ({role} IN ({lits}))" if levels else "TRUE"
-    exprs.append(
-        f"coalesce(sum(amount) FILTER (WHERE amount >= 0 AND ({rest} OR {role} IS NULL)), 0) "
-        f"/ nullif(sum(amount) FILTER (WHERE amount >= 0), 0) AS share_{role}__other"
+    out.append(
+        (
+            f"sum(amount) FILTER (WHERE amount >= 0 AND ({rest} OR {role} IS NULL))",
+            f"share_{role}__other",
+        )
     )
-    return exprs
+    return out
 
 
 def profile_sql(
@@ -114,66 +122,79 @@ def profile_sql(
     window_start: dt.date | None = None,
     max_levels: int = 12,
 ) -> str:
-    """The SQL that builds the profile from ``table`` (columns as in ``clean_tx``)."""
+    """The SQL that builds the profile from ``table`` (columns as in ``clean_tx``).
+
+    Two levels: lines are first summed per order (``o``), then orders per customer; the
+    order table is much smaller than the line table and makes ``count(DISTINCT order)``
+    unnecessary.
+    """
     cols = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
     asof = f"DATE '{as_of}'"
-    core = [
+    lvl1 = [
         "customer_id",
-        "min(date) FILTER (WHERE amount >= 0) AS first_purchase",
-        "max(date) FILTER (WHERE amount >= 0) AS last_purchase",
-        f"date_diff('day', CAST(max(date) FILTER (WHERE amount >= 0) AS DATE), {asof}) "
-        "AS recency_days",
-        "count(DISTINCT order_key) FILTER (WHERE amount >= 0) AS frequency",
-        "sum(amount) AS monetary",
-        f"date_diff('day', CAST(min(date) FILTER (WHERE amount >= 0) AS DATE), {asof}) "
-        "AS tenure_days",
+        "min(date) FILTER (WHERE amount >= 0) AS p_first",
+        "max(date) FILTER (WHERE amount >= 0) AS p_last",
+        "sum(amount) AS value",
     ]
+    lvl2 = [
+        "customer_id",
+        "min(p_first) AS first_purchase",
+        "max(p_last) AS last_purchase",
+        f"date_diff('day', CAST(max(p_last) AS DATE), {asof}) AS recency_days",
+        "count(p_first) AS frequency",
+        "sum(value) AS monetary",
+        f"date_diff('day', CAST(min(p_first) AS DATE), {asof}) AS tenure_days",
+    ]
+    if features == "full":
+        if window_start is None:
+            got = con.execute(f"SELECT CAST(min(date) AS DATE) FROM {table}").fetchall()
+            window_start = got[0][0] or as_of
+        half = window_start + (as_of - window_start) / 2
+        mid = f"TIMESTAMP '{pd.Timestamp(half).isoformat(sep=' ')}'"
+        lvl1 += [
+            "sum(amount) FILTER (WHERE amount >= 0) AS gross",
+            "sum(amount) FILTER (WHERE amount < 0) AS ret",
+            f"sum(amount) FILTER (WHERE date < {mid}) AS v_h1",
+            f"sum(amount) FILTER (WHERE date >= {mid}) AS v_h2",
+        ]
+        lvl2 += [
+            "coalesce(sum(gross), 0) AS gross_sales",
+            "coalesce(-sum(ret), 0) AS returns_value",
+            "coalesce(-sum(ret), 0) / nullif(sum(gross), 0) AS return_rate",
+            "sum(gross) / nullif(count(p_first), 0) AS avg_order_value",
+            "count(DISTINCT date_trunc('month', p_first)) AS active_months",
+            "count(DISTINCT CAST(p_first AS DATE)) AS purchase_days",
+            f"count(p_first) FILTER (WHERE p_first < {mid}) AS orders_h1",
+            f"count(p_first) FILTER (WHERE p_first >= {mid}) AS orders_h2",
+            "coalesce(sum(v_h1), 0) AS monetary_h1",
+            "coalesce(sum(v_h2), 0) AS monetary_h2",
+        ]
+        for role in ("channel", "category"):
+            if role in cols:
+                for i, (expr, name) in enumerate(_share_sums(con, table, role, max_levels)):
+                    lvl1.append(f"{expr} AS s_{role}_{i}")
+                    lvl2.append(f"coalesce(sum(s_{role}_{i}), 0) / nullif(sum(gross), 0) AS {name}")
+    orders = f"SELECT {', '.join(lvl1)} FROM {table} GROUP BY customer_id, order_key"
+    main = f"SELECT {', '.join(lvl2)} FROM o GROUP BY customer_id HAVING count(p_first) > 0"
     if features == "core":
-        return (
-            f"SELECT {', '.join(core)} FROM {table} GROUP BY customer_id "
-            "HAVING count(*) FILTER (WHERE amount >= 0) > 0 ORDER BY customer_id"
-        )
-    if window_start is None:
-        got = con.execute(f"SELECT CAST(min(date) AS DATE) FROM {table}").fetchall()
-        window_start = got[0][0] or as_of
-    half = window_start + (as_of - window_start) / 2
-    mid = f"TIMESTAMP '{pd.Timestamp(half).isoformat(sep=' ')}'"
-    full = [
-        "coalesce(sum(amount) FILTER (WHERE amount >= 0), 0) AS gross_sales",
-        "coalesce(-sum(amount) FILTER (WHERE amount < 0), 0) AS returns_value",
-        "coalesce(-sum(amount) FILTER (WHERE amount < 0), 0) "
-        "/ nullif(sum(amount) FILTER (WHERE amount >= 0), 0) AS return_rate",
-        "sum(amount) FILTER (WHERE amount >= 0) "
-        "/ nullif(count(DISTINCT order_key) FILTER (WHERE amount >= 0), 0) AS avg_order_value",
-        "count(DISTINCT date_trunc('month', date)) FILTER (WHERE amount >= 0) AS active_months",
-        "count(DISTINCT CAST(date AS DATE)) FILTER (WHERE amount >= 0) AS purchase_days",
-        f"count(DISTINCT order_key) FILTER (WHERE amount >= 0 AND date < {mid}) AS orders_h1",
-        f"count(DISTINCT order_key) FILTER (WHERE amount >= 0 AND date >= {mid}) AS orders_h2",
-        f"coalesce(sum(amount) FILTER (WHERE date < {mid}), 0) AS monetary_h1",
-        f"coalesce(sum(amount) FILTER (WHERE date >= {mid}), 0) AS monetary_h2",
-    ]
-    for role in ("channel", "category"):
-        if role in cols:
-            full += _share_columns(con, table, role, max_levels)
-    main = f"SELECT {', '.join(core + full)} FROM {table} GROUP BY customer_id"
-    gaps = f"""
+        return f"WITH o AS ({orders}) {main} ORDER BY customer_id"
+    gaps = """
         SELECT customer_id,
                stddev_samp(gap) AS interval_std_days,
                median(gap) AS interval_median_days
         FROM (SELECT customer_id,
                      date_diff('day', lag(d) OVER (PARTITION BY customer_id ORDER BY d), d) AS gap
-              FROM (SELECT DISTINCT customer_id, CAST(date AS DATE) AS d
-                    FROM {table} WHERE amount >= 0))
+              FROM (SELECT DISTINCT customer_id, CAST(p_first AS DATE) AS d
+                    FROM o WHERE p_first IS NOT NULL))
         WHERE gap IS NOT NULL GROUP BY customer_id"""
     return f"""
-        WITH m AS ({main}), g AS ({gaps})
+        WITH o AS MATERIALIZED ({orders}), m AS ({main}), g AS ({gaps})
         SELECT m.*,
                CASE WHEN purchase_days > 1 THEN
                     date_diff('day', CAST(first_purchase AS DATE), CAST(last_purchase AS DATE))
                     / (purchase_days - 1) END AS interval_mean_days,
                g.interval_std_days, g.interval_median_days
         FROM m LEFT JOIN g USING (customer_id)
-        WHERE m.first_purchase IS NOT NULL
         ORDER BY customer_id"""
 
 
