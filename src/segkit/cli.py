@@ -125,6 +125,60 @@ def profile(
         typer.echo(f"{name}: {p}")
 
 
+@app.command("segment")
+def segment(
+    profile: Annotated[
+        Path, typer.Argument(help="profile file from `segkit profile` (.csv/.parquet)")
+    ],
+    out: Annotated[Path, typer.Option(help="output folder (new or empty)")],
+    method: Annotated[
+        str, typer.Option(help="rfm, value, lifecycle, kmeans, minibatch, ward, gmm, kprototypes")
+    ] = "kmeans",
+    k: Annotated[
+        int | None, typer.Option(help="number of clusters (default: chosen by vote)")
+    ] = None,
+    k_range: Annotated[str, typer.Option(help="k range for the vote, e.g. 2-10")] = "2-10",
+    n_boot: Annotated[int, typer.Option(help="bootstrap resamples for stability")] = 50,
+    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+) -> None:
+    """Segment customers; write assignments, k selection, stability, profiles, names, strategy."""
+    import pandas as pd
+
+    from segkit.errors import InputError
+    from segkit.privacy import install_log_masking
+    from segkit.segmentation import CLUSTER_METHODS, RULE_METHODS, segment_customers
+
+    install_log_masking()
+    if method not in RULE_METHODS + CLUSTER_METHODS:
+        _fail(InputError(f"unknown method {method!r}", code="UNKNOWN_METHOD"))
+    try:
+        lo, hi = (int(x) for x in k_range.split("-"))
+    except ValueError:
+        _fail(ValueError(f"--k-range must look like 2-10, not {k_range!r}"))
+        return
+    if out.exists() and any(out.iterdir()):
+        _fail(FileExistsError(f"{out} is not empty; segkit never overwrites outputs"))
+    try:
+        if profile.suffix.lower() == ".parquet":
+            frame = pd.read_parquet(profile)
+        else:
+            frame = pd.read_csv(profile, dtype={"customer_id": str}, encoding="utf-8-sig")
+        result = segment_customers(
+            frame,
+            method=method,  # type: ignore[arg-type]  # checked against the lists above
+            k=k,
+            k_range=(lo, hi),
+            n_boot=n_boot,
+            random_state=seed,
+        )
+        written = result.write(out)
+    except (SegkitError, FileNotFoundError, FileExistsError) as exc:
+        _fail(exc)
+        return
+    typer.echo(result.summary_text())
+    typer.echo(f"wrote {len(written)} files to {out}")
+
+
 @app.command("demo")
 def demo(
     customers: Annotated[int, typer.Option(help="number of demo customers")] = 10_000,

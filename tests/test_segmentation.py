@@ -1,0 +1,133 @@
+"""The whole method chain: demo acceptance, the CLI, determinism, and CC_GENERAL end to end."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+from typer.testing import CliRunner
+
+from segkit import datasets
+from segkit.clean import clean
+from segkit.cli import app
+from segkit.collect import collect_frame
+from segkit.factor import FactorModel, adequacy, n_factors
+from segkit.pipeline import DEMO_COLUMNS
+from segkit.profile import build_profile
+from segkit.segmentation import segment_customers
+from segkit.variables import screen_variables
+
+from .conftest import sha256
+
+
+@pytest.fixture(scope="module")
+def demo_profile() -> tuple[pd.DataFrame, pd.DataFrame]:
+    demo = datasets.make_demo(3000, seed=1)
+    res = clean(collect_frame(demo.transactions, DEMO_COLUMNS), as_of="2024-12-31")
+    profile = build_profile(res)
+    truth = demo.truth.set_index("customer_id").loc[profile["customer_id"]]
+    return profile, truth
+
+
+def test_default_clustering_recovers_the_demo_segments(demo_profile) -> None:
+    profile, truth = demo_profile
+    result = segment_customers(profile, method="kmeans", n_boot=10, progress=False)
+    assert result.k_selection is not None and result.k_selection.recommended_k_ == 6
+    assert result.k == 6
+    ari = adjusted_rand_score(truth["segment"], result.assignments["segment"])
+    assert ari >= 0.8
+    assert result.stability is not None
+    assert (result.stability.table["verdict"] == "stable").all()
+    assert result.discriminant is not None and result.discriminant.hit_rate > 0.9
+    assert result.names["name_zh"].is_unique and result.names["name_en"].is_unique
+    strategy = result.strategy
+    assert len(strategy) == 6 and strategy.filter(like="_rule").notna().all().all()
+    assert strategy["resource_share"].sum() == pytest.approx(1.0)
+    # segment 1 is the highest-value segment (canonical order)
+    means = profile.groupby(result.assignments["segment"].to_numpy())["monetary"].mean()
+    assert means.idxmax() == 1 and means.is_monotonic_decreasing
+
+
+@pytest.mark.parametrize(
+    ("method", "names"),
+    [
+        ("rfm", {"Champions": "重要价值客户"}),
+        ("lifecycle", {"mature": "成熟客户", "new": "新客户"}),
+        ("value", {"high": "高价值"}),
+    ],
+)
+def test_rule_methods_keep_their_own_names(demo_profile, method, names) -> None:
+    profile, _ = demo_profile
+    result = segment_customers(profile, method=method, progress=False)
+    named = result.names.set_index("segment")["name_zh"]
+    for segment, zh in names.items():
+        assert named[segment] == zh
+    assert result.stability is None  # rules are deterministic; nothing to resample
+    assert len(result.assignments) == len(profile)
+
+
+def test_cli_segment_is_deterministic_and_row_order_free(demo_profile, tmp_path: Path) -> None:
+    profile, _ = demo_profile
+    runner = CliRunner()
+    a, shuffled = tmp_path / "p.parquet", tmp_path / "shuffled.csv"
+    profile.to_parquet(a)
+    profile.sample(frac=1.0, random_state=5).to_csv(shuffled, index=False)
+    outs = []
+    for i, src in enumerate([a, a, shuffled]):
+        out = tmp_path / f"run{i}"
+        args = ["segment", str(src), "--out", str(out), "--k", "6", "--n-boot", "3"]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        outs.append(out)
+    first = {p.name: sha256(p) for p in outs[0].iterdir()}
+    assert first == {p.name: sha256(p) for p in outs[1].iterdir()}
+    assert first["assignments.csv"] == sha256(outs[2] / "assignments.csv")
+    assert {
+        "assignments.csv",
+        "strategy.csv",
+        "names.csv",
+        "stability.csv",
+        "lda_hit_rate.csv",
+        "scoring_rule.json",
+        "summary.txt",
+    } <= set(first)
+    again = runner.invoke(app, ["segment", str(a), "--out", str(outs[0])])
+    assert again.exit_code == 2  # never writes into a used folder
+    bad = runner.invoke(app, ["segment", str(a), "--out", str(tmp_path / "x"), "--method", "nope"])
+    assert bad.exit_code == 2 and "UNKNOWN_METHOD" in bad.output
+
+
+@pytest.mark.shared
+def test_cc_general_full_chain_without_warnings(shared_data: Path) -> None:
+    cc = pd.read_csv(shared_data / "CC_GENERAL.csv").rename(columns={"CUST_ID": "customer_id"})
+    complete = cc.dropna().reset_index(drop=True)
+    assert len(complete) == 8_636
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        kept, report = screen_variables(complete.drop(columns="customer_id"))
+        assert report["dropped"].any()
+        gate = adequacy(kept)
+        assert gate.passed
+        count = n_factors(kept, n_iter=20)
+        model = FactorModel(n_factors=count.recommended, random_state=0)
+        scores = model.fit_transform(kept)
+        scores.columns = [f"F{i + 1}" for i in range(scores.shape[1])]
+        table = pd.concat([complete, scores], axis=1)
+        result = segment_customers(
+            table,
+            method="kmeans",
+            features=list(scores.columns),
+            value_column="PURCHASES",
+            k_range=(2, 8),
+            n_boot=10,
+            progress=False,
+        )
+    messages = [f"{w.category.__name__}: {w.message}" for w in caught]
+    assert messages == []
+    assert 2 <= result.k <= 8
+    assert result.stability is not None and result.discriminant is not None
+    assert result.discriminant.hit_rate > 0.8
+    assert len(result.strategy) == result.k and result.names["name_zh"].is_unique
