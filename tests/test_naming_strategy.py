@@ -89,3 +89,10 @@ def test_playbook_lint() -> None:
 def test_dominant() -> None:
     got = dominant(pd.Series(["a", "b", "b", "c", "c"]), pd.Series([1, 1, 1, 2, 2]))
     assert got.to_dict() == {1: "b", 2: "c"}
+
+
+def test_unknown_variables_give_plain_names_only_as_fallback() -> None:
+    table = idx({"PURCHASES": [300.0, 100.0, 300.0], "monetary": [100.0, 100.0, 200.0]})
+    names = suggest_names(table)
+    assert names["name_zh"].tolist() == ["PURCHASES偏高客户", "一般客户", "高价值客户"]
+    assert names["name_en"].iloc[0] == "High-PURCHASES customers"

@@ -85,6 +85,8 @@ def suggest_names(
     -------
     DataFrame
         ``segment``, ``name_zh``, ``name_en``, ``traits`` (the variables and indices used).
+        Variables missing from the vocabulary are used only when no known variable stands
+        out, as a plain ``<variable>偏高`` / ``high-<variable>``.
         Names are unique: a repeated name gets a number (``… 2``).
     """
     vocab = load_vocabulary(vocabulary)
@@ -97,8 +99,13 @@ def suggest_names(
             if pd.isna(value):
                 continue
             entry = _entry(traits_vocab, str(variable))
-            if entry is None:
-                continue
+            if entry is None:  # not in the vocabulary: a plain word built from the name
+                entry = {
+                    "order": 50,
+                    "generic": True,
+                    "high": {"zh": f"{variable}偏高", "en": f"high-{variable}"},
+                    "low": {"zh": f"{variable}偏低", "en": f"low-{variable}"},
+                }
             side = "high" if value >= high else "low" if value <= low else None
             if side is None or side not in entry:
                 continue
@@ -108,6 +115,9 @@ def suggest_names(
                 else 100.0 * (100.0 / max(float(value), 1.0) - 1.0)
             )
             candidates.append((distance, str(variable), side, float(value), entry))
+        # vocabulary words first; generic words only when the vocabulary has nothing to say
+        known = [c for c in candidates if not c[4].get("generic")]
+        candidates = known or [c for c in candidates if c[4].get("generic")][:1]
         candidates.sort(key=lambda c: (-c[0], c[1]))
         chosen, used_words = [], set()
         for cand in candidates:
