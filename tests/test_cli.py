@@ -125,10 +125,11 @@ def test_demo_data_refuses_non_empty_folder(tmp_path: Path) -> None:
 
 def test_run_demo_writes_a_new_run_folder(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     first = run_demo(customers=400, seed=3, data_root=tmp_path / "data", reports_root=tmp_path)
-    hashes = {p.name: sha256(p) for p in first.iterdir()}
+    hashes = {p.name: sha256(p) for p in first.rglob("*") if p.is_file()}
     second = run_demo(customers=400, seed=3, data_root=tmp_path / "data", reports_root=tmp_path)
     assert first != second
-    assert {p.name: sha256(p) for p in first.iterdir()} == hashes  # earlier run untouched
+    after = {p.name: sha256(p) for p in first.rglob("*") if p.is_file()}
+    assert after == hashes  # earlier run untouched
     assert {p.name for p in first.iterdir()} >= {
         "profile.parquet",
         "profile.quarantine.csv",
@@ -136,7 +137,9 @@ def test_run_demo_writes_a_new_run_folder(tmp_path: Path, capsys: pytest.Capture
         "profile.quality.txt",
         "profile.manifest.json",
         "customers.parquet",
+        "segments",
     }
+    assert (first / "segments" / "strategy.csv").exists()
     manifest = json.loads((first / "profile.manifest.json").read_text())
     assert manifest["cleaning"]["as_of"] == "2024-12-31"
     assert len(manifest["sources"][0]["sha256"]) == 64
@@ -144,7 +147,7 @@ def test_run_demo_writes_a_new_run_folder(tmp_path: Path, capsys: pytest.Capture
     assert len(customers) == 400
     demo = datasets.make_demo(400, seed=3)
     # personal data is pseudonymised in every output
-    for path in first.iterdir():
+    for path in (p for p in first.rglob("*") if p.is_file()):
         text = path.read_bytes()
         for phone in demo.customers["phone"].head(50):
             assert phone.encode() not in text

@@ -138,7 +138,8 @@ def run_demo(
     data_root: str | Path | None = None,
     reports_root: str | Path | None = None,
 ) -> Path:
-    """The main job for now: demo data → profile + data-quality summary in a new run folder.
+    """The main job for now: demo data → profile, data-quality summary and a k-means
+    segmentation (validated, profiled, named, with strategy) in a new run folder.
 
     The demo data is generated once into ``data/demo-<customers>-<seed>/`` (raw data is
     never rewritten) and each call writes a new ``reports/demo/<timestamp>-<id>/``.
@@ -162,8 +163,13 @@ def run_demo(
     write_table(joined.table, run_dir / "customers.parquet")
     write_table(master_q, run_dir / "customers.quarantine.csv")
     write_table(joined.summary(), run_dir / "integration.csv")
+    from segkit.segmentation import segment_customers
+
+    segmentation = segment_customers(run.profile, method="kmeans", random_state=seed)
+    segmentation.write(run_dir / "segments")
     print(run.cleaned.summary_text())
     print(f"customers profiled: {len(run.profile):,}; joined table: {joined.table.shape}")
+    print(segmentation.summary_text())
     print(f"run folder: {run_dir}")
     log.info("wrote %s", sorted(p.name for p in written.values()))
     return run_dir
