@@ -84,3 +84,10 @@ def test_amount_parser_never_raises(text: str) -> None:
     out = parse_amounts([text])
     assert len(out) == 1
     assert out[0] is None or isinstance(out[0], float)
+
+
+def test_fractional_seconds_and_dotted_dates() -> None:
+    assert parse_dates(["2023-09-28 14:05:00.5", "2023.9.28 14:05:00.25"]) == [
+        pd.Timestamp("2023-09-28 14:05:00.5"),
+        pd.Timestamp("2023-09-28 14:05:00.25"),
+    ]

@@ -329,6 +329,10 @@ def clean(
         SELECT source_file, source_row FROM tx_issues WHERE q IS NOT NULL"""
     )
     amount_expr = "amount"
+    nothing_removed = not con.execute("SELECT count(*) FROM _removed").fetchall()[0][0]
+    source = (
+        "staged" if nothing_removed else "staged ANTI JOIN _removed USING (source_file, source_row)"
+    )
 
     def _define_kept(amount_sql: str) -> None:
         con.execute(
@@ -336,7 +340,7 @@ def clean(
             SELECT source_file, source_row,
                    {typed_cols.replace("amount", amount_sql + " AS amount")},
                    {order_key} AS order_key, amount < 0 AS is_return
-            FROM staged ANTI JOIN _removed USING (source_file, source_row)"""
+            FROM {source}"""
         )
 
     _define_kept(amount_expr)

@@ -163,6 +163,21 @@ def _staged_select(
     return f"SELECT {', '.join(parts)} FROM {view}_v"
 
 
+def _drop_sources(con: duckdb.DuckDBPyConnection, n: int) -> None:
+    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views()").fetchall()}
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    for i in range(n):
+        for name in (f"src{i}_v", f"src{i}", f"src{i}_lines", f"src{i}_shift"):
+            if name in views:
+                con.execute(f"DROP VIEW {name}")
+            elif name in tables:
+                con.execute(f"DROP TABLE {name}")
+        try:
+            con.unregister(f"src{i}_df")
+        except duckdb.Error:  # pragma: no cover - not registered (not an Excel source)
+            pass
+
+
 def collect(
     path: str | Path,
     columns: ColumnMap,
@@ -170,7 +185,7 @@ def collect(
     *,
     con: duckdb.DuckDBPyConnection | None = None,
     work_dir: str | Path | None = None,
-    materialise: bool = False,
+    materialise: bool | None = None,
 ) -> Collected:
     """Read a transaction source (file or glob) into a staged, typed DuckDB table.
 
@@ -187,8 +202,10 @@ def collect(
         Defaults to a new :func:`segkit.engine.connect` connection.
     work_dir : path, optional
         Scratch space for transcoded copies (the input is never modified).
-    materialise : bool
-        Store ``staged`` as a table (default: a view, re-read lazily by the next step).
+    materialise : bool, optional
+        Store ``staged`` as a table, parsed once. Default: yes for CSV and Excel (text that
+        every later query would otherwise parse again), no for Parquet (a lazy view over the
+        typed file).
 
     Returns
     -------
@@ -264,8 +281,14 @@ def collect(
             info["records"] = int(n_good + len(rej))
             sources.append(info)
             selects.append(_staged_select(f.name, view, mapping, types, header))
+        # Text sources are parsed once into a table (every later query would otherwise parse
+        # again); Parquet is typed already and stays a lazy view over the file.
+        if materialise is None:
+            materialise = any(src["format"] != "parquet" for src in sources)
         kind = "TABLE" if materialise else "VIEW"
         con.execute(f"CREATE OR REPLACE TEMP {kind} staged AS " + " UNION ALL ".join(selects))
+        if materialise:  # the raw text tables are no longer needed: free their memory
+            _drop_sources(con, len(files))
     finally:
         if own_work:
             shutil.rmtree(work, ignore_errors=True)

@@ -120,18 +120,28 @@ def macro_sql(date_order: str = "YMD") -> list[str]:
         r"""CREATE OR REPLACE MACRO segkit_date_text(s) AS
             regexp_replace(
               regexp_replace(
-                regexp_replace(trim(segkit_fold(s)), '([0-9])[年月/.]([0-9])', '\1-\2', 'g'),
-                '([0-9])[年月/.]([0-9])', '\1-\2', 'g'),
+                regexp_replace(
+                  regexp_replace(trim(segkit_fold(s)),
+                                 '^([0-9]{1,4})\.([0-9]{1,2})\.([0-9]{1,4})', '\1-\2-\3'),
+                  '([0-9])[年月/]([0-9])', '\1-\2', 'g'),
+                '([0-9])[年月/]([0-9])', '\1-\2', 'g'),
               '日|号', '', 'g')""",
-        f"""CREATE OR REPLACE MACRO segkit_ts(s) AS (
-            WITH t AS (SELECT trim(segkit_fold(s)) AS raw)
-            SELECT CASE
+        # general rules; the value is bound once with a one-element list (no subquery)
+        f"""CREATE OR REPLACE MACRO segkit_ts_general(s) AS list_transform(
+            [trim(segkit_fold(s))],
+            lambda raw: CASE
                 WHEN regexp_full_match(raw, '[0-9]{{5}}(\\.[0-9]+)?')
-                     AND CAST(raw AS DOUBLE) BETWEEN 20000 AND 80000
+                     AND TRY_CAST(raw AS DOUBLE) BETWEEN 20000 AND 80000
                     THEN TIMESTAMP '1899-12-30'
                          + to_microseconds(CAST(round(CAST(raw AS DOUBLE) * 86400e6) AS BIGINT))
                 ELSE try_strptime(replace(segkit_date_text(raw), 'T', ' '), {formats})
-            END FROM t)""",
+            END)[1]""",
+        # fast path: plain ISO timestamps (the common case) are cast directly
+        r"""CREATE OR REPLACE MACRO segkit_ts(s) AS CASE
+            WHEN regexp_full_match(CAST(s AS VARCHAR),
+                 '[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?)?')
+                THEN TRY_CAST(replace(CAST(s AS VARCHAR), 'T', ' ') AS TIMESTAMP)
+            ELSE segkit_ts_general(s) END""",
     ]
 
 

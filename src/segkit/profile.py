@@ -175,7 +175,9 @@ def profile_sql(
                     lvl1.append(f"{expr} AS s_{role}_{i}")
                     lvl2.append(f"coalesce(sum(s_{role}_{i}), 0) / nullif(sum(gross), 0) AS {name}")
     orders = f"SELECT {', '.join(lvl1)} FROM {table} GROUP BY customer_id, order_key"
-    main = f"SELECT {', '.join(lvl2)} FROM o GROUP BY customer_id HAVING count(p_first) > 0"
+    # customers whose lines are all returns come out with frequency 0: the caller counts
+    # and drops them (no second pass over the lines)
+    main = f"SELECT {', '.join(lvl2)} FROM o GROUP BY customer_id"
     if features == "core":
         return f"WITH o AS ({orders}) {main} ORDER BY customer_id"
     gaps = """
@@ -234,10 +236,8 @@ def build_profile(
     con = cleaned.con
     sql = profile_sql(con, as_of=as_of_d, features=features, window_start=ws, max_levels=max_levels)
     frame = con.sql(sql).df()
-    returns_only = con.execute(
-        "SELECT count(*) FROM (SELECT customer_id FROM clean_tx GROUP BY customer_id "
-        "HAVING count(*) FILTER (WHERE amount >= 0) = 0)"
-    ).fetchall()[0][0]
+    returns_only = int((frame["frequency"] == 0).sum())
+    frame = frame[frame["frequency"] > 0].reset_index(drop=True)
     frame.attrs["as_of"] = str(as_of_d)
     frame.attrs["returns_only_customers"] = int(returns_only)
     return frame.reset_index(drop=True)
