@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
@@ -28,3 +29,25 @@ def shared_data() -> Path:
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@functools.lru_cache(maxsize=4)
+def _demo_profile_cached(n: int, seed: int):
+    from segkit import datasets
+    from segkit.clean import clean
+    from segkit.collect import collect_frame
+    from segkit.pipeline import DEMO_COLUMNS
+    from segkit.profile import build_profile
+
+    demo = datasets.make_demo(n, seed=seed)
+    res = clean(collect_frame(demo.transactions, DEMO_COLUMNS), as_of="2024-12-31")
+    profile = build_profile(res)
+    truth = demo.truth.set_index("customer_id").loc[profile["customer_id"]]
+    return profile, truth
+
+
+def demo_profile_and_truth(n: int = 3000, seed: int = 1):
+    """The demo company's profile and the generator's truth, aligned by row (fresh copies of
+    a per-session cache, so tests may modify them)."""
+    profile, truth = _demo_profile_cached(n, seed)
+    return profile.copy(), truth.copy()

@@ -232,18 +232,9 @@ def test_missing_and_non_numeric_values():
 # -- acceptance on the demo company -----------------------------------------------------------
 @pytest.fixture(scope="module", params=[1, 2])
 def demo_profile(request):
-    from segkit import datasets
-    from segkit.clean import clean
-    from segkit.collect import collect_frame
-    from segkit.pipeline import DEMO_COLUMNS
-    from segkit.profile import build_profile
+    from .conftest import demo_profile_and_truth
 
-    demo = datasets.make_demo(3000, seed=request.param)
-    profile = build_profile(
-        clean(collect_frame(demo.transactions, DEMO_COLUMNS), as_of="2024-12-31")
-    )
-    truth = demo.truth.set_index("customer_id").loc[profile["customer_id"]]
-    return profile, truth
+    return demo_profile_and_truth(3000, request.param)
 
 
 @pytest.mark.slow

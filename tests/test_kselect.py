@@ -132,16 +132,9 @@ def test_errors():
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2])
 def test_demo_recommends_six(seed):
-    from segkit import datasets
-    from segkit.clean import clean
-    from segkit.collect import collect_frame
-    from segkit.pipeline import DEMO_COLUMNS
-    from segkit.profile import build_profile
+    from .conftest import demo_profile_and_truth
 
-    demo = datasets.make_demo(3000, seed=seed)
-    profile = build_profile(
-        clean(collect_frame(demo.transactions, DEMO_COLUMNS), as_of="2024-12-31")
-    )
+    profile, _ = demo_profile_and_truth(3000, seed)
     sel = choose_k(behaviour_features(profile), progress=False)
     assert sel.recommended_k_ == 6, sel.reason_
     # measured on both seeds: silhouette, CH, DB and Krzanowski-Lai choose 6; knee and

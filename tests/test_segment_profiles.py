@@ -160,16 +160,9 @@ def test_indices_average_to_100(rows: list[tuple[int, float, str]]) -> None:
 
 @pytest.fixture(scope="module")
 def demo_profile() -> tuple[pd.DataFrame, pd.Series]:
-    from segkit import datasets
-    from segkit.clean import clean
-    from segkit.collect import collect_frame
-    from segkit.pipeline import DEMO_COLUMNS
-    from segkit.profile import build_profile
+    from .conftest import demo_profile_and_truth
 
-    demo = datasets.make_demo(3000, seed=1)
-    res = clean(collect_frame(demo.transactions, DEMO_COLUMNS), as_of="2024-12-31")
-    profile = build_profile(res)
-    truth = demo.truth.set_index("customer_id").loc[profile["customer_id"]]
+    profile, truth = demo_profile_and_truth(3000, 1)
     return profile, pd.Series(truth["segment"].to_numpy(), index=profile.index)
 
 

@@ -10,26 +10,17 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 from typer.testing import CliRunner
 
-from segkit import datasets
-from segkit.clean import clean
 from segkit.cli import app
-from segkit.collect import collect_frame
 from segkit.factor import FactorModel, adequacy, n_factors
-from segkit.pipeline import DEMO_COLUMNS
-from segkit.profile import build_profile
 from segkit.segmentation import segment_customers
 from segkit.variables import screen_variables
 
-from .conftest import sha256
+from .conftest import demo_profile_and_truth, sha256
 
 
 @pytest.fixture(scope="module")
 def demo_profile() -> tuple[pd.DataFrame, pd.DataFrame]:
-    demo = datasets.make_demo(3000, seed=1)
-    res = clean(collect_frame(demo.transactions, DEMO_COLUMNS), as_of="2024-12-31")
-    profile = build_profile(res)
-    truth = demo.truth.set_index("customer_id").loc[profile["customer_id"]]
-    return profile, truth
+    return demo_profile_and_truth(3000, 1)
 
 
 def test_default_clustering_recovers_the_demo_segments(demo_profile) -> None:

@@ -11,11 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from segkit import datasets
-from segkit.clean import clean
-from segkit.collect import collect_frame
 from segkit.errors import InputError
-from segkit.pipeline import DEMO_COLUMNS
-from segkit.profile import build_profile
 from segkit.tiers import (
     LIFECYCLE_ZH,
     TierResult,
@@ -26,6 +22,8 @@ from segkit.tiers import (
     tie_aware_cuts,
     value_tiers,
 )
+
+from .conftest import demo_profile_and_truth
 
 
 def _check_shape(res: TierResult, index: pd.Index, name: str) -> None:
@@ -252,10 +250,7 @@ def test_missing_column_is_input_error() -> None:
 
 
 def _demo_profile(seed: int) -> tuple[pd.DataFrame, pd.Series]:
-    demo = datasets.make_demo(3000, seed=seed)
-    res = clean(collect_frame(demo.transactions, DEMO_COLUMNS), as_of="2024-12-31")
-    profile = build_profile(res)
-    truth = demo.truth.set_index("customer_id").loc[profile["customer_id"]]
+    profile, truth = demo_profile_and_truth(3000, seed)
     return profile, truth["lifecycle"].reset_index(drop=True)
 
 
