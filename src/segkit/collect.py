@@ -61,6 +61,7 @@ from segkit.readers import (
     norm_header,
     read_csv_records,
     read_excel_text,
+    sniff_delimiter,
     sql_ident,
     sql_str,
 )
@@ -332,12 +333,7 @@ def read_table(
     encoding = detect_encoding(f) if read.encoding == "auto" else read.encoding
     text = f.read_bytes().decode("utf-16" if encoding == "utf-16" else encoding)
     text = text.lstrip("\ufeff")
-    dialect_delim = read.delimiter
-    if dialect_delim is None:
-        try:
-            dialect_delim = csv.Sniffer().sniff(text[:65536], delimiters=",;\t|").delimiter
-        except csv.Error:
-            dialect_delim = ","
+    dialect_delim = read.delimiter or sniff_delimiter(f, encoding)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect_delim)
     rows = list(reader)
     if not rows or len(rows) < 2:

@@ -133,8 +133,8 @@ def sniff_delimiter(path: Path, encoding: str, *, file: Path | None = None) -> s
     """Pick the delimiter from the first lines: the candidate whose count is the same, and
     non-zero, on the most lines (quoted text is ignored). Ambiguity is an error.
     """
-    enc = "utf-16" if encoding == "utf-16" else "utf-8-sig"
-    with open(path, encoding=enc, newline="") as fh:
+    enc = {"utf-16": "utf-16", "utf-8": "utf-8-sig"}.get(encoding, encoding)
+    with open(path, encoding=enc, errors="ignore", newline="") as fh:  # first lines only
         lines = [ln for _, ln in zip(range(50), fh, strict=False) if ln.strip()]
     if not lines:
         raise InputError("empty file: 0 data rows", file=file or path, code="EMPTY_FILE")
