@@ -291,18 +291,18 @@ class SegmentClusterer(ClusterMixin, BaseEstimator):
         """Fit on features ``X``; ``value`` (aligned by index, or positional) orders labels."""
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
-        frame = _as_frame(X)
+        frame = as_feature_frame(X)
         cat = [str(c) for c in (self.categorical or [])]
         num = [c for c in frame.columns if c not in cat]
         if (self.method == "kprototypes") != bool(cat) or (cat and not num):
             raise ValueError("method='kprototypes' needs categorical and numeric columns")
-        _check(frame, num, cat, self.n_clusters, self.method)
+        check_features(frame, num, cat, self.n_clusters, self.method)
         order = stable_order(frame)
         fs = frame.iloc[order]
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
         self.n_features_in_ = frame.shape[1]
         self._num, self._cat = num, cat
-        self.preprocessor_ = _make_preprocessor(self.preprocess, fs[num]) if num else None
+        self.preprocessor_ = make_preprocessor(self.preprocess, fs[num]) if num else None
         z = self._transform(fs)
         with few_threads(len(fs)):
             raw = self._fit_model(z, fs)
@@ -316,12 +316,12 @@ class SegmentClusterer(ClusterMixin, BaseEstimator):
     def predict(self, X: Any) -> pd.Series:
         """Canonical segment of new customers (same columns as in ``fit``), aligned with ``X``."""
         check_is_fitted(self, "labels_")
-        frame = _as_frame(X)
+        frame = as_feature_frame(X)
         missing = [c for c in self.feature_names_in_ if c not in frame.columns]
         if missing:
             raise InputError("column missing for predict", column=missing[0], code="MISSING_COLUMN")
         frame = frame[list(self.feature_names_in_)]
-        _check(frame, self._num, self._cat, 1, "predict")
+        check_features(frame, self._num, self._cat, 1, "predict")
         z = self._transform(frame)
         if self.method == "ward":
             c = self._ward_centres
@@ -391,14 +391,16 @@ class SegmentClusterer(ClusterMixin, BaseEstimator):
         self.preprocessing_.update(dict.fromkeys(self._cat, "categorical (matching)"))
 
 
-def _as_frame(X: Any) -> pd.DataFrame:
+def as_feature_frame(X: Any) -> pd.DataFrame:
     if isinstance(X, pd.DataFrame):
         return X.rename(columns=str)
     arr = np.asarray(X)
     return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
 
 
-def _check(frame: pd.DataFrame, num: list[str], cat: list[str], k: int, method: str) -> None:
+def check_features(
+    frame: pd.DataFrame, num: list[str], cat: list[str], k: int, method: str
+) -> None:
     for c in cat:
         if c not in frame.columns:
             raise InputError("categorical column not in X", column=c, code="MISSING_COLUMN")
@@ -434,7 +436,7 @@ def _check(frame: pd.DataFrame, num: list[str], cat: list[str], k: int, method: 
         )
 
 
-def _make_preprocessor(spec: Any, x: pd.DataFrame) -> Any:
+def make_preprocessor(spec: Any, x: pd.DataFrame) -> Any:
     if spec is None or spec == "none":
         return None
     if isinstance(spec, str):

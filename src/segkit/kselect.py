@@ -52,11 +52,11 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from segkit.cluster import (
-    _as_frame,
-    _check,
-    _make_preprocessor,
+    as_feature_frame,
+    check_features,
     describe_preprocessor,
     few_threads,
+    make_preprocessor,
     stable_order,
 )
 from segkit.errors import InputError
@@ -187,15 +187,15 @@ def choose_k(
         raise ValueError("k_range must be consecutive integers ≥ 2, e.g. range(2, 11)")
     if method not in ("kmeans", "minibatch"):
         raise ValueError(f"method must be 'kmeans' or 'minibatch', got {method!r}")
-    frame = _as_frame(X)
+    frame = as_feature_frame(X)
     if len(frame) < ks[-1] + 2:
         raise InputError(
             f"choose_k up to k={ks[-1]} needs at least {ks[-1] + 2} customers, got {len(frame)}",
             code="TOO_FEW_CUSTOMERS",
         )
-    _check(frame, list(frame.columns), [], ks[-1] + 1, "kmeans")
+    check_features(frame, list(frame.columns), [], ks[-1] + 1, "kmeans")
     frame = frame.iloc[stable_order(frame)]
-    pre = _make_preprocessor(preprocess, frame)
+    pre = make_preprocessor(preprocess, frame)
     z = np.asarray(frame if pre is None else pre.transform(frame), dtype=float)
     n, p = z.shape
     m = min(n, sample_size or 4000)
