@@ -392,6 +392,7 @@ class SegmentClusterer(ClusterMixin, BaseEstimator):
 
 
 def as_feature_frame(X: Any) -> pd.DataFrame:
+    """The features as a DataFrame with string column names."""
     if isinstance(X, pd.DataFrame):
         return X.rename(columns=str)
     arr = np.asarray(X)
@@ -401,6 +402,8 @@ def as_feature_frame(X: Any) -> pd.DataFrame:
 def check_features(
     frame: pd.DataFrame, num: list[str], cat: list[str], k: int, method: str
 ) -> None:
+    """Refuse data that k clusters cannot be fitted to (too few rows, non-numeric, missing or
+    constant values), with a reason code."""
     for c in cat:
         if c not in frame.columns:
             raise InputError("categorical column not in X", column=c, code="MISSING_COLUMN")
@@ -437,6 +440,8 @@ def check_features(
 
 
 def make_preprocessor(spec: Any, x: pd.DataFrame) -> Any:
+    """The fitted preprocessor for ``spec``: ``"auto"`` / ``"quantile"`` / ``"standard"``
+    (:func:`default_preprocessor`), ``None`` / ``"none"``, or a user's transformer (cloned)."""
     if spec is None or spec == "none":
         return None
     if isinstance(spec, str):
