@@ -154,6 +154,24 @@ def test_run_demo_writes_a_new_run_folder(tmp_path: Path, capsys: pytest.Capture
         for name in demo.customers["name"].head(50):
             assert len(name) < 2 or name.encode() not in text
     assert customers["phone"].str.startswith("P").all()
+    assert json.loads((first / "privacy.json").read_text())["personal_data"].startswith(
+        "pseudonymised"
+    )
     out = capsys.readouterr().out
     assert str(second) in out
     assert not any(p in out for p in demo.customers["phone"])
+
+
+def test_run_demo_keeps_personal_data_only_when_asked(tmp_path: Path) -> None:
+    run = run_demo(
+        customers=200,
+        seed=4,
+        data_root=tmp_path / "data",
+        reports_root=tmp_path,
+        pseudonymise=False,
+    )
+    privacy = json.loads((run / "privacy.json").read_text())
+    assert privacy["personal_data"].startswith("KEPT")
+    customers = pd.read_parquet(run / "customers.parquet")
+    demo = datasets.make_demo(200, seed=4)
+    assert set(customers["phone"]) == set(demo.customers["phone"])

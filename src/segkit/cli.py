@@ -183,12 +183,15 @@ def segment(
 def demo(
     customers: Annotated[int, typer.Option(help="number of demo customers")] = 10_000,
     seed: Annotated[int, typer.Option(help="random seed")] = 42,
+    keep_personal_data: Annotated[
+        bool, typer.Option(help="do NOT pseudonymise names, phones, ID numbers (recorded)")
+    ] = False,
 ) -> None:
     """The main job on the bundled demo company; prints the run folder."""
     from segkit.pipeline import run_demo
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(message)s")
-    run_demo(customers=customers, seed=seed)
+    run_demo(customers=customers, seed=seed, pseudonymise=not keep_personal_data)
 
 
 if __name__ == "__main__":  # pragma: no cover

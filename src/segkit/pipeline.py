@@ -115,11 +115,13 @@ def write_profile_outputs(run: ProfileRun, out: str | Path) -> dict[str, Path]:
 
 
 def integrate_demo_sides(
-    profile: pd.DataFrame, demo_dir: Path, key: bytes
+    profile: pd.DataFrame, demo_dir: Path, key: bytes | None
 ) -> tuple[Integrated, pd.DataFrame]:
-    """Read the demo master and survey, pseudonymise PII, clean the master and join."""
+    """Read the demo master and survey, pseudonymise PII (unless ``key`` is None: the user
+    opted out), clean the master and join."""
     master = read_table(demo_dir / "customers.csv")
-    master = pseudonymise_frame(master, key, DEMO_PII)
+    if key is not None:
+        master = pseudonymise_frame(master, key, DEMO_PII)
     master, master_q = dedupe_master(master, source_file="customers.csv")
     survey = read_table(demo_dir / "survey.csv")
     survey = survey.drop(columns=["source_row"])
@@ -137,12 +139,15 @@ def run_demo(
     seed: int = 42,
     data_root: str | Path | None = None,
     reports_root: str | Path | None = None,
+    pseudonymise: bool = True,
 ) -> Path:
     """The main job for now: demo data → profile, data-quality summary and a k-means
     segmentation (validated, profiled, named, with strategy) in a new run folder.
 
     The demo data is generated once into ``data/demo-<customers>-<seed>/`` (raw data is
     never rewritten) and each call writes a new ``reports/demo/<timestamp>-<id>/``.
+    Names, phones and ID numbers are replaced by keyed pseudonyms unless
+    ``pseudonymise=False`` (the user's explicit choice, recorded in ``privacy.json``).
     Returns the run folder.
     """
     from segkit import datasets, paths
@@ -158,8 +163,21 @@ def run_demo(
     run_dir = paths.new_run_dir("demo", root=reports_root)
     run = profile_source(demo_dir / "transactions.csv", DEMO_COLUMNS, as_of=as_of)
     written = write_profile_outputs(run, run_dir / "profile.parquet")
-    key = load_key()
+    key = load_key() if pseudonymise else None
     joined, master_q = integrate_demo_sides(run.profile, demo_dir, key)
+    (run_dir / "privacy.json").write_text(
+        json.dumps(
+            {
+                "personal_data": "pseudonymised (keyed HMAC-SHA256)"
+                if pseudonymise
+                else "KEPT: the user turned pseudonymisation off",
+                "columns": sorted(DEMO_PII),
+                "key": "outside the run folder (SEGKIT_PSEUDONYM_KEY or the key file)",
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
     write_table(joined.table, run_dir / "customers.parquet")
     write_table(master_q, run_dir / "customers.quarantine.csv")
     write_table(joined.summary(), run_dir / "integration.csv")
