@@ -33,7 +33,8 @@ What it does
        ``pl.scan_parquet`` / ``pl.scan_csv`` (ids as String) + ``group_by().agg()``, one
        lazy query, ``collect()``.
    ``segkit_core``
-       ``collect`` -> ``clean(as_of, CleanPolicy(outliers="none"))`` ->
+       ``collect`` -> ``clean(as_of, CleanPolicy(outliers="none", conflicting_orders="ignore"))``
+       ->
        ``build_profile(features="core")``: the whole segkit process, including file hashing,
        typed parsing, de-duplication and the quarantine checks.
    ``segkit_full``
@@ -342,7 +343,7 @@ def _segkit(path: Path, full: bool) -> tuple[Any, dict[str, Any]]:
     col = collect(path, cmap, con=con)
     steps["collect"] = time.perf_counter() - t
     t = time.perf_counter()
-    policy = CleanPolicy() if full else CleanPolicy(outliers="none")
+    policy = CleanPolicy() if full else CleanPolicy(outliers="none", conflicting_orders="ignore")
     res = clean(col, as_of=AS_OF, policy=policy)
     steps["clean"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -815,7 +816,11 @@ def main_breakdown(args: argparse.Namespace) -> None:
     steps.insert(0, ("collect", time.perf_counter() - t))
     con.step[0] = "clean"
     t = time.perf_counter()
-    res = clean(col, as_of=AS_OF, policy=CleanPolicy() if full else CleanPolicy(outliers="none"))
+    res = clean(
+        col,
+        as_of=AS_OF,
+        policy=CleanPolicy() if full else CleanPolicy(outliers="none", conflicting_orders="ignore"),
+    )
     steps.append(("clean", time.perf_counter() - t))
     con.step[0] = "build_profile"
     t = time.perf_counter()

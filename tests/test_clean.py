@@ -164,3 +164,19 @@ def test_dedupe_master_conflicts_keep_last() -> None:
 def test_policy_validates_fences(bad: tuple[float, float]) -> None:
     with pytest.raises(ValueError, match="fences"):
         CleanPolicy(outlier_fences=bad)
+
+
+def test_order_under_two_customers_is_flagged_not_dropped() -> None:
+    res = run(
+        [
+            ("O1", "001", "2024-01-02", "10", "1"),
+            ("O1", "002", "2024-01-02", "12", "1"),
+            ("O2", "002", "2024-01-03", "5", "1"),
+        ]
+    )
+    assert res.rows_kept == 3
+    assert res.quarantine[["source_row", "reason_code", "action"]].values.tolist() == [
+        [2, "CONFLICTING_ORDER", "flagged"],
+        [3, "CONFLICTING_ORDER", "flagged"],
+    ]
+    assert res.detected["CONFLICTING_ORDER"] == 2

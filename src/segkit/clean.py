@@ -22,7 +22,8 @@ Reason codes (first match wins, in this order)
 ``RETURN_LINE``         negative amount (if ``returns="drop"``)
 
 Flags (row kept): ``POSSIBLE_DUPLICATE`` (identical rows without an order id),
-``OUTLIER_HIGH``/``OUTLIER_LOW``. Changes: ``WINSORISED``.
+``CONFLICTING_ORDER`` (one order id under several customer ids), ``OUTLIER_HIGH``/
+``OUTLIER_LOW``. Changes: ``WINSORISED``.
 
 Examples
 --------
@@ -321,6 +322,24 @@ def clean(
         quarantine = pd.concat([quarantine, flagged], ignore_index=True)
     elif dedupe == "none":
         detected.pop("DUPLICATE_ROW", None)
+
+    # Conflicting records: one order id under several customer ids. The lines are kept
+    # (which customer is right cannot be decided here) and flagged for the analyst.
+    if has_order and policy.conflicting_orders == "flag":
+        conflicts = con.sql(
+            """WITH bad AS (
+                    SELECT order_id FROM staged WHERE customer_id IS NOT NULL
+                    GROUP BY order_id HAVING min(hash(customer_id)) <> max(hash(customer_id)))
+                SELECT source_file, source_row, 'order_id' AS "column",
+                       'CONFLICTING_ORDER' AS reason_code, raw_order_id AS raw_value,
+                       'flagged' AS action,
+                       'this order id appears under more than one customer id' AS detail
+                FROM staged SEMI JOIN bad USING (order_id)
+                WHERE customer_id IS NOT NULL"""
+        ).df()
+        detected["CONFLICTING_ORDER"] = len(conflicts)
+        if len(conflicts):
+            quarantine = pd.concat([quarantine, conflicts], ignore_index=True)
 
     # The kept lines: the source minus the removed records (an anti-join with a small
     # table), so the line table is never copied; the profile reads this view directly.

@@ -102,6 +102,9 @@ class CleanPolicy(_Strict):
         ``drop`` quarantines cancellation lines (``CANCELLED``); ``net`` keeps them.
     non_positive_quantity : {"keep", "drop"}
         ``drop`` quarantines lines with quantity ≤ 0 that are not returns (``BAD_QUANTITY``).
+    conflicting_orders : {"flag", "ignore"}
+        ``flag`` lists lines whose order id appears under more than one customer id
+        (``CONFLICTING_ORDER``; the lines are kept). Costs one pass grouped by order.
     outliers : {"flag", "winsorise", "none"}
         Line amounts outside ``outlier_fences`` quantiles are counted (``flag``) or clipped to
         the fences (``winsorise``; each change is logged as ``WINSORISED``).
@@ -114,6 +117,7 @@ class CleanPolicy(_Strict):
     cancellation_prefix: str | None = None
     cancellations: Literal["drop", "net"] = "drop"
     non_positive_quantity: Literal["keep", "drop"] = "keep"
+    conflicting_orders: Literal["flag", "ignore"] = "flag"
     outliers: Literal["flag", "winsorise", "none"] = "flag"
     outlier_fences: tuple[float, float] = (0.001, 0.999)
     min_date: dt.date = dt.date(1990, 1, 1)
