@@ -246,7 +246,7 @@ def clean(
     order_key = "order_id" if has_order else "source_file || ':' || source_row"
 
     raw_cols = ", ".join("raw_" + r for r in roles)
-    typed_cols = ", ".join(r for r in ROLE_ORDER if r in roles or r == "amount")
+    typed = [r for r in ROLE_ORDER if r in roles or r == "amount"]
     # Pass 1 (de-duplication only): whole-row hashes seen more than once, then the exact
     # rank among those few candidates, verified on every mapped column's raw text.
     con.execute("CREATE OR REPLACE TEMP TABLE _dups(source_file VARCHAR, source_row BIGINT)")
@@ -265,7 +265,9 @@ def clean(
     # typed columns cannot tell an empty cell from an unparseable one, so raw text is read
     # where a typed value is missing, and kept for these records only.
     detect = _detect_sql(policy, roles, as_of_d)
-    dup_reason = "'DUPLICATE_ROW'" if dedupe == "exact" else "NULL"
+    reason = _reason_sql(policy, roles, as_of_d)
+    if dedupe == "exact":
+        reason = f"CASE WHEN is_dup THEN 'DUPLICATE_ROW' ELSE {reason} END"
     flags = ", ".join(f'({c}) IS TRUE AS "f_{k}"' for k, c in detect.items())
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE tx_issues AS
@@ -276,10 +278,7 @@ def clean(
                        AS _amount_blank
             FROM staged s LEFT JOIN _dups d USING (source_file, source_row)),
         q AS (
-            SELECT *, {flags},
-                   CASE WHEN is_dup AND {dup_reason} IS NOT NULL THEN {dup_reason}
-                        ELSE {_reason_sql(policy, roles, as_of_d)} END AS q
-            FROM s)
+            SELECT *, {flags}, {reason} AS q FROM s)
         SELECT * EXCLUDE (_row_hash) FROM q
         WHERE q IS NOT NULL OR is_dup OR {" OR ".join(f'"f_{k}"' for k in detect)}"""
     )
@@ -288,8 +287,8 @@ def clean(
     row = counts.fetchall()[0]
     detected = {"DUPLICATE_ROW": int(row[0])}
     detected.update({k: int(v) for k, v in zip(detect, row[1:], strict=True)})
-    for reason_code in collected.rejects["reason_code"].unique():
-        detected[str(reason_code)] = int((collected.rejects["reason_code"] == reason_code).sum())
+    for code, n in collected.rejects["reason_code"].value_counts().items():
+        detected[str(code)] = int(n)
 
     raw_case = " ".join(
         f"WHEN '{code}' THEN {raw}"
@@ -347,22 +346,21 @@ def clean(
         """CREATE OR REPLACE TEMP TABLE _removed AS
         SELECT source_file, source_row FROM tx_issues WHERE q IS NOT NULL"""
     )
-    amount_expr = "amount"
     nothing_removed = not con.execute("SELECT count(*) FROM _removed").fetchall()[0][0]
     source = (
         "staged" if nothing_removed else "staged ANTI JOIN _removed USING (source_file, source_row)"
     )
 
     def _define_kept(amount_sql: str) -> None:
+        cols = ", ".join(f"{amount_sql} AS amount" if c == "amount" else c for c in typed)
         con.execute(
             f"""CREATE OR REPLACE TEMP VIEW clean_tx AS
-            SELECT source_file, source_row,
-                   {typed_cols.replace("amount", amount_sql + " AS amount")},
+            SELECT source_file, source_row, {cols},
                    {order_key} AS order_key, amount < 0 AS is_return
             FROM {source}"""
         )
 
-    _define_kept(amount_expr)
+    _define_kept("amount")
     # Outliers on kept positive lines: flag, or winsorise to the quantile fences.
     if policy.outliers != "none":
         lo_q, hi_q = policy.outlier_fences
