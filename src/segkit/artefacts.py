@@ -1,0 +1,146 @@
+"""Every file of a report run, in one place.
+
+A run folder ``reports/<client>/<YYYYmmdd-HHMMSS>-<id>/`` holds the run's config, the
+executed notebooks, the report and one artefact per step; each notebook reads the previous
+step's artefacts and writes its own. Paths are relative to the run folder and never leave it.
+
+Examples
+--------
+>>> import tempfile
+>>> run = RunFolder(tempfile.mkdtemp())
+>>> run.path("profile").relative_to(run.root).as_posix()
+'artefacts/02_profile.parquet'
+>>> run.path("nope")
+Traceback (most recent call last):
+...
+KeyError: "unknown artefact 'nope'"
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+#: name → path inside the run folder. Steps are numbered like the notebooks.
+ARTEFACTS: dict[str, str] = {
+    # the run
+    "params": "params.yaml",
+    "manifest": "manifest.json",
+    "report": "report.html",
+    "excel": "segments.xlsx",
+    "log": "run.log",
+    "notebooks": "notebooks",
+    # 01 collect: typed transactions (one row per good record) and unreadable records
+    "transactions": "artefacts/01_transactions.parquet",
+    "collect_rejects": "artefacts/01_rejects.csv",
+    "sources": "artefacts/01_sources.json",
+    # 02 clean (+ the customer profile, 客户档案, and the joined customer table)
+    "clean_transactions": "artefacts/02_clean_transactions.parquet",
+    "quarantine": "artefacts/02_quarantine.csv",
+    "quality": "artefacts/02_quality.csv",
+    "profile": "artefacts/02_profile.parquet",
+    "customers": "artefacts/02_customers.parquet",
+    "integration": "artefacts/02_integration.csv",
+    # 03 variables: screening, factor analysis, the clustering features
+    "screening": "artefacts/03_screening.csv",
+    "factor_loadings": "artefacts/03_factor_loadings.csv",
+    "features": "artefacts/03_features.parquet",
+    # 04 rule-based segments: value tiers, ABC, RFM, lifecycle, growth, CLV
+    "tiers": "artefacts/04_tiers.parquet",
+    "tier_thresholds": "artefacts/04_thresholds.csv",
+    # 05 clustering
+    "k_selection": "artefacts/05_k_selection.csv",
+    "k_votes": "artefacts/05_k_votes.csv",
+    "assignments": "artefacts/05_assignments.parquet",
+    "centers": "artefacts/05_centers.csv",
+    # 06 validation
+    "stability": "artefacts/06_stability.csv",
+    "lda_hit_rate": "artefacts/06_lda_hit_rate.csv",
+    "lda_variables": "artefacts/06_lda_variables.csv",
+    "scoring_rule": "artefacts/06_scoring_rule.json",
+    "segment_profiles": "artefacts/06_profiles.csv",
+    "profile_index": "artefacts/06_profile_index.csv",
+    # 07 names and strategy: one row per segment (size, share, value share, names, traits)
+    "segments": "artefacts/07_segments.csv",
+    "names": "artefacts/07_names.csv",
+    "strategy": "artefacts/07_strategy.csv",
+    # 08 monitoring: two periods scored by the frozen model
+    "period_assignments": "artefacts/08_period_assignments.parquet",
+    "migration": "artefacts/08_migration.csv",
+    "drift": "artefacts/08_drift.csv",
+}
+
+#: the notebooks of a run, in order
+NOTEBOOKS: tuple[str, ...] = (
+    "00_overview",
+    "01_collect",
+    "02_clean",
+    "03_variables",
+    "04_segment",
+    "05_cluster",
+    "06_validate",
+    "07_name_and_strategy",
+    "08_monitor",
+)
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """A run folder and its artefacts.
+
+    Writing never replaces an existing file: a run only adds files, and an earlier run is
+    never touched.
+    """
+
+    root: Path
+
+    def __init__(self, root: str | Path) -> None:
+        object.__setattr__(self, "root", Path(root).resolve())
+
+    def path(self, name: str) -> Path:
+        """The path of artefact ``name`` (see :data:`ARTEFACTS`)."""
+        try:
+            rel = ARTEFACTS[name]
+        except KeyError:
+            raise KeyError(f"unknown artefact {name!r}") from None
+        return self.root / rel
+
+    def exists(self, name: str) -> bool:
+        return self.path(name).exists()
+
+    def _target(self, name: str) -> Path:
+        path = self.path(name)
+        if path.exists():
+            raise FileExistsError(f"{path} exists; segkit never overwrites outputs")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def write_frame(self, name: str, frame: pd.DataFrame) -> Path:
+        """Write a table (CSV via :func:`segkit.export.write_table`, formula-safe; or Parquet)."""
+        from segkit.export import write_table
+
+        return write_table(frame, self._target(name))
+
+    def read_frame(self, name: str) -> pd.DataFrame:
+        """Read a table artefact written by an earlier step."""
+        path = self.path(name)
+        if not path.exists():
+            raise FileNotFoundError(
+                f"artefact {name!r} ({path.relative_to(self.root)}) is missing: run the "
+                "earlier notebooks of this run first"
+            )
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path, dtype={"customer_id": str})
+
+    def write_json(self, name: str, data: Any) -> Path:
+        path = self._target(name)
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), "utf-8")
+        return path
+
+    def read_json(self, name: str) -> Any:
+        return json.loads(self.path(name).read_text(encoding="utf-8"))

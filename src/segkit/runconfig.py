@@ -1,0 +1,184 @@
+"""The run configuration: one YAML file describes a whole report run.
+
+``segkit report --config run.yaml`` validates the file with these pydantic models before any
+data is touched: unknown keys, wrong types and out-of-range values are rejected with a message
+that names the key. The validated config is written to the run folder as ``params.yaml``; the
+notebooks read it from there (column mappings, file paths), and papermill receives only the
+scalar parameters listed in :data:`NOTEBOOK_PARAMETERS` — names from this module, never names
+taken from the user's file.
+
+Examples
+--------
+>>> cfg = RunConfig.model_validate({"client": "Acme", "demo": {"customers": 500}})
+>>> cfg.segment.method, cfg.language, cfg.demo.customers
+('kmeans', 'zh', 500)
+>>> RunConfig.model_validate({"clent": "typo"})  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+pydantic_core._pydantic_core.ValidationError: 1 validation error for RunConfig
+clent
+  Extra inputs are not permitted ...
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from segkit.config import CleanPolicy, SourceConfig
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DemoSpec(_Strict):
+    """Use the bundled synthetic company instead of client files."""
+
+    customers: int = Field(10_000, ge=50, le=2_000_000, description="number of customers")
+    seed: int = Field(42, ge=0, description="generator seed")
+    messy: bool = Field(False, description="add real-world mess (encodings, ¥ amounts, dups)")
+
+
+class MasterSpec(_Strict):
+    """The customer master (CRM export): one row per customer."""
+
+    path: str
+    customer_id: str = "customer_id"
+    #: personal-data columns: role (name/phone/id_number/email/address) → column
+    pii: dict[str, str] = Field(default_factory=dict)
+    #: the column holding the acquisition source (客户来源), if any
+    source: str | None = None
+
+
+class SegmentSpec(_Strict):
+    """How the clustering step segments customers."""
+
+    method: Literal["kmeans", "minibatch", "ward", "gmm", "kprototypes"] = "kmeans"
+    k: int | None = Field(None, ge=2, le=30, description="None = chosen by the index vote")
+    k_min: int = Field(2, ge=2, le=30)
+    k_max: int = Field(10, ge=2, le=30)
+    n_boot: int = Field(50, ge=0, le=1000, description="bootstrap resamples for stability")
+    min_size: int = Field(30, ge=1, description="segments below this are flagged as too small")
+
+    @model_validator(mode="after")
+    def _range(self) -> SegmentSpec:
+        if self.k_min > self.k_max:
+            raise ValueError("segment.k_min must not exceed segment.k_max")
+        return self
+
+
+class MonitorSpec(_Strict):
+    """Step 8: compare the period before ``split`` with the period up to ``as_of``."""
+
+    months: int = Field(6, ge=1, le=60, description="length of each period in months")
+
+
+class ReportSpec(_Strict):
+    """What the report shows."""
+
+    title: str = Field("客户细分报告 Customer segmentation report", max_length=200)
+    #: segments smaller than this are suppressed in the report (privacy)
+    min_report_size: int = Field(5, ge=1)
+    #: put real names / phones in the Excel table (off by default; recorded in the manifest)
+    reidentify: bool = False
+
+
+_CLIENT = re.compile(r"^[\w\- .]{1,80}$", re.UNICODE)
+
+
+class RunConfig(_Strict):
+    """A whole report run.
+
+    Exactly one of ``demo`` and ``source`` gives the transactions.
+    """
+
+    client: str = Field("demo", description="client name; slugified for the run folder")
+    language: Literal["zh", "en", "both"] = "zh"
+    seed: int = Field(42, ge=0, le=2**32 - 1)
+    as_of: dt.date | None = Field(None, description="analysis date; default: day after the data")
+    smoke: bool = Field(False, description="tiny, fast settings for tests and trials")
+    demo: DemoSpec | None = None
+    source: SourceConfig | None = None
+    master: MasterSpec | None = None
+    survey: str | None = Field(None, description="survey file (one row per customer)")
+    policy: CleanPolicy = CleanPolicy()
+    segment: SegmentSpec = SegmentSpec()
+    monitor: MonitorSpec = MonitorSpec()
+    report: ReportSpec = ReportSpec()
+
+    @field_validator("client")
+    @classmethod
+    def _client(cls, value: str) -> str:
+        if not _CLIENT.match(value):
+            raise ValueError("client: letters, digits, spaces, '-', '_', '.'; at most 80")
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> RunConfig:
+        if self.demo is None and self.source is None:
+            raise ValueError("give either 'demo' or 'source'")
+        if self.demo is not None and self.source is not None:
+            raise ValueError("give 'demo' or 'source', not both")
+        return self
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> RunConfig:
+        """Read and validate a YAML run config (``yaml.safe_load``: no Python objects)."""
+        text = Path(path).read_text(encoding="utf-8")
+        data = yaml.safe_load(text) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: the run config must be a mapping of keys to values")
+        return cls.model_validate(data)
+
+    def to_yaml(self) -> str:
+        """The config as YAML (what ``params.yaml`` holds)."""
+        data = self.model_dump(mode="json")
+        return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+#: the only names papermill ever receives, with their types; each notebook declares the
+#: subset it uses in its ``parameters`` cell. Values come from :func:`notebook_parameters`.
+NOTEBOOK_PARAMETERS: dict[str, type] = {
+    "run_dir": str,
+    "language": str,
+    "seed": int,
+    "smoke": bool,
+    "method": str,
+    "k": int,
+    "k_min": int,
+    "k_max": int,
+    "n_boot": int,
+    "months": int,
+}
+
+
+def notebook_parameters(cfg: RunConfig, run_dir: Path) -> dict[str, Any]:
+    """The scalar papermill parameters of a run (``k = 0`` means "chosen by the vote").
+
+    Every string value is either the run folder segkit created or a literal from a closed
+    set, so nothing a user writes in the config reaches the notebook as code.
+
+    Examples
+    --------
+    >>> cfg = RunConfig.model_validate({"demo": {}})
+    >>> sorted(notebook_parameters(cfg, Path("/tmp/run")).items())[:3]
+    [('k', 0), ('k_max', 10), ('k_min', 2)]
+    """
+    return {
+        "run_dir": str(run_dir),
+        "language": cfg.language,
+        "seed": cfg.seed,
+        "smoke": cfg.smoke,
+        "method": cfg.segment.method,
+        "k": cfg.segment.k or 0,
+        "k_min": cfg.segment.k_min,
+        "k_max": cfg.segment.k_max,
+        "n_boot": cfg.segment.n_boot,
+        "months": cfg.monitor.months,
+    }
