@@ -71,6 +71,7 @@ __all__ = [
     "Collected",
     "collect",
     "collect_frame",
+    "collected_from_parquet",
     "detect_encoding",
     "file_sha256",
     "read_excel_text",
@@ -389,4 +390,67 @@ def collect_frame(
         records=len(frame),
         sources=[{"path": name, "format": "pandas", "records": len(frame)}],
         roles=tuple(columns.roles()),
+    )
+
+
+def collected_from_parquet(
+    path: str | Path,
+    *,
+    roles: tuple[str, ...] | list[str],
+    rejects: pd.DataFrame | None = None,
+    records: int | None = None,
+    sources: list[dict[str, Any]] | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> Collected:
+    """Rebuild a :class:`Collected` from a ``staged`` table written to Parquet.
+
+    A report run hands the collected transactions from step 1 to step 2 as a file
+    (``COPY staged TO ... (FORMAT parquet)``); this reads it back as a lazy view, so
+    :func:`segkit.clean.clean` sees exactly what :func:`collect` produced.
+
+    Parameters
+    ----------
+    path : path
+        The Parquet copy of ``staged`` (every column, ``_row_hash`` included).
+    roles : sequence of str
+        The mapped roles (``Collected.roles`` of the original).
+    rejects : DataFrame, optional
+        Unreadable records (:data:`QUARANTINE_COLUMNS`); none by default.
+    records : int, optional
+        Records found in the sources; default staged rows + rejects.
+    sources : list of dict, optional
+        ``Collected.sources`` of the original.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from segkit.config import ColumnMap
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> tx = pd.DataFrame({"c": ["01", "02"], "d": ["2024-01-05", "2024-02-01"], "a": [5.0, 7]})
+    >>> col = collect_frame(tx, ColumnMap(customer_id="c", date="d", amount="a"))
+    >>> _ = col.con.execute(f"COPY staged TO '{d / 's.parquet'}' (FORMAT parquet)")
+    >>> back = collected_from_parquet(d / "s.parquet", roles=col.roles)
+    >>> back.frame().equals(col.frame()), back.records, back.roles
+    (True, 2, ('customer_id', 'date', 'amount'))
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("the collected transactions are missing", file=path, code="MISSING_FILE")
+    con = con or connect()
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW staged AS SELECT * FROM read_parquet({sql_str(str(path))})"
+    )
+    rej = (
+        pd.DataFrame(columns=QUARANTINE_COLUMNS)
+        if rejects is None
+        else rejects.reindex(columns=QUARANTINE_COLUMNS)
+    )
+    if records is None:
+        records = con.execute("SELECT count(*) FROM staged").fetchall()[0][0] + len(rej)
+    return Collected(
+        con=con,
+        rejects=rej,
+        records=int(records),
+        sources=list(sources or []),
+        roles=tuple(roles),
     )

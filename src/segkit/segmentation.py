@@ -168,18 +168,200 @@ def _rule_labels(
     return en.rename("segment"), thresholds, names
 
 
-def _profile_frame(profile: pd.DataFrame, describe: list[str] | None) -> pd.DataFrame:
-    """The variables the segment profiles describe (default: the profile's main measures)."""
-    frame = profile.copy()
-    if {"frequency", "active_months"} <= set(frame.columns):
-        frame["orders_per_active_month"] = frame["frequency"] / frame["active_months"]
-    if describe is not None:
-        return frame[describe]
+def profile_variables(frame: pd.DataFrame, extra: tuple[str, ...] = ()) -> list[str]:
+    """The variables segment profiles describe: the profile's main measures, its channel and
+    category shares, and the ``extra`` columns present (e.g. demographics of the master);
+    every numeric column when the table is not a segkit profile."""
     cols = [c for c in PROFILE_VARIABLES if c in frame.columns]
     cols += [c for c in frame.columns if c.startswith("share_") and not c.endswith("__other")]
     if not cols:  # not a segkit profile: describe every numeric column
         cols = [c for c in frame.select_dtypes("number").columns if c != "customer_id"]
-    return frame[cols]
+    return cols + [c for c in extra if c in frame.columns and c not in cols]
+
+
+def _profile_frame(profile: pd.DataFrame, describe: list[str] | None) -> pd.DataFrame:
+    """The variables the segment profiles describe (default: :func:`profile_variables`)."""
+    frame = profile.copy()
+    if {"frequency", "active_months"} <= set(frame.columns):
+        frame["orders_per_active_month"] = frame["frequency"] / frame["active_months"]
+    return frame[describe if describe is not None else profile_variables(frame)]
+
+
+@dataclass
+class Clustering:
+    """A fitted clusterer, its canonical labels and (when k was voted on) the k selection."""
+
+    model: SegmentClusterer
+    labels: pd.Series
+    selection: KSelection | None = None
+
+
+def cluster_segments(
+    X: pd.DataFrame,
+    *,
+    method: str = "kmeans",
+    k: int | None = None,
+    k_range: tuple[int, int] = (2, 10),
+    random_state: int = 0,
+    value: pd.Series | None = None,
+    progress: bool = True,
+) -> Clustering:
+    """Choose k by the index vote (when not given) and fit a :class:`SegmentClusterer`."""
+    if method not in CLUSTER_METHODS:
+        raise InputError(f"unknown clustering method {method!r}", code="UNKNOWN_METHOD")
+    selection = None
+    if k is None:
+        lo, hi = k_range
+        algo: Literal["kmeans", "minibatch"] = "minibatch" if method == "minibatch" else "kmeans"
+        selection = choose_k(
+            X, k_range=range(lo, hi + 1), method=algo, random_state=random_state, progress=progress
+        )
+        k = int(selection.recommended_k_)
+    cmethod: Any = method
+    model = SegmentClusterer(cmethod, n_clusters=k, random_state=random_state)
+    model.fit(X, value=value)
+    return Clustering(model=model, labels=model.labels_.rename("segment"), selection=selection)
+
+
+@dataclass
+class Validation:
+    """Stability (clustering only), discriminant analysis and segment sizes."""
+
+    sizes: pd.DataFrame
+    stability: StabilityReport | None = None
+    discriminant: DiscriminantReport | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def validate_segments(
+    X: pd.DataFrame,
+    labels: pd.Series,
+    *,
+    method: str | None = None,
+    n_boot: int = 50,
+    random_state: int = 0,
+    min_size: int = 30,
+    progress: bool = True,
+) -> Validation:
+    """Bootstrap stability (re-clustering with ``method``; skipped for rules or ``n_boot=0``),
+    LDA on the usable (non-constant) variables, and the minimum-size check."""
+    notes: list[str] = []
+    stability = None
+    k = int(labels.nunique())
+    if method in CLUSTER_METHODS and n_boot:
+        cmethod: Any = method
+        stability = bootstrap_stability(
+            X,
+            labels,
+            fit_predict=SegmentClusterer(cmethod, n_clusters=k, random_state=random_state),
+            n_boot=n_boot,
+            random_state=random_state,
+            progress=progress,
+        )
+    sizes = check_segment_sizes(labels, min_size=min_size)
+    if sizes["too_small"].any():
+        small = sizes.index[sizes["too_small"]].tolist()
+        notes.append(f"segments below {min_size} customers: {small}")
+    discriminant = None
+    usable = X.loc[:, X.std() > 0]
+    if labels.nunique() > 1 and usable.shape[1] and labels.value_counts().min() >= 2:
+        discriminant = discriminant_analysis(usable, labels, random_state=random_state)
+    return Validation(sizes=sizes, stability=stability, discriminant=discriminant, notes=notes)
+
+
+def describe_segments(
+    data: pd.DataFrame,
+    labels: pd.Series,
+    *,
+    value_column: str = "monetary",
+    describe: list[str] | None = None,
+) -> SegmentProfile:
+    """Profile every segment against the population (see :func:`profile_variables`)."""
+    if value_column not in data:
+        raise InputError(
+            f"no value column {value_column!r}", column=value_column, code="MISSING_COLUMN"
+        )
+    described = _profile_frame(data, describe)
+    return profile_segments(
+        described.assign(**{value_column: data[value_column]}), labels, value_column=value_column
+    )
+
+
+@dataclass
+class Plan:
+    """Names, segment traits and the strategy of a segmentation."""
+
+    names: pd.DataFrame
+    segments: pd.DataFrame
+    strategy: pd.DataFrame
+    assignments: pd.DataFrame
+
+
+def plan_segments(
+    data: pd.DataFrame,
+    labels: pd.Series,
+    seg_profile: SegmentProfile,
+    *,
+    value_column: str = "monetary",
+    stability: pd.DataFrame | None = None,
+    rule_names: dict[str, dict[str, str]] | None = None,
+    names: dict[Any, Any] | None = None,
+    playbook: Any = None,
+) -> Plan:
+    """Name the segments, give each its dominant value/lifecycle/growth tier and a strategy.
+
+    ``data`` and ``labels`` are aligned by row (``data`` has ``customer_id``); ``stability`` is
+    :attr:`StabilityReport.table` (``mean_jaccard``, ``verdict`` by segment).
+    """
+    suggested = suggest_names(seg_profile.wide("index"))
+    # rule-based segments already have names (RFM config, tier names): keep them, and keep
+    # the profile-based suggestion as the segment's traits
+    named = apply_names(suggested, {**(rule_names or {}), **(names or {})})
+
+    # segment-level traits for the playbook: the tier most members are in
+    seg_labels = labels.reset_index(drop=True)
+    data = data.reset_index(drop=True)
+    traits = pd.DataFrame({"segment": sorted(seg_labels.unique(), key=_sort_key)})
+    value_tier = value_tiers(data, column=value_column).labels
+    traits["value"] = traits["segment"].map(dominant(value_tier, seg_labels))
+    if {"recency_days", "tenure_days"} <= set(data.columns):
+        traits["lifecycle"] = traits["segment"].map(
+            dominant(lifecycle_stages(data).labels, seg_labels)
+        )
+    if {"monetary_h1", "monetary_h2"} <= set(data.columns):
+        traits["growth"] = traits["segment"].map(dominant(growth_tiers(data).labels, seg_labels))
+    value_share = seg_profile.sizes["value_share"]
+    traits["value_share"] = traits["segment"].map(value_share).fillna(0.0)
+    strategy = build_strategy(traits, playbook)
+
+    segs = traits.merge(named[["segment", "name_zh", "name_en"]], on="segment")
+    segs["size"] = segs["segment"].map(seg_profile.sizes["size"]).astype(int)
+    segs["share"] = segs["segment"].map(seg_profile.sizes["share"])
+    if stability is not None:
+        segs["stability"] = segs["segment"].map(stability["mean_jaccard"])
+        segs["verdict"] = segs["segment"].map(stability["verdict"])
+    return Plan(
+        names=named,
+        segments=segs,
+        strategy=strategy,
+        assignments=assignment_table(data["customer_id"], seg_labels, named),
+    )
+
+
+def assignment_table(
+    customer_id: pd.Series, labels: pd.Series, names: pd.DataFrame
+) -> pd.DataFrame:
+    """``customer_id``, ``segment``, ``segment_name_zh``, ``segment_name_en`` (row-aligned)."""
+    name_map = names.set_index("segment")
+    seg = labels.reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "customer_id": customer_id.reset_index(drop=True),
+            "segment": seg,
+            "segment_name_zh": seg.map(name_map["name_zh"]),
+            "segment_name_en": seg.map(name_map["name_en"]),
+        }
+    )
 
 
 def segment_customers(
@@ -225,109 +407,49 @@ def segment_customers(
         raise InputError("the profile needs a customer_id column", code="MISSING_COLUMN")
     data = profile.sort_values("customer_id", kind="stable").reset_index(drop=True)
     notes: list[str] = []
-    selection = stability = None
+    selection = None
     rule_names: dict[str, dict[str, str]] = {}
     if method in RULE_METHODS:
         labels, thresholds, rule_names = _rule_labels(data, method)
         X = data[[c for c in RULE_VARIABLES[method] if c in data]].astype(float)
     elif method in CLUSTER_METHODS:
         X = data[features] if features else behaviour_features(data)
-        if k is None:
-            lo, hi = k_range
-            algo: Literal["kmeans", "minibatch"] = (
-                "minibatch" if method == "minibatch" else "kmeans"
-            )
-            selection = choose_k(
-                X,
-                k_range=range(lo, hi + 1),
-                method=algo,
-                random_state=random_state,
-                progress=progress,
-            )
-            k = int(selection.recommended_k_)
-        cmethod: Any = method
-        model = SegmentClusterer(cmethod, n_clusters=k, random_state=random_state)
         value = data[value_column] if value_column in data else None
-        model.fit(X, value=value)
-        labels = model.labels_.rename("segment")
-        thresholds = model.cluster_centers_.reset_index()
-        notes.append(f"preprocessing: {model.preprocessing_}")
-        if n_boot:
-            stability = bootstrap_stability(
-                X,
-                labels,
-                fit_predict=SegmentClusterer(cmethod, n_clusters=k, random_state=random_state),
-                n_boot=n_boot,
-                random_state=random_state,
-                progress=progress,
-            )
+        fitted = cluster_segments(
+            X, method=method, k=k, k_range=k_range, random_state=random_state, value=value,
+            progress=progress,
+        )  # fmt: skip
+        labels, selection = fitted.labels, fitted.selection
+        thresholds = fitted.model.cluster_centers_.reset_index()
+        notes.append(f"preprocessing: {fitted.model.preprocessing_}")
     else:
         raise InputError(f"unknown method {method!r}", code="UNKNOWN_METHOD")
 
-    sizes = check_segment_sizes(labels, min_size=min_size)
-    if sizes["too_small"].any():
-        small = sizes.index[sizes["too_small"]].tolist()
-        notes.append(f"segments below {min_size} customers: {small}")
-    described = _profile_frame(data, describe)
-    if value_column not in data:
-        raise InputError(
-            f"no value column {value_column!r}", column=value_column, code="MISSING_COLUMN"
-        )
-    seg_profile = profile_segments(
-        described.assign(**{value_column: data[value_column]}), labels, value_column=value_column
-    )
-    discriminant = None
-    usable = X.loc[:, X.std() > 0]
-    if labels.nunique() > 1 and usable.shape[1] and labels.value_counts().min() >= 2:
-        discriminant = discriminant_analysis(usable, labels, random_state=random_state)
-    suggested = suggest_names(seg_profile.wide("index"))
-    # rule-based segments already have names (RFM config, tier names): keep them, and keep
-    # the profile-based suggestion as the segment's traits
-    named = apply_names(suggested, {**rule_names, **(names or {})})
-
-    # segment-level traits for the playbook: the tier most members are in
-    seg_labels = labels.reset_index(drop=True)
-    traits = pd.DataFrame({"segment": sorted(seg_labels.unique(), key=_sort_key)})
-    value_tier = value_tiers(data, column=value_column).labels
-    traits["value"] = traits["segment"].map(dominant(value_tier, seg_labels))
-    if {"recency_days", "tenure_days"} <= set(data.columns):
-        traits["lifecycle"] = traits["segment"].map(
-            dominant(lifecycle_stages(data).labels, seg_labels)
-        )
-    if {"monetary_h1", "monetary_h2"} <= set(data.columns):
-        traits["growth"] = traits["segment"].map(dominant(growth_tiers(data).labels, seg_labels))
-    value_share = seg_profile.sizes["value_share"]
-    traits["value_share"] = traits["segment"].map(value_share).fillna(0.0)
-    strategy = build_strategy(traits, playbook)
-
-    segs = traits.merge(named[["segment", "name_zh", "name_en"]], on="segment")
-    segs["size"] = segs["segment"].map(seg_profile.sizes["size"]).astype(int)
-    segs["share"] = segs["segment"].map(seg_profile.sizes["share"])
-    if stability is not None:
-        segs["stability"] = segs["segment"].map(stability.table["mean_jaccard"])
-        segs["verdict"] = segs["segment"].map(stability.table["verdict"])
-    name_map = named.set_index("segment")
-    assignments = pd.DataFrame(
-        {
-            "customer_id": data["customer_id"],
-            "segment": seg_labels,
-            "segment_name_zh": seg_labels.map(name_map["name_zh"]),
-            "segment_name_en": seg_labels.map(name_map["name_en"]),
-        }
-    )
+    checked = validate_segments(
+        X, labels, method=method, n_boot=n_boot, random_state=random_state, min_size=min_size,
+        progress=progress,
+    )  # fmt: skip
+    notes.extend(checked.notes)
+    seg_profile = describe_segments(data, labels, value_column=value_column, describe=describe)
+    stability = checked.stability
+    plan = plan_segments(
+        data, labels, seg_profile, value_column=value_column,
+        stability=stability.table if stability is not None else None,
+        rule_names=rule_names, names=names, playbook=playbook,
+    )  # fmt: skip
     return SegmentationResult(
         method=method,
         k=int(labels.nunique()),
-        assignments=assignments,
-        segments=segs,
+        assignments=plan.assignments,
+        segments=plan.segments,
         profile=seg_profile,
-        names=named,
-        strategy=strategy,
+        names=plan.names,
+        strategy=plan.strategy,
         thresholds=thresholds,
-        sizes=sizes.reset_index(),
+        sizes=checked.sizes.reset_index(),
         k_selection=selection,
         stability=stability,
-        discriminant=discriminant,
+        discriminant=checked.discriminant,
         notes=notes,
     )
 
