@@ -57,6 +57,8 @@ ARTEFACTS: dict[str, str] = {
     "k_votes": "artefacts/05_k_votes.csv",
     "assignments": "artefacts/05_assignments.parquet",
     "centers": "artefacts/05_centers.csv",
+    # the clustering's recipe (method, k, seed, features): steps 6 and 8 refit the same model
+    "cluster_model": "artefacts/05_model.json",
     # 06 validation
     "stability": "artefacts/06_stability.csv",
     "lda_hit_rate": "artefacts/06_lda_hit_rate.csv",
@@ -111,6 +113,11 @@ class RunFolder:
 
     def exists(self, name: str) -> bool:
         return self.path(name).exists()
+
+    def new_file(self, name: str) -> Path:
+        """The path of artefact ``name`` for a writer that is not a DataFrame (e.g. DuckDB's
+        ``COPY``); refuses an existing file, creates the folder."""
+        return self._target(name)
 
     def _target(self, name: str) -> Path:
         path = self.path(name)

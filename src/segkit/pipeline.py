@@ -19,8 +19,9 @@ import pandas as pd
 
 from segkit import __version__
 from segkit.clean import CleanResult, clean, dedupe_master
-from segkit.collect import Collected, collect, read_table
+from segkit.collect import QUARANTINE_COLUMNS, Collected, collect, read_table
 from segkit.config import CleanPolicy, ColumnMap, ReadOptions
+from segkit.errors import InputError
 from segkit.export import write_table
 from segkit.integrate import Integrated, integrate
 from segkit.privacy import install_log_masking, load_key, pseudonymise_frame
@@ -119,17 +120,56 @@ def integrate_demo_sides(
 ) -> tuple[Integrated, pd.DataFrame]:
     """Read the demo master and survey, pseudonymise PII (unless ``key`` is None: the user
     opted out), clean the master and join."""
-    master = read_table(demo_dir / "customers.csv")
-    if key is not None:
-        master = pseudonymise_frame(master, key, DEMO_PII)
-    master, master_q = dedupe_master(master, source_file="customers.csv")
-    survey = read_table(demo_dir / "survey.csv")
-    survey = survey.drop(columns=["source_row"])
-    items = [c for c in survey.columns if c != "customer_id"]
-    survey[items] = survey[items].apply(pd.to_numeric, errors="raise")
-    for col in ("age",):
-        if col in master:
-            master[col] = pd.to_numeric(master[col], errors="raise")
+    pii = {column: kind for kind, column in DEMO_PII.items()}
+    return integrate_sides(
+        profile, demo_dir / "customers.csv", demo_dir / "survey.csv", key=key, pii=pii
+    )
+
+
+def integrate_sides(
+    profile: pd.DataFrame,
+    master_path: str | Path | None,
+    survey_path: str | Path | None,
+    *,
+    key: bytes | None,
+    pii: dict[str, str] | None = None,
+    id_column: str = "customer_id",
+    source_column: str | None = None,
+) -> tuple[Integrated, pd.DataFrame]:
+    """Join a customer master and a survey onto the profile (:func:`segkit.integrate.integrate`).
+
+    The master's ``id_column`` becomes ``customer_id`` and its ``source_column`` (客户来源)
+    ``acquisition_channel``; its PII columns (``{column: kind}``) are pseudonymised with
+    ``key`` (None: kept, the user's explicit choice) before duplicates are quarantined
+    (:func:`segkit.clean.dedupe_master`, returned second). Survey items must be numeric.
+    """
+    master = master_q = survey = None
+    if master_path is not None:
+        master = read_table(master_path, id_columns=(id_column,))
+        master = master.rename(columns={id_column: "customer_id"})
+        if source_column is not None and source_column in master:
+            master = master.rename(columns={source_column: "acquisition_channel"})
+        if key is not None and pii:
+            master = pseudonymise_frame(master, key, pii)
+        master, master_q = dedupe_master(master, source_file=Path(master_path).name)
+        if "age" in master:
+            master["age"] = pd.to_numeric(master["age"], errors="raise")
+    if survey_path is not None:
+        survey = read_table(survey_path, id_columns=(id_column,))
+        survey = survey.drop(columns=["source_row"]).rename(columns={id_column: "customer_id"})
+        items = [c for c in survey.columns if c != "customer_id"]
+        for item in items:
+            try:
+                survey[item] = pd.to_numeric(survey[item], errors="raise")
+            except ValueError as exc:
+                raise InputError(
+                    f"survey answers must be numbers ({exc})",
+                    file=survey_path,
+                    column=item,
+                    code="NOT_NUMERIC",
+                ) from None
+    if master_q is None:
+        master_q = pd.DataFrame(columns=QUARANTINE_COLUMNS)
     return integrate(profile, master=master, survey=survey), master_q
 
 

@@ -1,0 +1,72 @@
+"""The method's steps as functions over a run folder (what the notebooks call).
+
+Each step reads the artefacts of the earlier steps from a run folder
+(:class:`segkit.artefacts.RunFolder`), computes with the package's modules, writes its own
+artefacts (never overwriting) and returns a small result object for the notebook to show
+and plot. :func:`start` opens the run folder given by ``segkit report`` or, for a notebook
+opened on its own, creates a scratch run on a small demo company and runs the earlier steps.
+
+==================  ==================================  =========================================
+notebook            step                                 artefacts written
+==================  ==================================  =========================================
+01_collect          :func:`collect_step`                 ``01_transactions``, rejects, sources
+02_clean            :func:`clean_step`                   clean transactions, quarantine, quality,
+                                                         profile, customers, integration
+03_variables        :func:`variables_step`               screening, factor loadings, features
+04_segment          :func:`tiers_step`                   tiers, thresholds
+05_cluster          :func:`cluster_step`                 k selection, votes, assignments, centers,
+                                                         model recipe
+06_validate         :func:`validate_step`                stability, LDA, scoring rule, profiles
+07_name_and_...     :func:`name_strategy_step`           segments, names, strategy
+08_monitor          :func:`monitor_step`                 period assignments, migration, drift
+==================  ==================================  =========================================
+"""
+
+from __future__ import annotations
+
+from segkit.steps.data import (
+    CleanStep,
+    CollectStep,
+    TiersStep,
+    VariablesStep,
+    clean_step,
+    collect_step,
+    tiers_step,
+    variables_step,
+)
+from segkit.steps.model import (
+    ClusterStep,
+    MonitorStep,
+    NameStep,
+    ValidateStep,
+    cluster_step,
+    monitor_step,
+    name_strategy_step,
+    validate_step,
+)
+from segkit.steps.run import Run, open_run, scratch_run, start, step_functions, workspace
+
+__all__ = [
+    "CleanStep",
+    "ClusterStep",
+    "CollectStep",
+    "MonitorStep",
+    "NameStep",
+    "Run",
+    "TiersStep",
+    "ValidateStep",
+    "VariablesStep",
+    "clean_step",
+    "cluster_step",
+    "collect_step",
+    "monitor_step",
+    "name_strategy_step",
+    "open_run",
+    "scratch_run",
+    "start",
+    "step_functions",
+    "tiers_step",
+    "validate_step",
+    "variables_step",
+    "workspace",
+]

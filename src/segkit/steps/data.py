@@ -1,0 +1,372 @@
+"""Steps 1–4: collect, clean (+ profile and joined customer table), variables, rule tiers.
+
+Examples
+--------
+>>> import tempfile
+>>> from segkit.steps.run import scratch_run
+>>> run = scratch_run("01_collect", customers=200, root=tempfile.mkdtemp())
+>>> col = collect_step(run)
+>>> col.records == col.staged + len(col.rejects), run.folder.exists("transactions")
+(True, True)
+>>> cl = clean_step(run)
+>>> cl.cleaned.rows_in == cl.cleaned.rows_kept + cl.cleaned.rows_removed
+True
+>>> sorted(c for c in ("name", "phone") if c in cl.customers)  # pseudonymised, still there
+['name', 'phone']
+>>> bool(cl.customers["phone"].str.startswith("P").all())
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from segkit.clean import CleanResult, clean
+from segkit.cluster import behaviour_features
+from segkit.collect import Collected, collect, collected_from_parquet
+from segkit.config import ColumnMap, ReadOptions
+from segkit.engine import connect
+from segkit.errors import InputError
+from segkit.pipeline import DEMO_COLUMNS, DEMO_PII
+from segkit.readers import sql_str
+from segkit.steps.run import DEMO_AS_OF, Run
+
+
+def _copy(con: Any, query: str, path: Path) -> None:
+    con.execute(f"COPY ({query}) TO {sql_str(str(path))} (FORMAT parquet)")
+
+
+# -- 01 collect ----------------------------------------------------------------------------
+@dataclass
+class CollectStep:
+    """What step 1 read: record counts, unreadable records, sources and a monthly series."""
+
+    records: int
+    staged: int
+    rejects: pd.DataFrame
+    sources: list[dict[str, Any]]
+    monthly: pd.DataFrame
+
+    def summary(self) -> pd.DataFrame:
+        """One row per source file: format, encoding, records."""
+        keys = ("format", "encoding", "delimiter", "records")
+        rows = [{"file": Path(s["path"]).name, **{k: s.get(k) for k in keys}} for s in self.sources]
+        return pd.DataFrame(rows)
+
+
+def _source(run: Run) -> tuple[str | Path, ColumnMap, ReadOptions]:
+    cfg = run.config
+    if cfg.source is not None:
+        return cfg.source.path, cfg.source.columns, cfg.source.read
+    return run.demo_dir() / "transactions.csv", DEMO_COLUMNS, ReadOptions()
+
+
+def collect_step(run: Run) -> CollectStep:
+    """Read the run's transaction source into ``01_transactions.parquet`` (the staged table:
+    typed role columns, their raw text, source file and row) and ``01_rejects.csv``."""
+    path, columns, read = _source(run)
+    collected = collect(path, columns, read, con=connect(date_order=read.date_order))
+    folder = run.folder
+    _copy(collected.con, "SELECT * FROM staged", folder.new_file("transactions"))
+    folder.write_frame("collect_rejects", collected.rejects)
+    folder.write_json(
+        "sources",
+        {
+            "sources": collected.sources,
+            "roles": list(collected.roles),
+            "records": collected.records,
+        },
+    )
+    staged = collected.con.execute("SELECT count(*) FROM staged").fetchall()[0][0]
+    monthly = collected.con.sql(
+        """SELECT date_trunc('month', date) AS month, count(*) AS lines, sum(amount) AS amount
+        FROM staged WHERE date IS NOT NULL GROUP BY ALL ORDER BY month"""
+    ).df()
+    return CollectStep(
+        records=collected.records,
+        staged=int(staged),
+        rejects=collected.rejects,
+        sources=collected.sources,
+        monthly=monthly,
+    )
+
+
+def load_collected(run: Run) -> Collected:
+    """Step 1's output as a :class:`~segkit.collect.Collected` (a view over the Parquet file)."""
+    meta = run.folder.read_json("sources")
+    rejects = run.folder.read_frame("collect_rejects").astype("object")
+    rejects = rejects.astype({"source_row": "int64"}).where(rejects.notna(), None)
+    date_order = run.config.source.read.date_order if run.config.source else "YMD"
+    return collected_from_parquet(
+        run.folder.path("transactions"),
+        roles=meta["roles"],
+        rejects=rejects,
+        records=meta["records"],
+        sources=meta["sources"],
+        con=connect(date_order=date_order),
+    )
+
+
+def analysis_date(run: Run) -> dt.date:
+    """The as-of date: the config's, the demo's, or the day after the latest collected date
+    (the rule :func:`segkit.clean.clean` uses)."""
+    cfg = run.config
+    if cfg.as_of is not None:
+        return cfg.as_of
+    if cfg.demo is not None:
+        return DEMO_AS_OF
+    con = connect()
+    path = sql_str(str(run.folder.path("transactions")))
+    latest = con.execute(f"SELECT max(date) FROM read_parquet({path})").fetchall()[0][0]
+    if latest is None:
+        raise InputError("no parseable dates: cannot choose an as-of date", code="NO_DATES")
+    return (pd.Timestamp(latest).normalize() + pd.Timedelta(days=1)).date()
+
+
+# -- 02 clean ------------------------------------------------------------------------------
+@dataclass
+class CleanStep:
+    """Step 2: the cleaning account, the profile and the joined customer table."""
+
+    cleaned: CleanResult
+    quality: pd.DataFrame
+    profile: pd.DataFrame
+    customers: pd.DataFrame
+    integration: pd.DataFrame
+    pii_columns: list[str] = field(default_factory=list)
+
+    def safe_customers(self) -> pd.DataFrame:
+        """The customer table without its personal-data columns (for display)."""
+        return self.customers.drop(columns=self.pii_columns, errors="ignore")
+
+
+def _pii(run: Run) -> dict[str, str]:
+    """Personal-data columns of the master, ``{column: kind}``."""
+    cfg = run.config
+    if cfg.demo is not None:
+        return {column: kind for kind, column in DEMO_PII.items()}
+    if cfg.master is None:
+        return {}
+    return {column: kind for kind, column in cfg.master.pii.items()}
+
+
+def clean_step(run: Run) -> CleanStep:
+    """Clean the collected transactions, build the profile (客户档案) and join the customer
+    master (PII pseudonymised unless ``report.reidentify``) and the survey."""
+    from segkit.pipeline import integrate_sides
+    from segkit.privacy import install_log_masking, load_key
+    from segkit.profile import build_profile
+
+    install_log_masking()
+    cfg = run.config
+    cleaned = clean(load_collected(run), as_of=analysis_date(run), policy=cfg.policy)
+    profile = build_profile(cleaned)
+    pii = _pii(run)
+    key = None if cfg.report.reidentify else load_key()
+    if cfg.demo is not None:
+        demo = run.demo_dir()
+        joined, master_q = integrate_sides(
+            profile, demo / "customers.csv", demo / "survey.csv", key=key, pii=pii
+        )
+    else:
+        master = cfg.master
+        joined, master_q = integrate_sides(
+            profile,
+            master.path if master else None,
+            cfg.survey,
+            key=key,
+            pii=pii,
+            id_column=master.customer_id if master else "customer_id",
+            source_column=master.source if master else None,
+        )
+    folder = run.folder
+    _copy(cleaned.con, "SELECT * FROM clean_tx", folder.new_file("clean_transactions"))
+    quarantine = cleaned.quarantine
+    if len(master_q):
+        quarantine = pd.concat([quarantine, master_q.astype(quarantine.dtypes.to_dict())])
+    folder.write_frame("quarantine", quarantine.reset_index(drop=True))
+    quality = cleaned.summary()
+    folder.write_frame("quality", quality)
+    folder.write_frame("profile", profile)
+    folder.write_frame("customers", joined.table)
+    integration = joined.summary()
+    folder.write_frame("integration", integration)
+    return CleanStep(
+        cleaned=cleaned,
+        quality=quality,
+        profile=profile,
+        customers=joined.table,
+        integration=integration,
+        pii_columns=sorted(pii),
+    )
+
+
+# -- 03 variables --------------------------------------------------------------------------
+@dataclass
+class VariablesStep:
+    """Step 3: candidate variables, their screening, the features and the factor analysis."""
+
+    candidates: pd.DataFrame
+    screening: pd.DataFrame
+    features: list[str]
+    loadings: pd.DataFrame
+    factor_model: Any = None
+    notes: list[str] = field(default_factory=list)
+
+
+def survey_items(run: Run, customers: pd.DataFrame) -> tuple[list[str], dict[str, Any]]:
+    """The survey's item columns in the customer table, and their readable labels."""
+    from segkit import datasets
+
+    if run.config.demo is not None:
+        lang = 0 if run.lang == "zh" else 1
+        labels = {q: text[lang] for q, text in datasets.SURVEY_ITEMS.items()}
+        return [q for q in datasets.SURVEY_ITEMS if q in customers], labels
+    if run.config.survey is None:
+        return [], {}
+    from segkit.collect import read_table
+
+    header = read_table(run.config.survey).columns
+    items = [c for c in header if c not in ("source_row", "customer_id")]
+    items = [c if c in customers else f"survey_{c}" for c in items]
+    return [c for c in items if c in customers], {}
+
+
+def variables_step(run: Run) -> VariablesStep:
+    """Screen the behavioural candidates (variance, correlation, VIF) into the clustering
+    features, and run a factor analysis of the survey items when there is a survey."""
+    from segkit.factor import FactorModel
+    from segkit.variables import screen_variables
+
+    customers = run.folder.read_frame("customers").sort_values("customer_id", kind="stable")
+    customers = customers.reset_index(drop=True)
+    candidates = behaviour_features(customers)
+    screened = screen_variables(candidates)
+    kept = list(screened.frame.columns)
+    folder = run.folder
+    folder.write_frame("screening", screened.report)
+    folder.write_frame("features", pd.concat([customers[["customer_id"]], screened.frame], axis=1))
+    items, labels = survey_items(run, customers)
+    notes: list[str] = []
+    model = None
+    loadings = pd.DataFrame(columns=["item", "label", "primary_factor", "communality"])
+    if len(items) >= 3:
+        try:
+            model = FactorModel(
+                random_state=run.config.seed, item_labels=labels,
+                n_iter=20 if run.config.smoke else 100,
+            ).fit(customers[items])  # fmt: skip
+        except InputError as exc:
+            notes.append(f"factor analysis not run: {exc}")
+    else:
+        notes.append("no survey items: factor analysis not run")
+    if model is not None:
+        loadings = model.loadings_.rename_axis("item").reset_index()
+        loadings.insert(1, "label", loadings["item"].map(labels).fillna(loadings["item"]))
+        loadings["primary_factor"] = loadings["item"].map(model.primary_factor_)
+        loadings["communality"] = loadings["item"].map(model.communalities_)
+    folder.write_frame("factor_loadings", loadings)
+    return VariablesStep(
+        candidates=candidates,
+        screening=screened.report,
+        features=kept,
+        loadings=loadings,
+        factor_model=model,
+        notes=notes,
+    )
+
+
+# -- 04 rule tiers -------------------------------------------------------------------------
+@dataclass
+class TiersStep:
+    """Step 4: rule-based tiers per customer, their cut points, RFM scores and CLV."""
+
+    tiers: pd.DataFrame
+    thresholds: pd.DataFrame
+    rfm: pd.DataFrame
+    profile: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def _threshold_rows(rule: str, column: str, table: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"rule": rule, "tier": table["tier"].astype(str), "column": column,
+         "lower": table["lower"].astype(float), "upper": table["upper"].astype(float)}
+    )  # fmt: skip
+
+
+def clv_table(run: Run, horizon_months: int = 12) -> pd.DataFrame:
+    """CLV per customer (BG/NBD × Gamma-Gamma) from the clean transactions, at the as-of date."""
+    from segkit.clv import BetaGeoModel, GammaGammaModel, customer_lifetime_value, rfm_summary
+
+    con = connect()
+    path = sql_str(str(run.folder.path("clean_transactions")))
+    daily = con.sql(
+        f"""SELECT customer_id, CAST(date AS DATE) AS date, sum(amount) AS amount
+        FROM read_parquet({path}) GROUP BY ALL"""
+    ).df()
+    summary = rfm_summary(daily, calibration_end=analysis_date(run), time_unit="W")
+    # net of returns a repeat buyer's mean spend can be <= 0: the models need >= 0, and
+    # Gamma-Gamma is fitted on the repeat buyers with a positive mean only
+    summary["monetary_value"] = summary["monetary_value"].clip(lower=0.0)
+    usable = summary[(summary["frequency"] == 0) | (summary["monetary_value"] > 0)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the dependence warning is reported by the notebook
+        bgf = BetaGeoModel().fit(summary)
+        ggf = GammaGammaModel().fit(usable)
+    return customer_lifetime_value(bgf, ggf, summary, horizon_months=horizon_months)
+
+
+def tiers_step(run: Run) -> TiersStep:
+    """Value tiers, ABC (Pareto), RFM scores and segments, lifecycle, growth and CLV."""
+    from segkit.rfm import assign_rfm_segments, rfm_scores
+    from segkit.tiers import growth_tiers, lifecycle_stages, value_tiers
+
+    profile = run.folder.read_frame("profile")
+    lang: Any = run.lang
+    value = value_tiers(profile, lang=lang)
+    abc = value_tiers(profile, method="pareto", name="abc_class")
+    scores = rfm_scores(profile)
+    rfm_seg = assign_rfm_segments(scores, lang=lang)
+    life = lifecycle_stages(profile, lang=lang, name="lifecycle_stage")
+    growth = growth_tiers(profile, lang=lang)
+    tiers = pd.DataFrame(
+        {"customer_id": profile["customer_id"], "value_tier": value.labels.astype(str),
+         "abc_class": abc.labels.astype(str), "rfm_score": scores.scores["rfm_code"],
+         "rfm_segment": rfm_seg.labels.astype(str),
+         "lifecycle_stage": life.labels.astype(str), "growth_tier": growth.labels.astype(str)}
+    )  # fmt: skip
+    notes: list[str] = []
+    try:
+        clv = clv_table(run)
+        tiers["clv"] = tiers["customer_id"].map(clv.set_index("customer_id")["clv"])
+    except (InputError, ValueError, FloatingPointError) as exc:
+        notes.append(f"CLV not computed: {exc}")
+    rfm_rows = scores.thresholds.rename(columns={"dimension": "tier"})
+    column = {"R": "recency_days", "F": "frequency", "M": "monetary"}
+    rfm_rows["tier"] = rfm_rows["tier"] + rfm_rows["score"].astype(str)
+    thresholds = pd.concat(
+        [
+            _threshold_rows("value_tier", "monetary", value.thresholds),
+            _threshold_rows("abc_class", "monetary", abc.thresholds),
+            _threshold_rows("rfm_score", "", rfm_rows).assign(
+                column=rfm_rows["tier"].str[0].map(column)
+            ),
+            _threshold_rows("lifecycle_stage", "recency_days, tenure_days", life.thresholds),
+            _threshold_rows(
+                "growth_tier", "growth ratio (h2 − h1) / (|h1| + |h2|)", growth.thresholds
+            ),
+        ],
+        ignore_index=True,
+    )
+    run.folder.write_frame("tiers", tiers)
+    run.folder.write_frame("tier_thresholds", thresholds)
+    return TiersStep(
+        tiers=tiers, thresholds=thresholds, rfm=scores.scores, profile=profile, notes=notes
+    )

@@ -1,0 +1,276 @@
+"""Steps 5–8: clustering, validation, names and strategy, monitoring.
+
+All four work on the customers of ``02_customers.parquet`` sorted by ``customer_id`` and the
+clustering features of ``03_features.parquet`` (same order). Step 5 records the model's
+recipe (method, k, seed, features) in ``05_model.json``; steps 6 and 8 refit exactly that
+model (same data, same seed: the same labels, which is checked) instead of storing a pickle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from segkit.cluster import SegmentClusterer, behaviour_features
+from segkit.kselect import KSelection
+from segkit.monitor import Migration, drift_alerts, migration_matrix
+from segkit.naming import suggest_names
+from segkit.segment_profiles import SegmentProfile
+from segkit.segmentation import (
+    Plan,
+    Validation,
+    assignment_table,
+    cluster_segments,
+    describe_segments,
+    plan_segments,
+    profile_variables,
+    validate_segments,
+)
+from segkit.steps.run import Run
+
+#: master columns described in the segment profiles when present (never PII)
+DESCRIBE_EXTRA = ("age", "gender", "income_band", "acquisition_channel")
+VALUE_COLUMN = "monetary"
+
+
+def _customers(run: Run) -> pd.DataFrame:
+    frame = run.folder.read_frame("customers").sort_values("customer_id", kind="stable")
+    return frame.reset_index(drop=True)
+
+
+def _features(run: Run, customers: pd.DataFrame) -> pd.DataFrame:
+    feats = run.folder.read_frame("features").set_index("customer_id")
+    return feats.loc[customers["customer_id"]].reset_index(drop=True)
+
+
+def _labels(run: Run, customers: pd.DataFrame) -> pd.Series:
+    assigned = run.folder.read_frame("assignments").set_index("customer_id")["segment"]
+    return assigned.loc[customers["customer_id"]].reset_index(drop=True).rename("segment")
+
+
+def segment_profile(customers: pd.DataFrame, labels: pd.Series) -> SegmentProfile:
+    """The segment profiles every step describes segments with (same variables each time)."""
+    frame = customers.copy()
+    if {"frequency", "active_months"} <= set(frame.columns):
+        frame["orders_per_active_month"] = frame["frequency"] / frame["active_months"]
+    describe = profile_variables(frame, DESCRIBE_EXTRA)
+    return describe_segments(frame, labels, value_column=VALUE_COLUMN, describe=describe)
+
+
+def frozen_model(run: Run) -> tuple[SegmentClusterer, dict[str, Any]]:
+    """Refit the clustering of step 5 from its recipe and check it gives step 5's labels."""
+    spec = run.folder.read_json("cluster_model")
+    customers = _customers(run)
+    X = _features(run, customers)[spec["features"]]
+    model = SegmentClusterer(spec["method"], n_clusters=spec["k"], random_state=spec["seed"])
+    model.fit(X, value=customers[spec["value_column"]])
+    if not model.labels_.equals(_labels(run, customers)):  # pragma: no cover - determinism
+        raise RuntimeError("refitting the step-5 model did not reproduce its segments")
+    return model, spec
+
+
+# -- 05 cluster ----------------------------------------------------------------------------
+@dataclass
+class ClusterStep:
+    """Step 5: the k vote (when k was not given), the labels and the segments' centres."""
+
+    method: str
+    k: int
+    X: pd.DataFrame
+    labels: pd.Series
+    value: pd.Series
+    centers: pd.DataFrame
+    assignments: pd.DataFrame
+    selection: KSelection | None = None
+    preprocessing: dict[str, str] = field(default_factory=dict)
+
+
+def cluster_step(
+    run: Run,
+    *,
+    method: str | None = None,
+    k: int | None = None,
+    k_min: int | None = None,
+    k_max: int | None = None,
+) -> ClusterStep:
+    """Cluster the customers on the step-3 features; ``k`` 0/None lets the 9 indices vote
+    over ``k_min..k_max``. Arguments left out come from the run config."""
+    seg = run.config.segment
+    method = method or seg.method
+    k = k or seg.k or None
+    k_range = (k_min or seg.k_min, k_max or seg.k_max)
+    customers = _customers(run)
+    X = _features(run, customers)
+    value = customers[VALUE_COLUMN]
+    fitted = cluster_segments(
+        X, method=method, k=k, k_range=k_range, random_state=run.config.seed, value=value,
+        progress=False,
+    )  # fmt: skip
+    labels = fitted.labels
+    names = suggest_names(segment_profile(customers, labels).wide("index"))
+    assignments = assignment_table(customers["customer_id"], labels, names)
+    centers = fitted.model.cluster_centers_.rename_axis("segment").reset_index()
+    folder = run.folder
+    sel = fitted.selection
+    if sel is not None:
+        folder.write_frame("k_selection", sel.to_frame().reset_index())
+        folder.write_frame("k_votes", sel.votes_.reset_index())
+    folder.write_frame("assignments", assignments)
+    folder.write_frame("centers", centers)
+    k_final = int(labels.nunique())
+    folder.write_json(
+        "cluster_model",
+        {"method": method, "k": k_final, "seed": run.config.seed, "features": list(X.columns),
+         "value_column": VALUE_COLUMN, "preprocessing": fitted.model.preprocessing_,
+         "k_chosen_by": "vote" if sel is not None else "given",
+         "k_reason": sel.reason_ if sel is not None else f"k = {k_final} was given"},
+    )  # fmt: skip
+    return ClusterStep(
+        method=method, k=k_final, X=X, labels=labels, value=value, centers=centers,
+        assignments=assignments, selection=sel, preprocessing=fitted.model.preprocessing_,
+    )  # fmt: skip
+
+
+# -- 06 validate ---------------------------------------------------------------------------
+@dataclass
+class ValidateStep:
+    """Step 6: stability, discriminant analysis, sizes and the segment profiles."""
+
+    validation: Validation
+    profile: SegmentProfile
+    X: pd.DataFrame
+    labels: pd.Series
+
+
+def validate_step(
+    run: Run, *, n_boot: int | None = None, min_size: int | None = None
+) -> ValidateStep:
+    """Bootstrap stability of the step-5 clustering, LDA hit rate and scoring rule, minimum
+    sizes and the segment profiles (index = segment ÷ all customers × 100)."""
+    seg = run.config.segment
+    n_boot = seg.n_boot if n_boot is None else n_boot
+    spec = run.folder.read_json("cluster_model")
+    customers = _customers(run)
+    X = _features(run, customers)[spec["features"]]
+    labels = _labels(run, customers)
+    checked = validate_segments(
+        X, labels, method=spec["method"], n_boot=n_boot, random_state=spec["seed"],
+        min_size=seg.min_size if min_size is None else min_size, progress=False,
+    )  # fmt: skip
+    profile = segment_profile(customers, labels)
+    folder = run.folder
+    if checked.stability is not None:
+        folder.write_frame(
+            "stability", checked.stability.table.rename_axis("segment").reset_index()
+        )
+    if (d := checked.discriminant) is not None:
+        folder.write_frame("lda_hit_rate", d.confusion.reset_index())
+        folder.write_frame("lda_variables", d.univariate.reset_index())
+        folder.write_json("scoring_rule", d.scoring_rule.to_dict())
+    folder.write_frame("segment_profiles", profile.table)
+    folder.write_frame("profile_index", profile.wide("index").reset_index())
+    return ValidateStep(validation=checked, profile=profile, X=X, labels=labels)
+
+
+# -- 07 names and strategy -----------------------------------------------------------------
+@dataclass
+class NameStep:
+    """Step 7: names, the segment table (客户类型分类管理表) and the strategy."""
+
+    plan: Plan
+    profile: SegmentProfile
+    labels: pd.Series
+    value: pd.Series
+
+
+def name_strategy_step(run: Run) -> NameStep:
+    """Suggest names from the segment profiles, give each segment its dominant value,
+    lifecycle and growth tier, and match the strategy playbook."""
+    customers = _customers(run)
+    labels = _labels(run, customers)
+    profile = segment_profile(customers, labels)
+    stability = None
+    if run.folder.exists("stability"):
+        stability = run.folder.read_frame("stability").set_index("segment")
+    plan = plan_segments(customers, labels, profile, value_column=VALUE_COLUMN, stability=stability)
+    folder = run.folder
+    folder.write_frame("segments", plan.segments)
+    folder.write_frame("names", plan.names)
+    folder.write_frame("strategy", plan.strategy)
+    return NameStep(plan=plan, profile=profile, labels=labels, value=customers[VALUE_COLUMN])
+
+
+# -- 08 monitor ----------------------------------------------------------------------------
+@dataclass
+class MonitorStep:
+    """Step 8: two periods scored by the frozen step-5 model, migration and drift."""
+
+    periods: pd.DataFrame
+    migration: Migration
+    drift: pd.DataFrame
+    assignments: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def _period_profile(run: Run, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """The profile of the transactions dated in ``[start, end]`` (as of ``end``)."""
+    from segkit.engine import connect
+    from segkit.profile import profile_sql
+    from segkit.readers import sql_str
+
+    con = connect()
+    path = sql_str(str(run.folder.path("clean_transactions")))
+    con.execute(
+        f"""CREATE TEMP VIEW clean_tx AS SELECT * FROM read_parquet({path})
+        WHERE date >= DATE '{start}' AND date < DATE '{end}' + INTERVAL 1 DAY"""
+    )
+    frame = con.sql(profile_sql(con, as_of=end, window_start=start)).df()
+    return frame[frame["frequency"] > 0].reset_index(drop=True)
+
+
+def monitor_step(run: Run, *, months: int | None = None) -> MonitorStep:
+    """Score the last ``months`` before the as-of date and the ``months`` before those with
+    the frozen step-5 model; count migrations between segments and raise drift alerts."""
+    from segkit.steps.data import analysis_date
+
+    months = months or run.config.monitor.months
+    model, spec = frozen_model(run)
+    end = analysis_date(run)
+    split = (pd.Timestamp(end) - pd.DateOffset(months=months)).date()
+    begin = (pd.Timestamp(split) - pd.DateOffset(months=months)).date()
+    day = dt.timedelta(days=1)
+    periods = pd.DataFrame(
+        {"period": ["before", "after"], "start": [begin + day, split + day], "end": [split, end]}
+    )
+    labels: dict[str, pd.Series] = {}
+    feats: dict[str, pd.DataFrame] = {}
+    rows = []
+    for p in periods.itertuples(index=False):
+        prof = _period_profile(run, p.start, p.end)
+        X = behaviour_features(prof).reindex(columns=spec["features"], fill_value=0.0)
+        X.index = pd.Index(prof["customer_id"], name="customer_id")
+        feats[p.period], labels[p.period] = X, model.predict(X)
+        rows.append(labels[p.period].rename("segment").reset_index().assign(
+            period=p.period, start=p.start, end=p.end))  # fmt: skip
+    migration = migration_matrix(labels["before"], labels["after"])
+    drift = drift_alerts(labels["before"], labels["after"], feats["before"], feats["after"])
+    assignments = pd.concat(rows, ignore_index=True)
+    folder = run.folder
+    folder.write_frame("period_assignments", assignments)
+    long = migration.counts.rename_axis(index="before", columns="after").stack().rename("customers")
+    share = migration.shares.rename_axis(index="before", columns="after").stack().rename("share")
+    folder.write_frame(
+        "migration",
+        pd.concat([long, share], axis=1).reset_index().astype({"before": str, "after": str}),
+    )
+    folder.write_frame("drift", drift)
+    periods["customers"] = [len(labels["before"]), len(labels["after"])]
+    notes = [
+        f"{migration.stayed_share():.1%} of customers active in both periods kept their segment"
+    ]
+    return MonitorStep(
+        periods=periods, migration=migration, drift=drift, assignments=assignments, notes=notes
+    )

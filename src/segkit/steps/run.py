@@ -1,0 +1,188 @@
+"""Opening a run folder, or making a scratch run on a small demo company.
+
+Examples
+--------
+>>> import tempfile
+>>> run = scratch_run("01_collect", customers=200, root=tempfile.mkdtemp())
+>>> run.config.demo.customers, run.folder.exists("params"), run.folder.exists("transactions")
+(200, True, False)
+>>> open_run(run.root).config == run.config
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from segkit import pipeline
+from segkit.artefacts import NOTEBOOKS, RunFolder
+from segkit.runconfig import DemoSpec, RunConfig, SegmentSpec
+
+#: the demo company's analysis date (its transactions end here)
+DEMO_AS_OF = dt.date.fromisoformat(pipeline.DEMO_AS_OF)
+#: customers of a scratch demo: small, so a notebook opened on its own runs in seconds
+SCRATCH_CUSTOMERS = 1500
+SCRATCH_CUSTOMERS_SMOKE = 600
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run folder and its validated config (``params.yaml``)."""
+
+    folder: RunFolder
+    config: RunConfig
+
+    @property
+    def root(self) -> Path:
+        return self.folder.root
+
+    @property
+    def lang(self) -> str:
+        """Label language of tiers and names: ``en`` only when the run asks for English."""
+        return "en" if self.config.language == "en" else "zh"
+
+    def demo_dir(self) -> Path:
+        """Where the demo company's files are (generated on first use, never rewritten)."""
+        demo = self.config.demo
+        if demo is None:
+            raise ValueError("this run reads client files, not the demo company")
+        suffix = "-messy" if demo.messy else ""
+        return ensure_demo(
+            workspace() / "data" / f"demo-{demo.customers}-{demo.seed}{suffix}", demo
+        )
+
+
+def workspace() -> Path:
+    """The project folder holding ``data/`` and ``reports/``.
+
+    ``$SEGKIT_HOME`` when set; otherwise the nearest folder, from the current one upwards,
+    that has both ``data/`` and ``reports/`` (a notebook runs in ``notebooks/`` of the
+    project); otherwise the current folder.
+    """
+    if home := os.environ.get("SEGKIT_HOME"):
+        return Path(home).resolve()
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "data").is_dir() and (folder / "reports").is_dir():
+            return folder
+    return here
+
+
+def ensure_demo(folder: Path, spec: DemoSpec) -> Path:
+    """Generate the demo company into ``folder`` unless it is there (atomic: a half-written
+    folder is never seen by another process)."""
+    from segkit import datasets
+
+    if (folder / "transactions.csv").exists():
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    try:
+        demo = datasets.make_demo(spec.customers, seed=spec.seed, as_of=str(DEMO_AS_OF))
+        datasets.write_demo(demo, tmp, messy=spec.messy)
+        try:
+            tmp.rename(folder)
+        except OSError:  # another process finished first: use its copy
+            if not (folder / "transactions.csv").exists():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
+def open_run(run_dir: str | Path) -> Run:
+    """Open a run folder made by ``segkit report`` (or :func:`scratch_run`)."""
+    folder = RunFolder(run_dir)
+    params = folder.path("params")
+    if not params.exists():
+        raise FileNotFoundError(
+            f"{params} is missing: run_dir must be a run folder made by `segkit report`"
+        )
+    return Run(folder=folder, config=RunConfig.from_yaml(params))
+
+
+def scratch_run(
+    upto: str = "01_collect",
+    *,
+    customers: int | None = None,
+    seed: int = 42,
+    smoke: bool = False,
+    language: str = "zh",
+    root: str | Path | None = None,
+) -> Run:
+    """A new run under ``reports/scratch/`` on a small demo company, with the steps before
+    notebook ``upto`` already run.
+
+    Parameters
+    ----------
+    upto : str
+        A notebook name of :data:`segkit.artefacts.NOTEBOOKS`; the steps before it are run.
+    customers : int, optional
+        Demo size (default 1,500; 600 with ``smoke``).
+    seed, smoke, language :
+        As the notebook parameters; ``smoke`` also keeps the earlier steps cheap.
+    root : path, optional
+        The reports folder (default ``<workspace>/reports``).
+    """
+    from segkit.paths import new_run_dir
+
+    if upto not in NOTEBOOKS:
+        raise ValueError(f"unknown notebook {upto!r}; one of {NOTEBOOKS}")
+    n = customers or (SCRATCH_CUSTOMERS_SMOKE if smoke else SCRATCH_CUSTOMERS)
+    cfg = RunConfig.model_validate(
+        {
+            "client": "scratch",
+            "language": language,
+            "seed": seed,
+            "smoke": smoke,
+            "demo": DemoSpec(customers=n, seed=seed, messy=True),
+            "segment": SegmentSpec(k_max=6 if smoke else 8, n_boot=5 if smoke else 20),
+        }
+    )
+    base = Path(root) if root is not None else workspace() / "reports"
+    folder = RunFolder(new_run_dir("scratch", root=base))
+    folder.new_file("params").write_text(cfg.to_yaml(), encoding="utf-8")
+    run = Run(folder=folder, config=cfg)
+    for name, step in step_functions().items():
+        if NOTEBOOKS.index(name) >= NOTEBOOKS.index(upto):
+            break
+        step(run)
+    return run
+
+
+def start(
+    run_dir: str,
+    notebook: str,
+    *,
+    seed: int = 42,
+    smoke: bool = False,
+    language: str = "zh",
+) -> Run:
+    """What every notebook calls first: the run folder ``run_dir``, or (``""``) a scratch run
+    prepared up to ``notebook``."""
+    if run_dir:
+        return open_run(run_dir)
+    return scratch_run(notebook, seed=seed, smoke=smoke, language=language)
+
+
+def step_functions() -> dict[str, Callable[[Run], Any]]:
+    """Notebook name → its step function (called with the run config's settings)."""
+    from segkit.steps import data, model
+
+    return {
+        "01_collect": data.collect_step,
+        "02_clean": data.clean_step,
+        "03_variables": data.variables_step,
+        "04_segment": data.tiers_step,
+        "05_cluster": model.cluster_step,
+        "06_validate": model.validate_step,
+        "07_name_and_strategy": model.name_strategy_step,
+        "08_monitor": model.monitor_step,
+    }
