@@ -30,6 +30,17 @@ from matplotlib import font_manager, rcParams
 from matplotlib.ticker import PercentFormatter
 
 from segkit.segment_profiles import SegmentProfile
+from segkit.step_plots import (
+    _axes,
+    plot_correlation,
+    plot_distribution,
+    plot_loadings,
+    plot_matrix,
+    plot_monthly,
+    plot_pareto,
+    plot_quality,
+    plot_rfm_grid,
+)
 from segkit.validate import StabilityReport, align_labels
 
 if TYPE_CHECKING:
@@ -37,8 +48,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CJK_FONTS",
+    "plot_correlation",
+    "plot_distribution",
     "plot_index_heatmap",
     "plot_k_selection",
+    "plot_loadings",
+    "plot_matrix",
+    "plot_monthly",
+    "plot_pareto",
+    "plot_quality",
+    "plot_rfm_grid",
     "plot_segment_sizes",
     "plot_snake",
     "plot_stability",
@@ -125,15 +144,6 @@ def use_cjk_font() -> str | None:
     rcParams["font.sans-serif"] = [family, *[f for f in rcParams["font.sans-serif"] if f != family]]
     rcParams["axes.unicode_minus"] = False
     return family
-
-
-def _axes(ax: Axes | None, size: tuple[float, float] = (7.0, 4.5)) -> Axes:
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    _, new = plt.subplots(figsize=size, layout="constrained")
-    return new
 
 
 def plot_index_heatmap(
