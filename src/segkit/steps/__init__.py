@@ -44,9 +44,19 @@ from segkit.steps.model import (
     name_strategy_step,
     validate_step,
 )
-from segkit.steps.run import Run, open_run, scratch_run, start, step_functions, workspace
+from segkit.steps.run import (
+    STEP_TITLES,
+    Run,
+    open_run,
+    overview,
+    scratch_run,
+    start,
+    step_functions,
+    workspace,
+)
 
 __all__ = [
+    "STEP_TITLES",
     "CleanStep",
     "ClusterStep",
     "CollectStep",
@@ -62,6 +72,7 @@ __all__ = [
     "monitor_step",
     "name_strategy_step",
     "open_run",
+    "overview",
     "scratch_run",
     "start",
     "step_functions",

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from segkit.cluster import SegmentClusterer, behaviour_features
+from segkit.errors import InputError
 from segkit.kselect import KSelection
 from segkit.monitor import Migration, drift_alerts, migration_matrix
 from segkit.naming import suggest_names
@@ -100,6 +101,12 @@ def cluster_step(
     over ``k_min..k_max``. Arguments left out come from the run config."""
     seg = run.config.segment
     method = method or seg.method
+    if method == "kprototypes":
+        raise InputError(
+            "k-prototypes needs categorical features, and the step-3 features are numeric: "
+            "use kmeans, minibatch, ward or gmm",
+            code="UNSUPPORTED_METHOD",
+        )
     k = k or seg.k or None
     k_range = (k_min or seg.k_min, k_max or seg.k_max)
     customers = _customers(run)
@@ -149,9 +156,12 @@ def validate_step(
     run: Run, *, n_boot: int | None = None, min_size: int | None = None
 ) -> ValidateStep:
     """Bootstrap stability of the step-5 clustering, LDA hit rate and scoring rule, minimum
-    sizes and the segment profiles (index = segment ÷ all customers × 100)."""
+    sizes and the segment profiles (index = segment ÷ all customers × 100). A smoke run uses
+    at most 5 bootstrap resamples."""
     seg = run.config.segment
     n_boot = seg.n_boot if n_boot is None else n_boot
+    if run.config.smoke:
+        n_boot = min(n_boot, 5)
     spec = run.folder.read_json("cluster_model")
     customers = _customers(run)
     X = _features(run, customers)[spec["features"]]
@@ -184,6 +194,15 @@ class NameStep:
     profile: SegmentProfile
     labels: pd.Series
     value: pd.Series
+
+    def named_labels(self, language: str = "zh") -> pd.Series:
+        """Each customer's segment as ``"<segment> <name>"`` in ``language`` (zh, en, both)."""
+        names = self.plan.names.set_index("segment")
+        text = names["name_en"] if language == "en" else names["name_zh"]
+        if language == "both":
+            text = names["name_zh"] + " " + names["name_en"]
+        label = pd.Series(text.index.astype(str), index=text.index) + " " + text
+        return self.labels.map(label).rename("segment")
 
 
 def name_strategy_step(run: Run) -> NameStep:

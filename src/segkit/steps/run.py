@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from segkit import pipeline
-from segkit.artefacts import NOTEBOOKS, RunFolder
+from segkit.artefacts import ARTEFACTS, NOTEBOOKS, RunFolder
 from segkit.runconfig import DemoSpec, RunConfig, SegmentSpec
 
 #: the demo company's analysis date (its transactions end here)
@@ -30,6 +32,20 @@ DEMO_AS_OF = dt.date.fromisoformat(pipeline.DEMO_AS_OF)
 #: customers of a scratch demo: small, so a notebook opened on its own runs in seconds
 SCRATCH_CUSTOMERS = 1500
 SCRATCH_CUSTOMERS_SMOKE = 600
+
+
+#: notebook → (Chinese title, English title)
+STEP_TITLES: dict[str, tuple[str, str]] = {
+    "00_overview": ("方法总览", "The method at a glance"),
+    "01_collect": ("数据收集", "Collect data"),
+    "02_clean": ("数据清洗与整理", "Clean, profile and integrate"),
+    "03_variables": ("选择细分变量", "Choose segmentation variables"),
+    "04_segment": ("规则分层：价值、RFM、生命周期、CLV", "Rule tiers: value, RFM, lifecycle, CLV"),
+    "05_cluster": ("聚类分析", "Cluster analysis"),
+    "06_validate": ("验证与调整", "Validate the segments"),
+    "07_name_and_strategy": ("命名与管理策略", "Name the segments, plan the strategy"),
+    "08_monitor": ("动态监测", "Monitor segment migration"),
+}
 
 
 @dataclass(frozen=True)
@@ -170,6 +186,21 @@ def start(
     if run_dir:
         return open_run(run_dir)
     return scratch_run(notebook, seed=seed, smoke=smoke, language=language)
+
+
+def overview(run: Run) -> pd.DataFrame:
+    """One row per notebook: its titles, the artefacts it writes and whether they exist."""
+    rows = []
+    for nb in NOTEBOOKS:
+        prefix = f"artefacts/{nb[:2]}_"
+        names = [n for n, rel in ARTEFACTS.items() if rel.startswith(prefix)]
+        zh, en = STEP_TITLES[nb]
+        rows.append(
+            {"notebook": nb, "步骤": zh, "step": en,
+             "artefacts": ", ".join(Path(ARTEFACTS[n]).name for n in names),
+             "written": sum(run.folder.exists(n) for n in names)}
+        )  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def step_functions() -> dict[str, Callable[[Run], Any]]:
