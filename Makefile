@@ -21,12 +21,14 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/segkit demo
 
-## The whole test suite: lint, format check, type check, unit + integration tests, doctests
+## The whole test suite: lint, format check, type check, unit + integration tests, doctests,
+## then every notebook on its own with its default parameters (nbval: runs, no output compare)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --nbval-lax notebooks/
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -268,7 +268,7 @@ def variables_step(run: Run) -> VariablesStep:
         notes.append("no survey items: factor analysis not run")
     if model is not None:
         loadings = model.loadings_.rename_axis("item").reset_index()
-        loadings.insert(1, "label", loadings["item"].map(labels).fillna(loadings["item"]))
+        loadings.insert(1, "label", [labels.get(i, i) for i in loadings["item"]])
         loadings["primary_factor"] = loadings["item"].map(model.primary_factor_)
         loadings["communality"] = loadings["item"].map(model.communalities_)
     folder.write_frame("factor_loadings", loadings)

@@ -64,6 +64,17 @@ class Run:
         """Label language of tiers and names: ``en`` only when the run asks for English."""
         return "en" if self.config.language == "en" else "zh"
 
+    def describe(self) -> str:
+        """The run folder (relative to the workspace when inside it) and its data, for display;
+        paste the folder into ``run_dir`` to continue this run in the next notebook."""
+        try:
+            where = self.root.relative_to(workspace()).as_posix()
+        except ValueError:
+            where = str(self.root)
+        demo = self.config.demo
+        data = f"demo company, {demo.customers:,} customers" if demo else "client files"
+        return f"run folder 运行目录: {where} ({data})"
+
     def demo_dir(self) -> Path:
         """Where the demo company's files are (generated on first use, never rewritten)."""
         demo = self.config.demo
@@ -114,8 +125,12 @@ def ensure_demo(folder: Path, spec: DemoSpec) -> Path:
 
 
 def open_run(run_dir: str | Path) -> Run:
-    """Open a run folder made by ``segkit report`` (or :func:`scratch_run`)."""
-    folder = RunFolder(run_dir)
+    """Open a run folder made by ``segkit report`` (or :func:`scratch_run`); a relative path
+    that is not below the current folder is taken relative to the workspace."""
+    path = Path(run_dir)
+    if not path.is_absolute() and not path.exists():
+        path = workspace() / path
+    folder = RunFolder(path)
     params = folder.path("params")
     if not params.exists():
         raise FileNotFoundError(

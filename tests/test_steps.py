@@ -1,0 +1,145 @@
+"""The step functions the notebooks call, on small real demo runs (no kernels)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from segkit import steps
+from segkit.artefacts import ARTEFACTS, NOTEBOOKS
+from segkit.clean import clean
+from segkit.collect import collect
+from segkit.errors import InputError
+from segkit.pipeline import DEMO_COLUMNS
+from segkit.runconfig import RunConfig
+from segkit.steps.data import load_collected
+from segkit.steps.model import frozen_model
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SEGKIT_HOME", str(tmp_path))
+    return tmp_path
+
+
+def _written(run: steps.Run) -> set[str]:
+    return {
+        n for n, rel in ARTEFACTS.items() if rel.startswith("artefacts/") and run.folder.exists(n)
+    }
+
+
+def test_scratch_run_lives_in_the_workspace_and_runs_only_earlier_steps(home: Path) -> None:
+    run = steps.scratch_run("03_variables", customers=300, seed=3, smoke=True)
+    assert run.root.parent == home / "reports" / "scratch"
+    assert steps.workspace() == home
+    done = _written(run)
+    assert {"transactions", "collect_rejects", "sources", "customers", "quality"} <= done
+    assert not {n for n in done if ARTEFACTS[n].startswith(("artefacts/03", "artefacts/04"))}
+    assert (home / "data" / "demo-300-3-messy" / "transactions.csv").exists()
+    table = steps.overview(run)
+    assert table["notebook"].tolist() == list(NOTEBOOKS)
+    assert table.set_index("notebook").loc["02_clean", "written"] == 6
+    # the same run opened by its path, absolute or relative to the workspace
+    assert steps.open_run(run.root).config == run.config
+    assert steps.open_run(run.root.relative_to(home)).root == run.root
+    assert steps.start(str(run.root), "03_variables").root == run.root
+    assert "reports/scratch/" in run.describe() and "300 customers" in run.describe()
+
+
+def test_open_run_needs_params(home: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"params\.yaml"):
+        steps.open_run(home)
+    with pytest.raises(ValueError, match="unknown notebook"):
+        steps.scratch_run("09_nope")
+
+
+def test_clean_step_cleans_exactly_what_collect_produced(home: Path) -> None:
+    """Handing the collected records over through Parquet changes nothing."""
+    run = steps.scratch_run("02_clean", customers=300, seed=5, smoke=True)
+    direct = clean(collect(run.demo_dir() / "transactions.csv", DEMO_COLUMNS), as_of="2024-12-31")
+    via = clean(load_collected(run), as_of="2024-12-31")
+    pd.testing.assert_frame_equal(via.summary(), direct.summary())
+    assert via.quarantine.equals(direct.quarantine)
+    cols = ["customer_id", "order_id", "date", "amount"]
+    pd.testing.assert_frame_equal(via.kept()[cols], direct.kept()[cols])
+    assert direct.rows_removed > 0  # the messy demo has something to quarantine
+
+
+def test_clean_step_on_client_files_pseudonymises_the_master(home: Path, tmp_path: Path) -> None:
+    from segkit import datasets
+
+    demo = datasets.make_demo(300, seed=9)
+    src = tmp_path / "client"
+    paths = datasets.write_demo(demo, src)
+    master = pd.read_csv(paths["customers"], dtype=str)
+    master = master.rename(columns={"customer_id": "客户编号", "acquisition_channel": "客户来源"})
+    master.to_csv(src / "crm.csv", index=False)
+    cfg = RunConfig.model_validate(
+        {
+            "client": "acme",
+            "source": {"path": str(paths["transactions"]), "columns": DEMO_COLUMNS.model_dump()},
+            "master": {"path": str(src / "crm.csv"), "customer_id": "客户编号",
+                       "pii": {"name": "name", "phone": "phone"}, "source": "客户来源"},
+            "survey": str(paths["survey"]),
+        }
+    )  # fmt: skip
+    root = home / "reports" / "acme" / "run1"
+    root.mkdir(parents=True)
+    (root / "params.yaml").write_text(cfg.to_yaml(), encoding="utf-8")
+    run = steps.open_run(root)
+    steps.collect_step(run)
+    cl = steps.clean_step(run)
+    customers = cl.customers
+    assert "acquisition_channel" in customers and "客户来源" not in customers
+    assert not customers["phone"].isin(master["phone"]).any()
+    assert not customers["name"].isin(master["name"]).any()
+    assert customers["id_number"].isin(master["id_number"]).all()  # not declared as PII
+    assert cl.pii_columns == ["name", "phone"]
+    assert "phone" not in cl.safe_customers()
+    # without a demo the as-of date is the day after the latest transaction
+    assert str(cl.cleaned.as_of) == "2024-12-31"
+    va = steps.variables_step(run)
+    assert va.factor_model is not None and len(va.loadings) == 15
+
+
+def test_model_steps_with_fixed_k_and_no_bootstrap(home: Path) -> None:
+    run = steps.scratch_run("05_cluster", customers=400, seed=11, smoke=True)
+    cs = steps.cluster_step(run, k=3)
+    assert cs.k == 3 and cs.selection is None
+    assert not run.folder.exists("k_selection")
+    assert run.folder.read_json("cluster_model")["k_chosen_by"] == "given"
+    vs = steps.validate_step(run, n_boot=0)
+    assert vs.validation.stability is None and not run.folder.exists("stability")
+    ns = steps.name_strategy_step(run)
+    assert "stability" not in ns.plan.segments
+    assert ns.plan.segments["size"].sum() == len(cs.labels)
+    named = ns.named_labels("en")
+    assert named.str.match(r"^[123] \S").all()
+    assert ns.named_labels("both").iloc[0].count(" ") >= 2
+    # step 5's names are step 7's names
+    a5 = run.folder.read_frame("assignments").drop_duplicates("segment").set_index("segment")
+    assert (
+        a5["segment_name_en"].to_dict()
+        == ns.plan.segments.set_index("segment")["name_en"].to_dict()
+    )
+    model, spec = frozen_model(run)
+    assert model.n_clusters == 3 and spec["method"] == "kmeans"
+    ms = steps.monitor_step(run, months=3)
+    counts = ms.migration.counts
+    before, after = (ms.assignments[ms.assignments["period"] == p] for p in ("before", "after"))
+    assert counts.to_numpy().sum() == len(set(before["customer_id"]) | set(after["customer_id"]))
+    assert ms.periods["end"].iloc[0] < ms.periods["start"].iloc[1]
+
+
+def test_kprototypes_is_refused_clearly(home: Path) -> None:
+    run = steps.scratch_run("05_cluster", customers=300, seed=2, smoke=True)
+    with pytest.raises(InputError, match="k-prototypes"):
+        steps.cluster_step(run, method="kprototypes")
+
+
+def test_a_step_never_overwrites(home: Path) -> None:
+    run = steps.scratch_run("02_clean", customers=300, seed=4, smoke=True)
+    with pytest.raises(FileExistsError):
+        steps.collect_step(run)
