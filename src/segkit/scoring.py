@@ -522,17 +522,18 @@ def rfm_threshold_table(scores: Any) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["dimension", "column", "score", "bound"])
 
 
-def rfm_threshold_scorer(scores: Any, *, columns: dict[str, str] | None = None
-                         ) -> list[SQLScorer]:  # fmt: skip
+def rfm_threshold_scorer(
+    scores: Any, *, columns: dict[str, str] | None = None, names: Sequence[str] = _RFM_DIMS
+) -> list[SQLScorer]:
     """Apply fitted RFM scores to new customers in the engine (outputs ``R``, ``F``, ``M``).
 
     A value gets the highest score whose bound it reaches (:func:`rfm_threshold_table`);
     values beyond every bound get the lowest fitted score, missing values 1. The same rule in
-    pandas: :func:`apply_rfm_thresholds`.
+    pandas: :func:`apply_rfm_thresholds`. ``names``: the three output columns.
     """
     table = rfm_threshold_table(scores)
     out = []
-    for dim in _RFM_DIMS:
+    for dim, out_name in zip(_RFM_DIMS, names, strict=True):
         t = table[table["dimension"] == dim].sort_values("score", ascending=False)
         col = (columns or {}).get(dim, str(t["column"].iloc[0]))
         x, op = _q(col), "<=" if dim == "R" else ">="
@@ -542,7 +543,7 @@ def rfm_threshold_scorer(scores: Any, *, columns: dict[str, str] | None = None
             for s, b in zip(t["score"].iloc[:-1], t["bound"].iloc[:-1], strict=True)
         ]
         text = f"CASE {' '.join(whens)} ELSE {int(t['score'].iloc[-1])} END"  # fmt: skip
-        out.append(_scorer(dim, [col], [[(dim, text)]], range(1, scores.bins + 1)))
+        out.append(_scorer(out_name, [col], [[(out_name, text)]], range(1, scores.bins + 1)))
     return out
 
 
