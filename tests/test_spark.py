@@ -129,3 +129,45 @@ def test_cdnow_rule_tiers_equal_on_spark_and_duckdb(spark, shared_data, tmp_path
     ).all()
     feats = feats.set_axis(profile["customer_id"]).loc[d["customer_id"]]
     assert (d["km"].to_numpy() == km.predict(feats).to_numpy()).all()
+
+
+def test_core_features_on_spark_equal_build_profile(spark, tmp_path):
+    from segkit.engine_features import core_features_sql
+
+    from .test_engine_features import AS_OF, assert_features_equal, demo_clean_tx
+
+    profile, path = demo_clean_tx(tmp_path / "tx.parquet")
+    spark.read.parquet(str(path)).createOrReplaceTempView("clean_tx")
+    got = spark.sql(core_features_sql("clean_tx", as_of=AS_OF, dialect="spark")).toPandas()
+    assert_features_equal(got, profile)
+
+
+@pytest.mark.shared
+def test_cdnow_core_features_on_spark_and_duckdb(spark, shared_data, tmp_path):
+    from segkit.config import ColumnMap, ReadOptions
+    from segkit.engine_features import core_features_sql
+    from segkit.pipeline import profile_source
+
+    from .test_engine_features import assert_features_equal
+
+    run = profile_source(
+        shared_data / "cdnow" / "CDNOW_master.txt",
+        ColumnMap(customer_id="customer_id", date="date", amount="dollar_value"),
+        read=ReadOptions(delimiter="whitespace"),
+        as_of="1998-07-01",
+        features="core",
+    )
+    path = tmp_path / "cdnow_tx.parquet"
+    run.cleaned.con.execute(f"COPY (SELECT * FROM clean_tx) TO '{path}' (FORMAT parquet)")
+    con = duckdb.connect()
+    con.execute(f"CREATE VIEW clean_tx AS SELECT * FROM read_parquet('{path}')")
+    spark.read.parquet(str(path)).createOrReplaceTempView("cdnow_tx")
+    profile = run.profile.assign(
+        gross_sales=run.profile["monetary"],
+        avg_order_value=run.profile["monetary"] / run.profile["frequency"],
+    )  # CDNOW has no returns: gross = net
+    duck = con.execute(core_features_sql("clean_tx", as_of="1998-07-01")).df()
+    sp = spark.sql(core_features_sql("cdnow_tx", as_of="1998-07-01", dialect="spark")).toPandas()
+    assert len(duck) == 23_570
+    assert_features_equal(duck, profile)
+    assert_features_equal(sp, profile)
