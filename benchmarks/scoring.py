@@ -105,9 +105,11 @@ def fit_models(path: Path, n: int) -> Path:
     from segkit.tiers import value_tiers
 
     step = max(n // 20_000, 1)
-    sample = duckdb.connect().execute(
-        f"SELECT * FROM read_parquet('{path}') WHERE customer_id % {step} = 0"
-    ).df()
+    sample = (
+        duckdb.connect()
+        .execute(f"SELECT * FROM read_parquet('{path}') WHERE customer_id % {step} = 0")
+        .df()
+    )
     sc = SegmentClusterer("kmeans", 6, value_column="avg_order_value", n_init=4)
     sc.fit(sample[FEATURES])
     models = {"cluster": sc, "rfm": rfm_scores(sample), "value": value_tiers(sample)}
@@ -167,8 +169,8 @@ def main() -> None:
         outs[c] = WORK / f"scored-{c}-{n}.parquet"
         outs[c].unlink(missing_ok=True)
         t = time.perf_counter()
-        proc = subprocess.run([sys.executable, __file__, "--child", c, str(data), str(models),
-                               str(outs[c])], capture_output=True, text=True, env=os.environ)  # fmt: skip
+        cmd = [sys.executable, __file__, "--child", c, str(data), str(models), str(outs[c])]
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=os.environ)
         if proc.returncode:
             sys.exit(f"{c} failed:\n{proc.stderr}")
         results[c] = json.loads(proc.stdout.strip().splitlines()[-1])
