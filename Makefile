@@ -1,5 +1,6 @@
 # segkit — two commands do all set-up: `make demo` (the main job) and `make test`.
-# Both create ./.venv on first use with Python ≥ 3.11 and install segkit with its test extras.
+# Both create ./.venv on first use with Python ≥ 3.11 and install segkit with its test and
+# spark extras (the Spark tests need Java 17 and skip without it).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -12,7 +13,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "segkit needs Python >= 3.11"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,spark]'
 	touch $(STAMP)
 
 venv: $(STAMP)

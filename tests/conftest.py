@@ -51,3 +51,32 @@ def demo_profile_and_truth(n: int = 3000, seed: int = 1):
     a per-session cache, so tests may modify them)."""
     profile, truth = _demo_profile_cached(n, seed)
     return profile.copy(), truth.copy()
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local SparkSession for every Spark test (``local[2]``, 2 shuffle partitions, no UI,
+    quiet logs); skipped without pyspark (the ``spark`` extra) or without Java."""
+    import os
+    import shutil
+
+    pytest.importorskip("pyspark")
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        pytest.skip("Spark needs Java (none on PATH, no JAVA_HOME)")
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("segkit-tests")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.default.parallelism", "2")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.extraJavaOptions", "-Dlog4j.rootLogger=ERROR,console")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

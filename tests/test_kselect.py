@@ -141,3 +141,38 @@ def test_demo_recommends_six(seed):
     # Hartigan 5; gap 9; BIC 10 (mixtures keep splitting bounded share features); Dunn 3
     assert sel.counts_.loc[6] >= 4
     assert sel.table_["silhouette"].idxmax() == 6
+
+
+def test_fit_sample_agrees_with_full_data_computation():
+    """Fitting each k on a sample and assigning everyone gives the full-data k, votes and
+    stability (a small version of benchmarks/kselect.py's 100k check)."""
+    from segkit.cluster import SegmentClusterer
+    from segkit.validate import bootstrap_stability
+
+    rng = np.random.default_rng(5)
+    centres = 3.0 * np.array([[0, 0, 0, 0, 0], [1, 1, 0, 0, 0], [0, 1, 1, 0, 1], [1, 0, 1, 1, 0]])
+    X = pd.DataFrame(np.vstack([rng.normal(c, 1.0, (2500, 5)) for c in centres]),
+                     columns=list("abcde"))  # fmt: skip
+    opts = {"k_range": range(2, 7), "preprocess": None, "n_ref_gap": 3, "progress": False,
+            "sample_size": 1500, "n_boot_silhouette": 3}  # fmt: skip
+    full = choose_k(X, fit_sample=None, **opts)
+    samp = choose_k(X, fit_sample=3000, **opts)
+    assert full.recommended_k_ == samp.recommended_k_ == 4
+    assert (full.votes_["k"] == samp.votes_["k"]).mean() >= 0.8
+    assert "fitted on 3000 rows" in samp.info_["algorithm"]
+    ch = full.table_["calinski_harabasz"] / samp.table_["calinski_harabasz"]
+    assert np.allclose(ch, 1, atol=0.02)
+    labels = SegmentClusterer("kmeans", 4, preprocess=None).fit(X).labels_
+    est = SegmentClusterer("kmeans", 4, preprocess=None, n_init=3)
+    rep_full = bootstrap_stability(X, labels, fit=est, n_boot=6, progress=False)
+    rep_samp = bootstrap_stability(X, labels, fit=est, n_boot=6, sample_size=2000,
+                                   progress=False)  # fmt: skip
+    assert abs(rep_full.overall_mean - rep_samp.overall_mean) < 0.03
+    assert (rep_full.table["verdict"] == rep_samp.table["verdict"]).all()
+
+
+def test_fit_sample_default_is_unchanged_on_small_data():
+    X = blobs()
+    opts = {"k_range": range(2, 5), "preprocess": None, "n_ref_gap": 3, "progress": False}
+    a, b = choose_k(X, **opts), choose_k(X, fit_sample=None, **opts)
+    pd.testing.assert_frame_equal(a.table_, b.table_)

@@ -24,17 +24,20 @@ with the largest drop H(k−1) − H(k) (NbClust's rule). The k with most votes 
 ties go to the higher silhouette, then to the smaller k. k_max + 1 is fitted too (gap,
 Hartigan and Krzanowski-Lai need it); W_1 is the total sum of squares.
 
-Scale (measured: 3 s for 3 000 customers, 6 s for 100 000 and 21 s for 1M × 10 features on 2
-busy cores, 1 GB peak): each k is fitted once with k-means (``n_init`` starts); above
-:data:`KMEANS_SAMPLE` rows the starts run on a sample of that size and 5 Lloyd iterations on
-all rows refine the best (mini-batch k-means took 11–18 s per k on 1M rows;
-``method="minibatch"`` still offers it). W_k, B_k,
-Calinski-Harabasz and Davies-Bouldin use all rows. The O(n²) indices (silhouette, Dunn), the
-gap references and the mixture for BIC use ``sample_size`` rows (default 4 000): the
-silhouette is averaged over ``n_boot_silhouette`` fresh samples with a 95% t-interval for the
-mean; the others use one fixed sample. With n ≤ ``sample_size`` everything is exact (and the
-silhouette interval has zero width). Rows are sorted first
-(:func:`segkit.cluster.stable_order`), so the result does not depend on row order.
+Scale: each k is fitted once with k-means (``n_init`` starts). ``fit_sample`` says on how
+many rows: by default (``"auto"``) all rows up to :data:`KMEANS_SAMPLE`; above it the starts
+run on a sample of that size and 5 Lloyd iterations on all rows refine the best (3 s for
+3 000 customers, 6 s for 100 000 and 21–33 s for 1M × 10 features on 2 busy cores, 1 GB
+peak). ``fit_sample=50_000`` fits on a fixed-seed sample and assigns every row to the
+nearest centroid (no pass over all rows but the assignment); ``fit_sample=None`` fits on all
+rows (the full-data reference). ``benchmarks/kselect.py`` compares them with a plain
+MiniBatchKMeans sweep. W_k, B_k, Calinski-Harabasz and Davies-Bouldin use all rows. The
+O(n²) indices (silhouette, Dunn), the gap references and the mixture for BIC use
+``sample_size`` rows (default 4 000): the silhouette is averaged over ``n_boot_silhouette``
+fresh samples with a 95% t-interval for the mean; the others use one fixed sample. With n ≤
+``sample_size`` everything is exact (and the silhouette interval has zero width). Rows are
+sorted first (:func:`segkit.cluster.stable_order`), so the result does not depend on row
+order.
 """
 
 from __future__ import annotations
@@ -135,6 +138,7 @@ def choose_k(
     preprocess: Any = "auto",
     random_state: int = 0,
     sample_size: int | None = None,
+    fit_sample: int | Literal["auto"] | None = "auto",
     n_boot_silhouette: int = 10,
     n_ref_gap: int = 10,
     n_init: int = 4,
@@ -158,6 +162,13 @@ def choose_k(
         Seed of every fit and sample.
     sample_size : int, optional
         Rows for silhouette, Dunn, gap and BIC (default ``min(n, 4000)``).
+    fit_sample : "auto", int or None
+        Rows each k-means is fitted on. ``"auto"``: all rows up to :data:`KMEANS_SAMPLE`,
+        above it starts on a sample of that size refined by 5 Lloyd iterations on all rows.
+        An int: fitted (all starts, to convergence) on a fixed-seed sample of that many rows,
+        then every customer is assigned to the nearest centroid — the scalable choice for
+        millions of customers (W_k, Calinski-Harabasz and Davies-Bouldin still use all rows).
+        ``None``: fitted on all rows. Ignored by ``method="minibatch"``.
     n_boot_silhouette : int
         Silhouette samples when n > ``sample_size``.
     n_ref_gap : int
@@ -207,7 +218,7 @@ def choose_k(
     rows: dict[int, dict[str, float]] = {}
     labels: dict[int, np.ndarray] = {}
     for k in tqdm([*ks, ks[-1] + 1], desc="choose_k", disable=None if progress else True):
-        labels[k] = lab = _fit(z, k, method, n_init, random_state)
+        labels[k] = lab = _fit(z, k, method, n_init, random_state, fit_sample)
         with threadpool_limits(1):  # small fits: threads only add overhead and contention
             rows[k] = _indices(z, lab, k, samp, dist, refs, random_state)
             if k <= ks[-1]:
@@ -244,8 +255,10 @@ def choose_k(
         ties = ", ".join(str(t) for t in top if t != best)
         reason += f" (tied with k={ties}; broken by silhouette, then smaller k)"
     algorithm = "minibatch" if method == "minibatch" else "kmeans"
-    if algorithm == "kmeans" and n > KMEANS_SAMPLE:
+    if algorithm == "kmeans" and fit_sample == "auto" and n > KMEANS_SAMPLE:
         algorithm += f" (starts on {KMEANS_SAMPLE} rows, refined on all)"
+    elif algorithm == "kmeans" and isinstance(fit_sample, int) and fit_sample < n:
+        algorithm += f" (fitted on {fit_sample} rows, all assigned to the nearest centroid)"
     info: dict[str, Any] = {"n": n, "sample_size": m, "algorithm": algorithm}
     info["preprocessing"] = {} if pre is None else describe_preprocessor(pre)
     return KSelection(table, votes, counts, int(best), reason, info)
@@ -270,20 +283,27 @@ def _gap_references(zs: np.ndarray, b: int, rng: np.random.Generator) -> list[np
     return [rng.uniform(lo, hi, size=proj.shape) @ vt + mean for _ in range(b)]
 
 
-def _fit(z: np.ndarray, k: int, method: str, n_init: int, seed: int) -> np.ndarray:
-    """k-means labels; above KMEANS_SAMPLE rows: starts on a sample, refined on all rows."""
+def _fit(
+    z: np.ndarray, k: int, method: str, n_init: int, seed: int, fit_sample: Any = "auto"
+) -> np.ndarray:
+    """k-means labels of every row; see ``fit_sample`` in :func:`choose_k`."""
     n = len(z)
     if method == "minibatch":
         mbk = MiniBatchKMeans(k, n_init=min(n_init, 3), batch_size=4096, random_state=seed)
         with few_threads(n):
             return np.asarray(mbk.fit(z).labels_)
-    if n <= KMEANS_SAMPLE:
+    m = n if fit_sample is None else min(n, KMEANS_SAMPLE if fit_sample == "auto" else fit_sample)
+    if m < k + 1:
+        raise ValueError(f"fit_sample must exceed k, got {fit_sample}")
+    if m >= n:
         with few_threads(n):
             return np.asarray(KMeans(k, n_init=n_init, random_state=seed).fit(z).labels_)
-    sub = np.random.default_rng(seed).choice(n, KMEANS_SAMPLE, replace=False)
-    with few_threads(KMEANS_SAMPLE):
-        start = KMeans(k, n_init=n_init, random_state=seed).fit(z[sub]).cluster_centers_
-    return np.asarray(KMeans(k, init=start, n_init=1, max_iter=5).fit(z).labels_)
+    sub = np.random.default_rng(seed).choice(n, m, replace=False)
+    with few_threads(m):
+        km = KMeans(k, n_init=n_init, random_state=seed).fit(z[sub])
+    if fit_sample == "auto":  # refine on all rows
+        return np.asarray(KMeans(k, init=km.cluster_centers_, n_init=1, max_iter=5).fit(z).labels_)
+    return np.asarray(km.predict(z))  # nearest centroid
 
 
 def _silhouette(dist: np.ndarray, lab: np.ndarray) -> float:

@@ -39,8 +39,9 @@ import pandas as pd
 from segkit.errors import InputError
 
 # fmt: off
-__all__ = ["INCOME_LEVELS", "LIFECYCLE_ZH", "TierResult", "frequency_tiers", "growth_tiers",
-           "lifecycle_stages", "purchasing_power_tiers", "tie_aware_cuts", "value_tiers"]
+__all__ = ["INCOME_LEVELS", "LIFECYCLE_ZH", "TierResult", "cuts_from_counts", "frequency_tiers",
+           "growth_tiers", "lifecycle_stages", "purchasing_power_tiers", "tie_aware_cuts",
+           "value_tiers"]
 #: Chinese names of the lifecycle stages.
 LIFECYCLE_ZH = {"new": "新客户", "growing": "成长客户", "mature": "成熟客户",
                 "churning": "流失风险", "lost": "已流失"}
@@ -143,6 +144,20 @@ def tie_aware_cuts(values: pd.Series | np.ndarray, probs: Sequence[float]) -> li
     """
     v = np.asarray(values, dtype=float)
     uniq, counts = np.unique(v[~np.isnan(v)], return_counts=True)
+    return cuts_from_counts(uniq, counts, probs)
+
+
+def cuts_from_counts(uniq: np.ndarray, counts: np.ndarray, probs: Sequence[float]) -> list[float]:
+    """:func:`tie_aware_cuts` from the sorted distinct values and their counts (e.g. a
+    ``GROUP BY`` computed in a database engine).
+
+    Examples
+    --------
+    >>> cuts_from_counts(np.array([1.0, 2, 3, 5]), np.array([6, 2, 1, 1]), [1 / 3, 2 / 3])
+    [2.0, 3.0]
+    """
+    uniq = np.asarray(uniq, dtype=float)
+    counts = np.asarray(counts, dtype=np.int64)
     cum = np.cumsum(counts) / max(counts.sum(), 1)  # boundary b lies after uniq[b]
     cuts: list[float] = []
     prev = -1
