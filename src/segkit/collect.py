@@ -229,6 +229,14 @@ def collect(
             view = f"src{i}"
             suffix = f.suffix.lower()
             info: dict[str, Any] = {"path": str(f), "sha256": file_sha256(f)}
+            twin = next((s["path"] for s in sources if s["sha256"] == info["sha256"]), None)
+            if twin is not None:  # the same export loaded twice (I6)
+                raise InputError(
+                    f"same content as {Path(twin).name!r} (SHA-256 {info['sha256'][:12]}…): "
+                    "the same export would be counted twice; remove one",
+                    file=f,
+                    code="DUPLICATE_SOURCE",
+                )
             sheet: str | None = None
             if suffix in PARQUET_SUFFIXES:
                 con.execute(
@@ -240,7 +248,7 @@ def collect(
                 rej = pd.DataFrame(columns=["source_row", "column", "raw_value", "detail"])
                 info.update(format="parquet")
             elif suffix in EXCEL_SUFFIXES:
-                frame, sheet = read_excel_text(f, read.sheet)
+                frame, sheet = read_excel_text(f, read.sheet, header_row=read.header_row)
                 con.register(f"{view}_df", frame)
                 con.execute(f"CREATE TEMP VIEW {view}_v AS SELECT * FROM {view}_df")
                 header = [c for c in frame.columns if c != "_row"]
@@ -267,7 +275,7 @@ def collect(
                     file=f,
                     code="SCHEMA_DRIFT",
                 )
-            mapping = match_columns(header, roles, file=f, sheet=sheet)
+            mapping = match_columns(header, roles, file=f, sheet=sheet, header_row=read.header_row)
             types = dict(
                 con.sql(f"SELECT column_name, column_type FROM (DESCRIBE {view}_v)").fetchall()
             )
@@ -328,7 +336,7 @@ def read_table(
         out.insert(0, "source_row", range(1, len(out) + 1))
         return out
     if suffix in EXCEL_SUFFIXES:
-        frame, _ = read_excel_text(f, read.sheet)
+        frame, _ = read_excel_text(f, read.sheet, header_row=read.header_row)
         return frame.rename(columns={"_row": "source_row"})
     encoding = detect_encoding(f) if read.encoding == "auto" else read.encoding
     text = f.read_bytes().decode("utf-16" if encoding == "utf-16" else encoding)

@@ -80,6 +80,7 @@ class ReadOptions(_Strict):
     delimiter: str | None = Field(None, description="None = sniff; 'whitespace' = runs of blanks")
     header: bool = True
     sheet: str | int | None = Field(None, description="Excel sheet name or 0-based index")
+    header_row: int = Field(1, ge=1, le=1000, description="Excel: 1-based row of the header")
     date_order: Literal["YMD", "DMY", "MDY"] = "YMD"
 
 
