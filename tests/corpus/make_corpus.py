@@ -47,7 +47,7 @@ def csv_text(rows: Rows, header: list[str] | None = None, sep: str = ",") -> str
             return '"' + s.replace('"', '""') + '"'
         return s
 
-    lines = [sep.join(field(v) for v in r) for r in ([header or HEADER] + rows)]
+    lines = [sep.join(field(v) for v in r) for r in ([header or HEADER, *rows])]
     return "\n".join(lines) + "\n"
 
 
@@ -176,9 +176,11 @@ def _e6() -> dict[str, bytes]:
 # Structure --------------------------------------------------------------------------------
 @case("S1")
 def _s1() -> dict[str, bytes]:
-    text = csv_text(good(2)) + "00003,O003,2024-02-01,5.00,线上,多余\n" + csv_text(good(1, 4))[
-        len(",".join(HEADER)) + 1 :
-    ]
+    text = (
+        csv_text(good(2))
+        + "00003,O003,2024-02-01,5.00,线上,多余\n"
+        + csv_text(good(1, 4))[len(",".join(HEADER)) + 1 :]
+    )
     return {"S1.csv": text.encode("utf-8")}
 
 
@@ -203,7 +205,7 @@ def _s4() -> dict[str, bytes]:
 @case("S5")
 def _s5() -> dict[str, bytes]:
     header = ["客户编号", "订单号", "下单时间", "金额", "金额"]
-    return both("S5", [r[:4] + ["1"] for r in good(2)], header)
+    return both("S5", [[*r[:4], "1"] for r in good(2)], header)
 
 
 @case("S6")
@@ -216,7 +218,11 @@ def _s6() -> dict[str, bytes]:
 
 @case("S7")
 def _s7() -> dict[str, bytes]:
-    rows = good(3) + [["合计", None, None, "307.50", None], ["注：数据截至2024年12月31日", None, None, None, None]]
+    rows = [
+        *good(3),
+        ["合计", None, None, "307.50", None],
+        ["注：数据截至2024年12月31日", None, None, None, None],
+    ]
     return {
         "S7.csv": csv_text(rows).encode("utf-8"),
         "S7.xlsx": xlsx_bytes(
@@ -244,7 +250,7 @@ def _s9() -> dict[str, bytes]:
         "S9_tab.tsv": csv_text(rows, sep="\t").encode(),
         "S9_fullwidth.csv": csv_text(rows, sep="，").encode(),
     }
-    dec = [r[:3] + [str(r[3]).replace(".", ",")] + r[4:] for r in rows]
+    dec = [[*r[:3], str(r[3]).replace(".", ","), *r[4:]] for r in rows]
     files["S9_decimal_comma.csv"] = csv_text(dec, sep=";").encode()
     return files
 
@@ -253,7 +259,7 @@ def _s9() -> dict[str, bytes]:
 def _s10() -> dict[str, bytes]:
     jan = csv_text(good(2)).encode()
     feb_header = ["客户编号", "订单编号", "下单时间", "金额", "渠道", "门店"]
-    feb = csv_text([r + ["A店"] for r in good(2, 3)], feb_header).encode()
+    feb = csv_text([[*r, "A店"] for r in good(2, 3)], feb_header).encode()
     return {"S10_2024-01.csv": jan, "S10_2024-02.csv": feb}
 
 
@@ -331,7 +337,8 @@ def _t8() -> dict[str, bytes]:
 def _v1() -> dict[str, bytes]:
     rows = good(3)
     rows[1][3] = "-101.50"
-    rows[2][3] = "退款 -20.00"
+    rows[2][3] = "-20.00"
+    rows[2][4] = "退款"
     return both("V1", rows)
 
 
@@ -373,7 +380,7 @@ def _v5() -> dict[str, bytes]:
 @case("I1")
 def _i1() -> dict[str, bytes]:
     rows = good(3)
-    return both("I1", rows + [list(rows[0]), list(rows[0])])
+    return both("I1", [*rows, list(rows[0]), list(rows[0])])
 
 
 @case("I2")
@@ -471,7 +478,7 @@ def _sc4() -> dict[str, bytes]:
 def _a1() -> dict[str, bytes]:
     header = ["客户编号", "姓名", "备注"]
     rows: Rows = [
-        ["00001", "=HYPERLINK(\"http://x\")", "+1"],
+        ["00001", '=HYPERLINK("http://x")', "+1"],
         ["00002", "-2+3", "@SUM(A1)"],
         ["00003", "\tTAB", "\rCR"],
     ]
@@ -554,13 +561,19 @@ def build() -> dict[str, bytes]:
     return files
 
 
+def _read(name: str) -> bytes:
+    return (FILES / name).read_bytes()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare, don't write")
     args = parser.parse_args(argv)
     files = build()
     if args.check:
-        bad = [n for n, b in files.items() if not (FILES / n).exists() or (FILES / n).read_bytes() != b]
+        bad = [
+            n for n, b in files.items() if not (FILES / n).exists() or (FILES / n).read_bytes() != b
+        ]
         print("differ:", bad) if bad else print(f"{len(files)} files up to date")
         return 1 if bad else 0
     FILES.mkdir(parents=True, exist_ok=True)
