@@ -561,6 +561,24 @@ def test_A7_macros_never_run_nor_copied(tmp_path: Path) -> None:
     assert not [n for n in zipfile.ZipFile(out).namelist() if "vba" in n.lower()]
 
 
+# --- Findings of the fuzzing run (fuzz/fuzz_parsers.py) -----------------------------------
+def test_F1_control_character_ids_are_missing_keys() -> None:
+    _, res = run("F1.csv")
+    assert [(r, c) for r, c, _, _ in quarantined(res)] == [
+        (3, "NO_CUSTOMER_KEY"),
+        (4, "NO_CUSTOMER_KEY"),
+    ]
+    assert kept(res) == ["00001"]
+
+
+def test_F2_percentages_of_an_empty_column() -> None:
+    from segkit.coding import parse_percentages
+
+    table = read_table(FILES / "F2.csv")
+    values, q = parse_percentages(table, "折扣率")
+    assert values.isna().all() and len(values) == 2 and q.empty
+
+
 def test_corpus_files_are_generated_by_the_script(tmp_path: Path) -> None:
     import subprocess
     import sys

@@ -207,8 +207,9 @@ def parse_percentages(
     text = table[column].map(
         lambda v: None if v is None or v != v else unicodedata.normalize("NFKC", str(v))
     )
+    text = text.astype("string")  # an empty or all-missing column is still text
     number = text.str.extract(_PERCENT, expand=False).astype(float) / 100
-    bad = text.notna() & (text.str.strip() != "") & number.isna()
+    bad = (text.notna() & (text.str.strip() != "") & number.isna()).fillna(False).astype(bool)
     detail = "expected a percentage such as 12% (a bare number is ambiguous)"
     q = _side_quarantine(table, bad, column, "BAD_PERCENT", detail, file)
     return number.round(12).rename(column), q

@@ -553,6 +553,22 @@ def _a7() -> dict[str, bytes]:
     return {"A7.xlsm": _fixed_zip(base, {"xl/vbaProject.bin": vba})}
 
 
+# Fuzzing findings (fuzz/fuzz_parsers.py) ------------------------------------------------
+@case("F1")
+def _f1() -> dict[str, bytes]:
+    """Ids made only of control characters were kept as customers."""
+    rows = good(3)
+    rows[1][0] = "\x1f"
+    rows[2][0] = "\r"
+    return {"F1.csv": csv_text(rows).encode()}
+
+
+@case("F2")
+def _f2() -> dict[str, bytes]:
+    """parse_percentages crashed on a column with no values."""
+    return {"F2.csv": csv_text([["00001", ""], ["00002", ""]], ["客户编号", "折扣率"]).encode()}
+
+
 def build() -> dict[str, bytes]:
     """Every fixture file of the corpus: name → bytes."""
     files: dict[str, bytes] = {}
