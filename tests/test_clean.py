@@ -31,7 +31,7 @@ def test_each_reason_code_with_row_and_raw_value() -> None:
             ("O2", "", "2024-01-03", "5", "1"),  # row 4 NO_CUSTOMER_KEY
             ("O3", "002", "someday", "5", "1"),  # row 5 UNPARSEABLE_DATE
             ("O4", "002", None, "5", "1"),  # row 6 MISSING_DATE
-            ("O5", "002", "2024-01-04", "US$5", "1"),  # row 7 UNPARSEABLE_AMOUNT
+            ("O5", "002", "2024-01-04", "5 块", "1"),  # row 7 UNPARSEABLE_AMOUNT
             ("O6", "002", "2024-01-04", "", "1"),  # row 8 MISSING_AMOUNT
             ("O7", "002", "1900-01-01", "5", "1"),  # row 9 DATE_OUT_OF_RANGE
             ("O8", "002", "2024-02-01", "5", "1"),  # row 10 AFTER_AS_OF
@@ -44,7 +44,7 @@ def test_each_reason_code_with_row_and_raw_value() -> None:
         [4, "NO_CUSTOMER_KEY", "", "removed"],
         [5, "UNPARSEABLE_DATE", "someday", "removed"],
         [6, "MISSING_DATE", None, "removed"],
-        [7, "UNPARSEABLE_AMOUNT", "US$5", "removed"],
+        [7, "UNPARSEABLE_AMOUNT", "5 块", "removed"],
         [8, "MISSING_AMOUNT", "", "removed"],
         [9, "DATE_OUT_OF_RANGE", "1900-01-01", "removed"],
         [10, "AFTER_AS_OF", "2024-02-01", "removed"],

@@ -53,6 +53,8 @@ from segkit.collect import QUARANTINE_COLUMNS, ROLE_ORDER, Collected
 from segkit.config import CleanPolicy
 
 _RAW = {  # reason → (column role, raw text expression)
+    "SUMMARY_ROW": ("customer_id", "raw_customer_id"),
+    "PRECISION_LOST": ("customer_id", "raw_customer_id"),
     "NO_CUSTOMER_KEY": ("customer_id", "raw_customer_id"),
     "MISSING_DATE": ("date", "raw_date"),
     "UNPARSEABLE_DATE": ("date", "raw_date"),
@@ -164,8 +166,26 @@ class CleanResult:
         }
 
 
+#: footer rows of spreadsheet exports: totals (合计/总计…) and notes (注：…) (S7)
+SUMMARY_PATTERN = (
+    r"^\s*(合计|总计|小计|汇总|共计|总合计|total|subtotal|grand total|sum)([\s:：]|$)"
+    r"|^\s*(注|备注|说明|note)\s*[:：]"
+)
+#: an id written in scientific notation lost its last digits (T2)
+SCIENTIFIC_ID = r"\s*[+-]?\d+(\.\d+)?[eE][+-]?\d+\s*"
+#: currency markers other than yuan (V5): a column mixing them needs a conversion table
+FOREIGN_CURRENCY = (
+    r"(HK\$|US\$|NT\$|S\$|A\$|C\$|USD|HKD|EUR|GBP|JPY|€|£|\$|美元|港币|港元|欧元|日元)"
+)
+
+
 def _reason_sql(policy: CleanPolicy, roles: tuple[str, ...], as_of: dt.date) -> str:
+    missing = "date IS NULL OR order_id IS NULL" if "order_id" in roles else "date IS NULL"
     cases = [
+        f"WHEN ({missing}) AND regexp_matches(lower(customer_id), '{SUMMARY_PATTERN}') "
+        "THEN 'SUMMARY_ROW'",
+        "WHEN contains(lower(raw_customer_id), 'e+') AND "
+        f"regexp_full_match(raw_customer_id, '{SCIENTIFIC_ID}') THEN 'PRECISION_LOST'",
         "WHEN customer_id IS NULL THEN 'NO_CUSTOMER_KEY'",
         "WHEN _date_blank THEN 'MISSING_DATE'",
         "WHEN date IS NULL THEN 'UNPARSEABLE_DATE'",
@@ -205,6 +225,45 @@ def _detect_sql(policy: CleanPolicy, roles: tuple[str, ...], as_of: dt.date) -> 
     return checks
 
 
+def _refuse_column_problems(collected: Collected) -> None:
+    """Problems that concern a whole column, not a row: an error naming the first row.
+
+    * day/month order not configured while dates like ``03/04/2023`` occur (T6);
+    * amounts in a foreign currency beside yuan amounts (V5).
+    """
+    from segkit.errors import InputError
+    from segkit.parse import AMBIGUOUS_DATE_PATTERN
+
+    con = collected.con
+    order = collected.sources[0].get("date_order", "YMD") if collected.sources else "YMD"
+    checks = [("amount", "MIXED_CURRENCY", f"amount IS NULL AND regexp_matches(raw_amount, "
+               f"'{FOREIGN_CURRENCY}')")]  # fmt: skip
+    if order == "YMD" and "date" in collected.roles:
+        pattern = AMBIGUOUS_DATE_PATTERN.replace("'", "''")
+        checks.insert(0, ("date", "AMBIGUOUS_DATE",
+                          f"date IS NULL AND regexp_matches(raw_date, '{pattern}')"))  # fmt: skip
+    for role, code, condition in checks:
+        if role == "amount" and "amount" not in collected.roles:
+            continue
+        found = con.execute(
+            f"SELECT source_file, source_row, raw_{role}, count(*) OVER () FROM staged "
+            f"WHERE {condition} ORDER BY source_file, source_row LIMIT 1"
+        ).fetchall()
+        if not found:
+            continue
+        file, row, raw, n = found[0]
+        message = (
+            f"{n} dates like {raw!r} could be day/month or month/day: set read.date_order "
+            "('DMY' or 'MDY'); segkit does not guess"
+            if code == "AMBIGUOUS_DATE"
+            else f"{n} amounts in another currency (e.g. {raw!r}) beside yuan amounts: convert "
+            "them first (a conversion table), or map a single-currency column"
+        )
+        raise InputError(
+            message, file=file, row=int(row), column=collected.source_column(role), code=code
+        )
+
+
 def clean(
     collected: Collected,
     *,
@@ -238,6 +297,7 @@ def clean(
         as_of = (pd.Timestamp(latest).normalize() + pd.Timedelta(days=1)).date()
         notes.append(f"as_of not given: using the day after the latest transaction ({as_of})")
     as_of_d: dt.date = pd.Timestamp(as_of).date()
+    _refuse_column_problems(collected)
 
     has_order = "order_id" in roles
     dedupe: str = policy.dedupe
@@ -307,6 +367,12 @@ def clean(
                    'removed' AS action, NULL AS detail
             FROM tx_issues WHERE q IS NOT NULL"""
     ).df()
+    comma = (quarantine["reason_code"] == "UNPARSEABLE_AMOUNT") & quarantine["raw_value"].astype(
+        "string"
+    ).str.fullmatch(r"\s*[-+]?\d{1,3}(\.\d{3})*,\d{1,2}\s*|\s*[-+]?\d+,\d{1,2}\s*").fillna(
+        False
+    ).astype(bool)
+    quarantine.loc[comma, "detail"] = "a decimal comma? set read.decimal=',' for this file"
     if dedupe == "flag":
         flagged = con.sql(
             f"""SELECT source_file, source_row, NULL AS "column",

@@ -107,3 +107,109 @@ class CategoryCoder:
     def fit_transform(self, frame: pd.DataFrame, y: object = None) -> pd.DataFrame:
         """``fit`` then ``transform``."""
         return self.fit(frame).transform(frame)
+
+
+#: text → boolean, after NFKC folding, trimming and lower-casing (T8); extend per project
+BOOLEAN_LEVELS: dict[str, bool] = {
+    "是": True,
+    "否": False,
+    "有": True,
+    "无": False,
+    "对": True,
+    "错": False,
+    "y": True,
+    "n": False,
+    "yes": True,
+    "no": False,
+    "true": True,
+    "false": False,
+    "t": True,
+    "f": False,
+    "1": True,
+    "0": False,
+    "√": True,
+    "×": False,
+}
+_PERCENT = r"^\s*([+-]?\d+(?:\.\d+)?)\s*%\s*$"
+
+
+def _side_quarantine(
+    table: pd.DataFrame, bad: pd.Series, column: str, code: str, detail: str, file: str | None
+) -> pd.DataFrame:
+    from segkit.readers import QUARANTINE_COLUMNS
+
+    rows = table.loc[bad]
+    q = pd.DataFrame(
+        {
+            "source_file": file,
+            "source_row": rows["source_row"] if "source_row" in rows else rows.index + 1,
+            "column": column,
+            "reason_code": code,
+            "raw_value": rows[column],
+            "action": "set_missing",
+            "detail": detail,
+        }
+    )
+    return q[QUARANTINE_COLUMNS].reset_index(drop=True)
+
+
+def parse_booleans(
+    table: pd.DataFrame,
+    column: str,
+    *,
+    levels: Mapping[str, bool] | None = None,
+    file: str | None = None,
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Read a yes/no column (``是/否``, ``Y/N``, ``true/false``) with an explicit mapping.
+
+    Unknown values become missing and are listed in the returned quarantine table
+    (``UNKNOWN_LEVEL``, with source row and raw value); blanks stay missing.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"source_row": [2, 3, 4], "会员": ["是", "N", "也许"]})
+    >>> values, q = parse_booleans(t, "会员")
+    >>> values.tolist(), q[["source_row", "raw_value"]].values.tolist()
+    ([True, False, None], [[4, '也许']])
+    """
+    import unicodedata
+
+    mapping = {k.lower(): v for k, v in (levels or BOOLEAN_LEVELS).items()}
+    raw = table[column]
+    key = raw.map(
+        lambda v: (
+            None if v is None or v != v else unicodedata.normalize("NFKC", str(v)).strip().lower()
+        )
+    )
+    values = key.map(lambda k: None if not k else mapping.get(k)).astype("object")
+    bad = key.notna() & (key != "") & values.isna()
+    detail = f"not one of the yes/no levels {sorted(mapping)}"
+    return values.rename(column), _side_quarantine(
+        table, bad, column, "UNKNOWN_LEVEL", detail, file
+    )
+
+
+def parse_percentages(
+    table: pd.DataFrame, column: str, *, file: str | None = None
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Read a percentage column (``12%`` → 0.12). A number without ``%`` is ambiguous
+    (12 or 0.12?) and is quarantined as ``BAD_PERCENT`` rather than guessed.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"source_row": [2, 3], "折扣率": ["12%", "12"]})
+    >>> values, q = parse_percentages(t, "折扣率")
+    >>> values.tolist()[0], q["reason_code"].tolist()
+    (0.12, ['BAD_PERCENT'])
+    """
+    import unicodedata
+
+    text = table[column].map(
+        lambda v: None if v is None or v != v else unicodedata.normalize("NFKC", str(v))
+    )
+    text = text.astype("string")  # an empty or all-missing column is still text
+    number = text.str.extract(_PERCENT, expand=False).astype(float) / 100
+    bad = (text.notna() & (text.str.strip() != "") & number.isna()).fillna(False).astype(bool)
+    detail = "expected a percentage such as 12% (a bare number is ambiguous)"
+    q = _side_quarantine(table, bad, column, "BAD_PERCENT", detail, file)
+    return number.round(12).rename(column), q

@@ -101,32 +101,57 @@ class Collected:
     sources: list[dict[str, Any]] = field(default_factory=list)
     roles: tuple[str, ...] = ()
 
+    def source_column(self, role: str) -> str:
+        """The client's name of a role's column (as mapped in the first source)."""
+        for src in self.sources:
+            if role in src.get("columns", {}):
+                return str(src["columns"][role])
+        return role
+
     def frame(self) -> pd.DataFrame:
         """The staged table as pandas (small data only)."""
         return self.con.sql("SELECT * FROM staged ORDER BY source_file, source_row").df()
 
 
-def _typed_expr(role: str, col: str, dtype: str) -> str:
+def _na(c: str, read: ReadOptions) -> str:
+    """A text column with the explicit missing-value list applied (T7)."""
+    values = ", ".join(sql_str(v) for v in read.na_values if v.strip())
+    return f"(CASE WHEN trim({c}) IN ({values}) THEN NULL ELSE {c} END)" if values else c
+
+
+def _typed_expr(role: str, col: str, dtype: str, read: ReadOptions | None = None) -> str:
     """SQL that turns a source column into segkit's typed role column."""
+    read = read or ReadOptions()
     c = sql_ident(col)
     is_text = dtype.upper() in ("VARCHAR", "BLOB") or dtype.upper().startswith("VARCHAR")
+    t = _na(c, read) if is_text else c
+    zone = sql_str(read.timezone)
     if role in ("channel", "category"):
-        return f"segkit_text({c})"
+        return f"segkit_text({t})"
     if role in ("customer_id", "order_id"):
         if dtype.upper() in ("DOUBLE", "FLOAT", "REAL"):
             return (
                 f"CASE WHEN {c} = floor({c}) AND abs({c}) < 9007199254740992 "
                 f"THEN CAST(CAST({c} AS HUGEINT) AS VARCHAR) ELSE CAST({c} AS VARCHAR) END"
             )
-        return f"segkit_id({c})"
+        return f"segkit_id({t})"
     if role == "date":
-        if is_text:
-            return f"segkit_ts({c})"
+        if is_text:  # UTC ('Z') and offset stamps are converted to the configured zone (Ti1)
+            return (
+                f"CASE WHEN length({c}) > 19 AND ({c} LIKE '%Z' OR "
+                f"regexp_matches({c}, '[+-]\\d\\d:?\\d\\d$')) THEN "
+                f"CAST(timezone({zone}, TRY_CAST(trim({c}) AS TIMESTAMPTZ)) AS TIMESTAMP) "
+                f"ELSE segkit_ts({t}) END"
+            )
         if "TIME ZONE" in dtype.upper():
-            return f"timezone('Asia/Shanghai', {c})"
+            return f"timezone({zone}, {c})"
         return f"CAST({c} AS TIMESTAMP)"
     # amount, quantity, unit_price
-    return f"segkit_amount({c})" if is_text else f"CAST({c} AS DOUBLE)"
+    if not is_text:
+        return f"CAST({c} AS DOUBLE)"
+    if read.decimal == ",":  # 1.234,50 → 1234.50
+        t = f"replace(replace({t}, '.', ''), ',', '.')"
+    return f"segkit_amount({t})"
 
 
 ROLE_ORDER = (
@@ -142,20 +167,25 @@ ROLE_ORDER = (
 
 
 def _staged_select(
-    name: str, view: str, mapping: dict[str, str], types: dict[str, str], header: list[str]
+    name: str,
+    view: str,
+    mapping: dict[str, str],
+    types: dict[str, str],
+    header: list[str],
+    read: ReadOptions | None = None,
 ) -> str:
     """One source's SELECT: typed role columns, their raw text, and a whole-row hash."""
     parts = [f"{sql_str(name)} AS source_file", "_row AS source_row"]
     for role in ROLE_ORDER:
         if role in mapping:
             col = mapping[role]
-            parts.append(f"{_typed_expr(role, col, types[col])} AS {role}")
+            parts.append(f"{_typed_expr(role, col, types[col], read)} AS {role}")
             parts.append(f"CAST({sql_ident(col)} AS VARCHAR) AS raw_{role}")
     if "amount" not in mapping:
+        qty, price = mapping["quantity"], mapping["unit_price"]
         parts.append(
-            f"{_typed_expr('quantity', mapping['quantity'], types[mapping['quantity']])} * "
-            f"{_typed_expr('unit_price', mapping['unit_price'], types[mapping['unit_price']])}"
-            " AS amount"
+            f"{_typed_expr('quantity', qty, types[qty], read)} * "
+            f"{_typed_expr('unit_price', price, types[price], read)} AS amount"
         )
         parts.append(
             f"CAST({sql_ident(mapping['quantity'])} AS VARCHAR) || ' × ' || "
@@ -163,6 +193,29 @@ def _staged_select(
         )
     parts.append(f"hash({', '.join(sql_ident(h) for h in header)}) AS _row_hash")
     return f"SELECT {', '.join(parts)} FROM {view}_v"
+
+
+def _refuse_open_quotes(
+    con: duckdb.DuckDBPyConnection, view: str, mapping: dict[str, str], file: Path
+) -> None:
+    """A mapped field that still starts with a quote was never closed (S3): DuckDB then
+    reads the quote as text and later fields shift. Refuse the file, naming the line."""
+    cols = sorted(set(mapping.values()))
+    which = " ".join(f"WHEN starts_with({sql_ident(c)}, '\"') THEN {sql_str(c)}" for c in cols)
+    found = con.execute(
+        f"SELECT _row, CASE {which} END AS col FROM {view} WHERE CASE {which} END IS NOT NULL "
+        "ORDER BY _row LIMIT 1"
+    ).fetchall()
+    if found:
+        row, col = found[0]
+        raise InputError(
+            "a field opens a quote that is never closed (unterminated quote or an embedded "
+            "line break): fix the export, or quote the field",
+            file=file,
+            row=int(row),
+            column=str(col),
+            code="BAD_QUOTING",
+        )
 
 
 def _drop_sources(con: duckdb.DuckDBPyConnection, n: int) -> None:
@@ -230,6 +283,14 @@ def collect(
             view = f"src{i}"
             suffix = f.suffix.lower()
             info: dict[str, Any] = {"path": str(f), "sha256": file_sha256(f)}
+            twin = next((s["path"] for s in sources if s["sha256"] == info["sha256"]), None)
+            if twin is not None:  # the same export loaded twice (I6)
+                raise InputError(
+                    f"same content as {Path(twin).name!r} (SHA-256 {info['sha256'][:12]}…): "
+                    "the same export would be counted twice; remove one",
+                    file=f,
+                    code="DUPLICATE_SOURCE",
+                )
             sheet: str | None = None
             if suffix in PARQUET_SUFFIXES:
                 con.execute(
@@ -241,7 +302,7 @@ def collect(
                 rej = pd.DataFrame(columns=["source_row", "column", "raw_value", "detail"])
                 info.update(format="parquet")
             elif suffix in EXCEL_SUFFIXES:
-                frame, sheet = read_excel_text(f, read.sheet)
+                frame, sheet = read_excel_text(f, read.sheet, header_row=read.header_row)
                 con.register(f"{view}_df", frame)
                 con.execute(f"CREATE TEMP VIEW {view}_v AS SELECT * FROM {view}_df")
                 header = [c for c in frame.columns if c != "_row"]
@@ -268,10 +329,12 @@ def collect(
                     file=f,
                     code="SCHEMA_DRIFT",
                 )
-            mapping = match_columns(header, roles, file=f, sheet=sheet)
+            mapping = match_columns(header, roles, file=f, sheet=sheet, header_row=read.header_row)
             types = dict(
                 con.sql(f"SELECT column_name, column_type FROM (DESCRIBE {view}_v)").fetchall()
             )
+            if info.get("format") == "csv" and read.delimiter != "whitespace":
+                _refuse_open_quotes(con, f"{view}_v", mapping, f)
             n_good = con.execute(f"SELECT count(*) FROM {view}_v").fetchall()[0][0]
             if n_good + len(rej) == 0:
                 raise InputError("0 data rows (header only)", file=f, code="EMPTY_FILE")
@@ -281,8 +344,11 @@ def collect(
                 rej["raw_value"] = [mask_text(str(v)) for v in rej["raw_value"]]
             rejects.append(rej)
             info["records"] = int(n_good + len(rej))
+            info["timezone"] = read.timezone
+            info["date_order"] = read.date_order
+            info["columns"] = mapping
             sources.append(info)
-            selects.append(_staged_select(f.name, view, mapping, types, header))
+            selects.append(_staged_select(f.name, view, mapping, types, header, read))
         # Text sources are parsed once into a table (every later query would otherwise parse
         # again); Parquet is typed already and stays a lazy view over the file.
         if materialise is None:
@@ -329,7 +395,7 @@ def read_table(
         out.insert(0, "source_row", range(1, len(out) + 1))
         return out
     if suffix in EXCEL_SUFFIXES:
-        frame, _ = read_excel_text(f, read.sheet)
+        frame, _ = read_excel_text(f, read.sheet, header_row=read.header_row)
         return frame.rename(columns={"_row": "source_row"})
     encoding = detect_encoding(f) if read.encoding == "auto" else read.encoding
     text = f.read_bytes().decode("utf-16" if encoding == "utf-16" else encoding)

@@ -66,6 +66,13 @@ class ColumnMap(_Strict):
         return {k: v for k, v in self.model_dump().items() if v is not None}
 
 
+#: texts that mean "missing" in client exports (T7); "NA" and "None" are not on the list
+#: (a region code, a name): pandas' default NA list would silently turn them into NaN
+NA_VALUES: tuple[str, ...] = (
+    "", "-", "--", "—", "——", "无", "空", "N/A", "n/a", "#N/A", "NULL", "null", "NaN", "nan",
+)  # fmt: skip
+
+
 class ReadOptions(_Strict):
     """How to read a source file.
 
@@ -80,6 +87,23 @@ class ReadOptions(_Strict):
     delimiter: str | None = Field(None, description="None = sniff; 'whitespace' = runs of blanks")
     header: bool = True
     sheet: str | int | None = Field(None, description="Excel sheet name or 0-based index")
+    header_row: int = Field(1, ge=1, le=1000, description="Excel: 1-based row of the header")
+    decimal: Literal[".", ","] = Field(".", description="decimal separator of amounts")
+    timezone: str = Field(
+        "Asia/Shanghai", description="zone that UTC / offset timestamps are converted to"
+    )
+    na_values: tuple[str, ...] = Field(NA_VALUES, description="texts that mean missing")
+
+    @model_validator(mode="after")
+    def _zone(self) -> ReadOptions:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {self.timezone!r}") from None
+        return self
+
     date_order: Literal["YMD", "DMY", "MDY"] = "YMD"
 
 

@@ -68,6 +68,11 @@ def _sql_list(items: Sequence[str]) -> str:
     return "[" + ", ".join("'" + s.replace("'", "''") + "'" for s in items) + "]"
 
 
+#: what Python's ``str.strip()`` strips (ASCII blanks and controls 28-31, no-break,
+#: ideographic and the other Unicode spaces), as a DuckDB expression for ``trim``
+_BLANKS = " || ".join(f"chr({c})" for c in range(0x3001) if chr(c).isspace())
+
+
 def macro_sql(date_order: str = "YMD") -> list[str]:
     """The ``CREATE MACRO`` statements, for a connection using ``date_order``."""
     if date_order not in _DATE_ORDERS:
@@ -82,12 +87,13 @@ def macro_sql(date_order: str = "YMD") -> list[str]:
                  THEN CAST(s AS VARCHAR)
                  ELSE translate(translate(CAST(s AS VARCHAR), '{_FULL}{_LETTERS_FULL}',
                                 '{_HALF}{_LETTERS_HALF}'), '{_ZERO_WIDTH}', '') END""",
-        """CREATE OR REPLACE MACRO segkit_text(s) AS nullif(trim(CAST(s AS VARCHAR)), '')""",
-        # fast path: plain ASCII without surrounding blanks is already an id
-        """CREATE OR REPLACE MACRO segkit_id(s) AS
-            CASE WHEN strlen(s) = length(s) AND s <> '' AND s NOT LIKE ' %'
-                      AND s NOT LIKE '% ' THEN s
-                 ELSE nullif(trim(segkit_fold(s)), '') END""",
+        f"""CREATE OR REPLACE MACRO segkit_text(s) AS
+            nullif(trim(CAST(s AS VARCHAR), {_BLANKS}), '')""",
+        # fast path: plain ASCII that neither starts nor ends with a blank or control
+        # character is already an id
+        f"""CREATE OR REPLACE MACRO segkit_id(s) AS
+            CASE WHEN strlen(s) = length(s) AND left(s, 1) > ' ' AND right(s, 1) > ' ' THEN s
+                 ELSE nullif(trim(segkit_fold(s), {_BLANKS}), '') END""",
         # A value is bound once with a one-element list and a lambda (no per-row subquery).
         # step 1: fold, drop currency marks and blanks; parentheses / trailing minus → '-'
         r"""CREATE OR REPLACE MACRO segkit_amount_text(s) AS list_transform(

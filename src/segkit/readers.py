@@ -47,6 +47,33 @@ QUARANTINE_COLUMNS = [
 ]
 
 _SENTINEL = "\x07SEGKIT_INVALID_ENCODING\x07"
+_LONG = "\x07SEGKIT_LINE_TOO_LONG\x07"
+#: lines longer than this (bytes) are quarantined as ``LINE_TOO_LONG`` (Sc4)
+MAX_LINE_BYTES = 1 << 20
+
+
+def _long_lines(path: Path, limit: int = MAX_LINE_BYTES) -> bool:
+    """Whether any line of a (non-UTF-16) text file is longer than ``limit`` bytes."""
+    with open(path, "rb") as fh:
+        return any(len(raw) > limit for raw in iter(lambda: fh.readline(limit + 2), b""))
+
+
+def _cut_long_lines(src: Path, dst: Path, limit: int = MAX_LINE_BYTES) -> int:
+    """Copy ``src`` to ``dst`` with every line longer than ``limit`` bytes replaced by a
+    one-field sentinel line holding its length; the reader rejects that line and
+    :func:`read_csv_records` reports it as ``LINE_TOO_LONG``. Returns how many lines."""
+    cut = 0
+    with open(src, "rb") as fin, open(dst, "wb") as fout:
+        while raw := fin.readline(limit + 1):
+            if len(raw) <= limit:
+                fout.write(raw)
+                continue
+            size = len(raw)
+            while not raw.endswith(b"\n") and (raw := fin.readline(1 << 20)):
+                size += len(raw)
+            cut += 1
+            fout.write(f"{_LONG}{size}\n".encode())
+    return cut
 
 
 def file_sha256(path: str | Path) -> str:
@@ -135,12 +162,14 @@ def sniff_delimiter(path: Path, encoding: str, *, file: Path | None = None) -> s
     """
     enc = {"utf-16": "utf-16", "utf-8": "utf-8-sig"}.get(encoding, encoding)
     with open(path, encoding=enc, errors="ignore", newline="") as fh:  # first lines only
-        lines = [ln for _, ln in zip(range(50), fh, strict=False) if ln.strip()]
+        # at most 64 KiB of each line: a huge line must not stop the sniffer (Sc4)
+        lines = [fh.readline(1 << 16) for _ in range(50)]
+    lines = [ln for ln in lines if ln.strip()]
     if not lines:
         raise InputError("empty file: 0 data rows", file=file or path, code="EMPTY_FILE")
     scores: dict[str, int] = {}
     for cand in DELIMITERS:
-        counts = [len(next(csv.reader([ln], delimiter=cand), [])) - 1 for ln in lines]
+        counts = [_field_count(ln, cand) for ln in lines]
         head = counts[0]
         if head > 0:
             scores[cand] = sum(c == head for c in counts)
@@ -158,11 +187,34 @@ def sniff_delimiter(path: Path, encoding: str, *, file: Path | None = None) -> s
     return winners[0]
 
 
+def _field_count(line: str, delimiter: str) -> int:
+    """Delimiters outside quotes in one line (a field cut short by the sample still counts)."""
+    try:
+        return len(next(csv.reader([line], delimiter=delimiter), [])) - 1
+    except csv.Error:  # e.g. a field longer than the csv module's limit
+        return line.count(delimiter)
+
+
 def _first_record(path: Path, encoding: str, delimiter: str) -> list[str]:
-    """The header record as the file writes it (DuckDB renames duplicate names)."""
-    enc = "utf-16" if encoding == "utf-16" else "utf-8-sig"
-    with open(path, encoding=enc, newline="") as fh:
-        return next(csv.reader(fh, delimiter=delimiter), [])
+    """The header record as the file writes it (DuckDB renames duplicate names).
+
+    Only the first line is decoded; later lines may be in another encoding (E5) or far
+    longer than any sample (Sc4), and are the reader's business.
+    """
+    if encoding == "utf-16":
+        with open(path, encoding="utf-16", newline="") as fh:
+            line = fh.readline(1 << 20)
+    else:
+        with open(path, "rb") as fh:
+            raw = fh.readline(1 << 20)
+        try:
+            line = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return []  # an undecodable header: DuckDB's reader reports it
+    try:
+        return next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter), [])
+    except csv.Error:
+        return []
 
 
 def norm_header(name: str) -> str:
@@ -174,16 +226,22 @@ def norm_header(name: str) -> str:
 
 
 def match_columns(
-    header: list[str], wanted: dict[str, str], *, file: Path, sheet: str | None = None
+    header: list[str],
+    wanted: dict[str, str],
+    *,
+    file: Path,
+    sheet: str | None = None,
+    header_row: int = 1,
 ) -> dict[str, str]:
     """Map role → actual header, tolerant of BOM, full-width and blank differences."""
     bad = [h for h in header if h.startswith("Unnamed:") or h.strip() == ""]
     if bad:
         raise InputError(
-            f"header has unnamed columns {bad}: is the header more than one row, or merged?",
+            f"header has unnamed columns {bad}: is the header more than one row, or merged? "
+            "Set read.header_row to the row that holds the column names",
             file=file,
             sheet=sheet,
-            row=1,
+            row=header_row,
             code="UNNAMED_HEADER",
         )
     seen: dict[str, str] = {}
@@ -195,7 +253,11 @@ def match_columns(
         seen[k] = h
     if dups:
         raise InputError(
-            f"duplicate column names {dups}", file=file, sheet=sheet, row=1, code="DUPLICATE_HEADER"
+            f"duplicate column names {dups}",
+            file=file,
+            sheet=sheet,
+            row=header_row,
+            code="DUPLICATE_HEADER",
         )
     out: dict[str, str] = {}
     for role, name in wanted.items():
@@ -303,17 +365,20 @@ def read_csv_records(
         opts.append(f"delim={sql_str(delim)}")
     info["delimiter"] = delim
     raw_header = _first_record(src, duck_enc, delim) if read.header else []
+    create = f"CREATE TEMP TABLE {view} AS SELECT row_number() OVER () AS _ord, * FROM read_csv"
     try:
-        con.execute(
-            f"CREATE TEMP TABLE {view} AS SELECT row_number() OVER () AS _ord, * "
-            f"FROM read_csv({sql_str(str(src))}, {', '.join(opts)})"
-        )
+        con.execute(f"{create}({sql_str(str(src))}, {', '.join(opts)})")
     except duckdb.Error as exc:
-        raise InputError(
-            f"cannot parse as CSV (unterminated quote or mixed dialect?): {exc}",
-            file=path,
-            code="CSV_UNREADABLE",
-        ) from exc
+        if duck_enc == "utf-16" or not _long_lines(src):
+            raise InputError(
+                f"cannot parse as CSV (unterminated quote or mixed dialect?): {str(exc)[:300]}",
+                file=path,
+                code="CSV_UNREADABLE",
+            ) from None
+        short = work / (view + ".short.csv")
+        _cut_long_lines(src, short)
+        con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
+        con.execute(f"{create}({sql_str(str(short))}, {', '.join(opts)})")
     header = [c for c in con.table(view).columns if c != "_ord"]
     if raw_header and len(raw_header) == len(header):
         match_columns(raw_header, {}, file=path)  # duplicates DuckDB would rename
@@ -341,6 +406,13 @@ def read_csv_records(
             f"missing fields: {missing_cols[r]}" for r in rej.loc[short, "source_row"]
         ]
         rej.loc[short, "column"] = None
+    too_long = rej["raw_value"].astype("str").str.startswith(_LONG)
+    if too_long.any():
+        sizes = [v[len(_LONG) :] for v in rej.loc[too_long, "raw_value"]]
+        rej.loc[too_long, "reason_code"] = "LINE_TOO_LONG"
+        rej.loc[too_long, "column"] = None
+        rej.loc[too_long, "raw_value"] = [f"<{s} bytes>" for s in sizes]
+        rej.loc[too_long, "detail"] = f"line longer than {MAX_LINE_BYTES:,} bytes"
     sentinel = rej["raw_value"].astype("str").str.startswith(_SENTINEL)
     if sentinel.any():
         rej.loc[sentinel, "reason_code"] = "INVALID_ENCODING"
@@ -379,19 +451,115 @@ def cell_text(value: object) -> str | None:
     return str(value)
 
 
-def read_excel_text(path: str | Path, sheet: str | int | None = None) -> tuple[pd.DataFrame, str]:
+#: Excel inputs larger than this (bytes, compressed or uncompressed) are refused (A4)
+MAX_EXCEL_BYTES = 512 << 20
+MAX_EXCEL_UNCOMPRESSED = 2 << 30
+#: a member compressing better than this is a zip bomb, not a spreadsheet
+MAX_COMPRESSION_RATIO = 200
+
+
+def check_excel_container(path: str | Path) -> None:
+    """Refuse workbooks that are too big or zip bombs, before openpyxl opens them (A4).
+
+    openpyxl parses the XML with defusedxml when it is installed (segkit depends on it), so
+    entity-expansion bombs fail inside the parser; this check caps the file and its
+    uncompressed size.
+    """
+    import zipfile
+
+    size = Path(path).stat().st_size
+    if size > MAX_EXCEL_BYTES:
+        raise InputError(
+            f"workbook is {size:,} bytes, above the {MAX_EXCEL_BYTES:,}-byte cap; export to CSV",
+            file=path,
+            code="FILE_TOO_LARGE",
+        )
+    try:
+        members = zipfile.ZipFile(path).infolist()
+    except zipfile.BadZipFile:
+        raise InputError("not an .xlsx/.xlsm workbook (not a zip container)", file=path,
+                         code="BAD_WORKBOOK") from None  # fmt: skip
+    total = sum(m.file_size for m in members)
+    bomb = [
+        m.filename
+        for m in members
+        if m.file_size > (1 << 20) and m.file_size > MAX_COMPRESSION_RATIO * max(m.compress_size, 1)
+    ]
+    if total > MAX_EXCEL_UNCOMPRESSED or bomb:
+        raise InputError(
+            f"workbook expands to {total:,} bytes"
+            + (f"; members {bomb} compress more than {MAX_COMPRESSION_RATIO}:1" if bomb else "")
+            + ": refused as a possible zip bomb",
+            file=path,
+            code="ZIP_BOMB",
+        )
+
+
+def _formula_cells(path: str | Path, sheet: str, rows: set[int]) -> list[str]:
+    """References of formula cells in ``rows`` (S6): their cached value is missing."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_vba=False)
+    try:
+        refs = []
+        for row in wb[sheet].iter_rows(min_row=min(rows), max_row=max(rows)):
+            for cell in row:
+                value = getattr(cell, "value", None)
+                if isinstance(value, str) and value.startswith("=") and cell.row in rows:
+                    refs.append(f"{sheet}!{cell.coordinate}")
+        return refs
+    finally:
+        wb.close()
+
+
+def read_excel_text(
+    path: str | Path, sheet: str | int | None = None, *, header_row: int = 1
+) -> tuple[pd.DataFrame, str]:
     """Read one sheet as text, with the Excel row number in ``_row``.
 
     Cached values are read (formulas are never evaluated, macros never run). Numbers are
-    written back as text without a spurious ``.0``; dates in ISO form.
+    written back as text without a spurious ``.0``; dates in ISO form (openpyxl honours the
+    workbook's 1900/1904 date system). A workbook with several sheets (hidden ones
+    included) needs an explicit ``sheet``; formula cells without a cached value are an error
+    that lists them; rows above ``header_row`` (a title band) are skipped.
 
     Returns the frame and the sheet name.
     """
     import openpyxl
 
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_vba=False)
+    check_excel_container(path)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_vba=False)
+    except Exception as exc:  # defusedxml refuses entity bombs; openpyxl other breakage
+        from defusedxml import DefusedXmlException
+
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, DefusedXmlException):
+            cause = cause.__cause__ or cause.__context__
+        if cause is not None:
+            raise InputError(
+                f"the workbook's XML declares entities or a DTD ({type(cause).__name__}): "
+                "refused as a possible XML bomb",
+                file=path,
+                code="XML_BOMB",
+            ) from None
+        raise InputError(
+            f"cannot open the workbook: {type(exc).__name__}: {str(exc)[:200]}",
+            file=path,
+            code="BAD_WORKBOOK",
+        ) from None
     try:
         if sheet is None:
+            if len(wb.worksheets) > 1:
+                listed = [
+                    ws.title + (" (hidden)" if ws.sheet_state != "visible" else "")
+                    for ws in wb.worksheets
+                ]
+                raise InputError(
+                    f"the workbook has {len(listed)} sheets {listed}: name one with read.sheet",
+                    file=path,
+                    code="MULTIPLE_SHEETS",
+                )
             ws = wb.worksheets[0]
         elif isinstance(sheet, int):
             ws = wb.worksheets[sheet]
@@ -401,7 +569,7 @@ def read_excel_text(path: str | Path, sheet: str | int | None = None) -> tuple[p
             raise InputError(
                 f"no sheet {sheet!r}; sheets are {wb.sheetnames}", file=path, code="MISSING_SHEET"
             )
-        rows = ws.iter_rows(values_only=True)
+        rows = ws.iter_rows(values_only=True, min_row=header_row)
         try:
             header_cells = next(rows)
         except StopIteration:
@@ -410,15 +578,29 @@ def read_excel_text(path: str | Path, sheet: str | int | None = None) -> tuple[p
             ) from None
         header = [cell_text(h) or f"Unnamed: {i}" for i, h in enumerate(header_cells)]
         data = []
-        for r_idx, row in enumerate(rows, start=2):
+        blank_rows: set[int] = set()
+        for r_idx, row in enumerate(rows, start=header_row + 1):
             cells = [cell_text(v) for v in row]
             if all(c is None for c in cells):
                 continue
+            if any(c is None for c in cells):
+                blank_rows.add(r_idx)
             cells = (cells + [None] * len(header))[: len(header)]
             data.append([r_idx, *cells])
         title = ws.title
     finally:
         wb.close()
+    if blank_rows:
+        refs = _formula_cells(path, title, blank_rows)
+        if refs:
+            raise InputError(
+                f"{len(refs)} formula cells have no cached value (the file was written by a "
+                f"program, never saved by Excel): {refs[:10]}; open and save it in Excel, or "
+                "export values",
+                file=path,
+                sheet=title,
+                code="FORMULA_WITHOUT_VALUE",
+            )
     frame = pd.DataFrame(data, columns=["_row", *header], dtype="object")
     frame["_row"] = frame["_row"].astype("int64")
     return frame, title
