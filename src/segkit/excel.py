@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +82,8 @@ _TIER_COLUMNS = {
     "成长潜力": "growth_tier",
     "客户终身价值": "clv",
 }
+_NOTE_DIMS = (("product", "产品"), ("promotion", "促销"), ("service_level", "服务"))
+_RISKY = (*TRIGGERS, "#")  # '#' : Excel error literals such as #N/A
 _ILLEGAL = str.maketrans({c: "\ufffd" for c in [*range(0, 9), 11, 12, *range(14, 32)]})
 
 
@@ -105,26 +107,35 @@ def safe_cell_value(value: Any) -> Any:
     return str(value).translate(_ILLEGAL)
 
 
-def _cells(ws: Any, values: Iterable[Any]) -> list[Any]:
-    """One row for a write-only sheet: risky text becomes an explicit string cell."""
+def _string_cell(ws: Any, value: str) -> Any:
+    """An explicit string cell: never a formula (``f``) or an error value (``e``)."""
     from openpyxl.cell import WriteOnlyCell
 
-    row: list[Any] = []
-    for raw in values:
-        value = safe_cell_value(raw)
-        if isinstance(value, str) and (value.startswith(TRIGGERS) or value.startswith("#")):
-            cell = WriteOnlyCell(ws, value=None)
-            cell._value, cell.data_type = value, "s"  # never "f" (formula) or "e" (error)
-            cell.quotePrefix = True
-            row.append(cell)
-        else:
-            row.append(value)
-    return row
+    cell = WriteOnlyCell(ws, value=None)
+    cell._value, cell.data_type = value, "s"
+    cell.quotePrefix = True  # Excel keeps the text as text when the cell is edited
+    return cell
+
+
+def _column(ws: Any, col: pd.Series) -> list[Any]:
+    """The values of one column as openpyxl takes them (vectorised where it matters)."""
+    if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
+        arr = col.to_numpy(dtype=float, na_value=np.nan)
+        values = col.astype(object).tolist()
+        return [
+            None if not ok else (v.item() if isinstance(v, np.generic) else v)
+            for v, ok in zip(values, np.isfinite(arr), strict=True)
+        ]
+    if pd.api.types.is_datetime64_any_dtype(col):
+        return [None if pd.isna(v) else v.to_pydatetime().replace(tzinfo=None) for v in col]
+    values = [safe_cell_value(v) for v in col.astype(object)]
+    return [
+        _string_cell(ws, v) if isinstance(v, str) and v.startswith(_RISKY) else v for v in values
+    ]
 
 
 def _sheet(wb: Any, title: str, frame: pd.DataFrame, widths: Sequence[int] | None = None) -> None:
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import Cell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
@@ -136,14 +147,17 @@ def _sheet(wb: Any, title: str, frame: pd.DataFrame, widths: Sequence[int] | Non
     ws.freeze_panes = "A2"
     if len(frame.columns):
         ws.auto_filter.ref = f"A1:{get_column_letter(ncol)}{len(frame) + 1}"
+    bold = Font(bold=True)
     header = []
-    for name in _cells(ws, [str(c) for c in frame.columns]):
-        cell = name if isinstance(name, Cell) else WriteOnlyCell(ws, value=name)
-        cell.font = Font(bold=True)
+    for name in frame.columns:
+        text = safe_cell_value(str(name))
+        cell = _string_cell(ws, text) if text.startswith(_RISKY) else WriteOnlyCell(ws, text)
+        cell.font = bold
         header.append(cell)
     ws.append(header)
-    for values in frame.itertuples(index=False, name=None):
-        ws.append(_cells(ws, values))
+    columns = [_column(ws, frame.iloc[:, i]) for i in range(len(frame.columns))]
+    for row in zip(*columns, strict=True):
+        ws.append(list(row))
 
 
 def _strategy_note(strategy: pd.DataFrame | None, language: str) -> dict[str, str]:
@@ -153,7 +167,11 @@ def _strategy_note(strategy: pd.DataFrame | None, language: str) -> dict[str, st
     for _, r in strategy.iterrows():
         parts = [
             f"{label}: {pick_language(r[col], language)}"
-            for col, label in (("product", "产品"), ("promotion", "促销"), ("service_level", "服务"))
+            for col, label in (
+                ("product", "产品"),
+                ("promotion", "促销"),
+                ("service_level", "服务"),
+            )
             if col in r and pd.notna(r[col])
         ]
         notes[str(r["segment"])] = "; ".join(parts)
@@ -200,7 +218,8 @@ def customer_table(run: RunFolder, cfg: RunConfig) -> pd.DataFrame:
     out["客户来源"] = base[source].to_numpy() if source else None
     out["购买频率"] = base["frequency"].to_numpy() if "frequency" in base else None
     if "last_purchase" in base:
-        out["上一次购买时间"] = pd.to_datetime(base["last_purchase"]).dt.normalize().to_numpy()
+        last = pd.to_datetime(base["last_purchase"])
+        out["上一次购买时间"] = [None if pd.isna(d) else d.date() for d in last]
     else:
         out["上一次购买时间"] = None
     out["累计消费金额"] = base["monetary"].round(2).to_numpy() if "monetary" in base else None
@@ -254,7 +273,8 @@ def write_segments_workbook(run: RunFolder, cfg: RunConfig) -> Path:
     wb = Workbook(write_only=True)
     _sheet(wb, SHEETS[0], table, [12, 20, 20, 8, 10, 8, 14, 10, 10, 12, 9, 14, 13, 13, 60])
     _sheet(wb, SHEETS[1], _overview(run))
-    for title, artefact in zip(SHEETS[2:5], ("segment_profiles", "tier_thresholds", "quality")):
+    artefacts = ("segment_profiles", "tier_thresholds", "quality")
+    for title, artefact in zip(SHEETS[2:5], artefacts, strict=True):
         frame = run.read_frame(artefact) if run.exists(artefact) else pd.DataFrame()
         _sheet(wb, title, frame)
     _sheet(wb, SHEETS[5], _about(run, cfg, len(table)), [28, 90])

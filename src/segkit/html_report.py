@@ -12,8 +12,10 @@ Examples
 --------
 >>> sanitise('<p onclick="x()">hi<script>alert(1)</script><img src="http://e.x/a.png"></p>')
 '<p>hi<img></p>'
->>> sanitise('<h2 id="Top">T</h2><a href="#Top">up</a><a href="https://e.x">out</a>', "s1")
-'<h2 id="s1-Top">T</h2><a href="#s1-Top" rel="noopener noreferrer">up</a><a rel="noopener noreferrer">out</a>'
+>>> sanitise('<h2 id="Top">T</h2><a href="#Top">up</a> <a href="https://e.x">out</a>', "s1")
+... # doctest: +NORMALIZE_WHITESPACE
+'<h2 id="s1-Top">T</h2><a href="#s1-Top" rel="noopener noreferrer">up</a>
+ <a rel="noopener noreferrer">out</a>'
 """
 
 from __future__ import annotations
@@ -50,7 +52,10 @@ _ATTRS = {
 }
 _IMAGE_URI = re.compile(r"^data:image/(png|jpeg|gif|webp|svg\+xml);base64,[A-Za-z0-9+/=\s]+$")
 _PLOT_REPR = re.compile(r"^\[?<(matplotlib|Axes|Figure)|^Text\(|^<seaborn")
-_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+_CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; "
+    "form-action 'none'"
+)
 
 _LABELS: dict[str, dict[str, str]] = {
     "zh": {
@@ -270,7 +275,8 @@ def _chart(shown: pd.DataFrame, language: str) -> str:
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
     uri = base64.b64encode(buf.getvalue()).decode("ascii")
-    return f'<img class="chart" alt="{_e(_label("chart", language))}" src="data:image/png;base64,{uri}">'
+    alt = _e(_label("chart", language))
+    return f'<img class="chart" alt="{alt}" src="data:image/png;base64,{uri}">'
 
 
 def _segment_label(row: pd.Series, language: str) -> str:
@@ -381,15 +387,22 @@ th{background:#eef2f6}td.num{text-align:right;font-variant-numeric:tabular-nums}
 img{max-width:100%;height:auto}img.chart{display:block;margin:1em 0}
 pre{background:#f6f8fa;padding:.6em;overflow-x:auto;font-size:.85em;white-space:pre-wrap}
 .card{border:1px solid #dde3ea;border-radius:6px;padding:.4em 1em;margin:.6em 0;background:#fbfcfd}
-.card h4{margin:.3em 0}.card dl{display:grid;grid-template-columns:9em 1fr;gap:.15em 1em;margin:.3em 0}
+.card h4{margin:.3em 0}
+.card dl{display:grid;grid-template-columns:9em 1fr;gap:.15em 1em;margin:.3em 0}
 .card dt{font-weight:bold;color:#41556b}.card dd{margin:0}.note{color:#6a737d}
 .jp-OutputArea-output table,.output_html table{font-size:.85em}
 footer{color:#6a737d;font-size:.8em;padding:2em}
 """
 
 
-def build_report(run: RunFolder, cfg: RunConfig, notebooks: Sequence[Path]) -> Path:
-    """Write ``report.html`` of ``run`` (never over an existing one) and return its path."""
+def build_report(
+    run: RunFolder, cfg: RunConfig, notebooks: Sequence[Path], *, as_of: str | None = None
+) -> Path:
+    """Write ``report.html`` of ``run`` (never over an existing one) and return its path.
+
+    ``notebooks`` are the executed notebooks, in order; ``as_of`` the analysis date shown in
+    the header (default: the config's).
+    """
     target = run.path("report")
     if target.exists():
         raise FileExistsError(f"{target} exists; segkit never overwrites outputs")
@@ -409,7 +422,8 @@ def build_report(run: RunFolder, cfg: RunConfig, notebooks: Sequence[Path]) -> P
     if segs is not None and "size" in segs:
         customers = f" · {int(segs['size'].sum()):,} {_label('customers', lang)}"
     created = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    as_of = f" · {_label('as_of', lang)} {cfg.as_of.isoformat()}" if cfg.as_of else ""
+    day = as_of or (cfg.as_of.isoformat() if cfg.as_of else None)
+    as_of_text = f" · {_label('as_of', lang)} {day}" if day else ""
     page = f"""<!DOCTYPE html>
 <html lang="{"en" if lang == "en" else "zh-CN"}">
 <head>
@@ -422,7 +436,8 @@ def build_report(run: RunFolder, cfg: RunConfig, notebooks: Sequence[Path]) -> P
 </head>
 <body>
 <header><h1>{_e(cfg.report.title)}</h1>
-<p>{_e(cfg.client)} · {_e(_label("run", lang))} {_e(run.root.name)}{_e(customers)}{_e(as_of)}</p></header>
+<p>{_e(cfg.client)} · {_e(_label("run", lang))} {_e(run.root.name)}{_e(customers + as_of_text)}</p>
+</header>
 <main>
 <nav><strong>{_e(_label("contents", lang))}</strong><ol>{"".join(toc)}</ol></nav>
 <section id="summary"><h2>{_e(_label("summary", lang))}</h2>

@@ -105,6 +105,7 @@ class ReportRun:
     report: Path | None = None
     excel: Path | None = None
     manifest: Path | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 # --- where the notebooks are ------------------------------------------------------------------
@@ -133,9 +134,7 @@ def default_notebooks_dir() -> Path:
 def _resolve(path: str, base: Path, role: str, *, pattern: bool = False) -> tuple[str, list[Path]]:
     p = Path(path).expanduser()
     full = p if p.is_absolute() else base / p
-    matches = (
-        sorted(Path(m) for m in glob.glob(str(full))) if pattern else [full] * full.is_file()
-    )
+    matches = sorted(Path(m) for m in glob.glob(str(full))) if pattern else [full] * full.is_file()
     if not matches:
         raise InputError(
             f"{role} file not found: {full} (relative paths are read from {base})",
@@ -211,7 +210,9 @@ def declared_parameters(notebook: str | Path) -> list[str]:
     try:
         tree = ast.parse(cells[0].source)
     except SyntaxError as exc:
-        raise ParameterError(f"{Path(notebook).name}: the parameters cell does not parse: {exc}")
+        raise ParameterError(
+            f"{Path(notebook).name}: the parameters cell does not parse: {exc}"
+        ) from None
     names = []
     for node in tree.body:
         targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
@@ -226,7 +227,8 @@ def _literal(node: ast.expr) -> Any:
         isinstance(node, ast.UnaryOp)
         and isinstance(node.op, ast.USub)
         and isinstance(node.operand, ast.Constant)
-        and type(node.operand.value) in (int, float)
+        and isinstance(node.operand.value, (int, float))
+        and not isinstance(node.operand.value, bool)
     ):
         return -node.operand.value
     raise ParameterError(f"parameter value is not a literal: {ast.unparse(node)[:80]}")
@@ -340,8 +342,18 @@ def _as_of(cfg: RunConfig, run: RunFolder) -> dict[str, str | None]:
     return {"value": None, "source": "unknown (the profile was not written)"}
 
 
+class _PapermillNoise(logging.Filter):
+    """papermill's own parameter inspector cannot read a help comment containing ``=`` and
+    then warns about parameters we checked ourselves (:func:`declared_parameters`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = str(record.msg)
+        return not msg.startswith(("Passed unknown parameter", "Unable to parse line"))
+
+
 def _log_to(path: Path) -> logging.Handler:
     handler = logging.FileHandler(path, encoding="utf-8")
+    handler.addFilter(_PapermillNoise())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     for name in ("segkit", "papermill"):
         logger = logging.getLogger(name)
@@ -451,48 +463,58 @@ def run_report(
         values["run_dir"] = run_dir.as_posix()
         out_dir = folder.path("notebooks")
         out_dir.mkdir()
-        bar = tqdm(present, desc="segkit report", unit="notebook", disable=not progress)
-        for name in bar:
-            bar.set_postfix_str(name)
-            src = nb_dir / f"{name}.ipynb"
-            declared = declared_parameters(src)
-            params = select_parameters(declared, values, run_dir.as_posix())
-            check_parameter_code(parameter_code(params), params)
-            step = StepRun(name, src, out_dir / f"{name}.ipynb", params)
-            result.steps.append(step)
-            log.info("step %s: parameters %s", name, sorted(params))
-            t0 = time.perf_counter()
-            try:
-                pm.execute_notebook(
-                    _pm_path(src),
-                    _pm_path(step.output),
-                    parameters=params,
-                    kernel_name=kernel,
-                    language="python",
-                    progress_bar=False,
-                    cwd=str(run_dir),
-                )
-            except Exception as exc:
-                step.seconds, step.status = time.perf_counter() - t0, "failed"
-                message = _failure_message(name, step.output, exc)
-                log.error(message)
-                manifest["failed"] = {"notebook": name, "message": message}
-                raise StepFailed(
-                    message, run_dir=run_dir, notebook=name, output=step.output
-                ) from None
-            step.seconds, step.status = time.perf_counter() - t0, "ok"
-            log.info("step %s done in %.1f s", name, step.seconds)
-        bar.close()
+        with tqdm(present, desc="segkit report", unit="notebook", disable=not progress) as bar:
+            for name in bar:
+                bar.set_postfix_str(name)
+                src = nb_dir / f"{name}.ipynb"
+                declared = declared_parameters(src)
+                params = select_parameters(declared, values, run_dir.as_posix())
+                check_parameter_code(parameter_code(params), params)
+                step = StepRun(name, src, out_dir / f"{name}.ipynb", params)
+                result.steps.append(step)
+                log.info("step %s: parameters %s", name, sorted(params))
+                t0 = time.perf_counter()
+                try:
+                    pm.execute_notebook(
+                        _pm_path(src),
+                        _pm_path(step.output),
+                        parameters=params,
+                        kernel_name=kernel,
+                        language="python",
+                        progress_bar=False,
+                        cwd=str(run_dir),
+                    )
+                except Exception as exc:
+                    step.seconds, step.status = time.perf_counter() - t0, "failed"
+                    message = _failure_message(name, step.output, exc)
+                    log.error(message)
+                    manifest["failed"] = {"notebook": name, "message": message}
+                    raise StepFailed(
+                        message, run_dir=run_dir, notebook=name, output=step.output
+                    ) from None
+                step.seconds, step.status = time.perf_counter() - t0, "ok"
+                log.info("step %s done in %.1f s", name, step.seconds)
 
         from segkit.excel import write_segments_workbook
         from segkit.html_report import build_report
 
         t0 = time.perf_counter()
-        result.report = build_report(folder, cfg, [s.output for s in result.steps])
+        manifest["as_of"] = _as_of(cfg, folder)
+        result.report = build_report(
+            folder, cfg, [s.output for s in result.steps], as_of=manifest["as_of"]["value"]
+        )
         manifest["report_seconds"] = round(time.perf_counter() - t0, 2)
         t0 = time.perf_counter()
-        result.excel = write_segments_workbook(folder, cfg)
-        manifest["excel_seconds"] = round(time.perf_counter() - t0, 2)
+        if folder.exists("customers") or folder.exists("profile"):
+            result.excel = write_segments_workbook(folder, cfg)
+            manifest["excel_seconds"] = round(time.perf_counter() - t0, 2)
+        else:
+            result.notes.append(
+                "segments.xlsx not written: the run has no customer table "
+                "(artefacts/02_customers.parquet or 02_profile.parquet; step 02)"
+            )
+            log.warning(result.notes[-1])
+        manifest["notes"] = result.notes
         manifest["status"] = "ok"
         manifest["outputs"] = {
             p.name: sha256_file(p) for p in (result.report, result.excel) if p is not None
@@ -502,7 +524,8 @@ def run_report(
         manifest.setdefault("status", "failed")
         if manifest["status"] == "running":
             manifest["status"] = "failed"
-        manifest["as_of"] = _as_of(cfg, folder)
+        if "as_of" not in manifest:
+            manifest["as_of"] = _as_of(cfg, folder)
         manifest["notebooks"] = [
             {
                 "name": s.name,
@@ -525,6 +548,7 @@ def report_summary(result: ReportRun) -> str:
     """Lines to print after a run: the steps and their times, and the outputs."""
     lines = [f"  {s.name:<24}{s.seconds:6.1f} s  {s.status}" for s in result.steps]
     lines.append(f"run folder: {result.run_dir}")
+    lines += [f"note:       {n}" for n in result.notes]
     if result.excel is not None:
         lines.append(f"table:      {result.excel}")
     if result.report is not None:
