@@ -12,7 +12,8 @@ Sheets (built from the run's artefacts only):
 No cell can run as a formula: every text cell is written as a string cell (``data_type
 's'``, an inline string), including values that start with ``= + - @``, a tab or a carriage
 return; such cells also get Excel's quote prefix so that editing them keeps them text.
-Characters XML cannot hold (control characters) become U+FFFD. Names are the pseudonyms of
+Characters XML cannot hold (control characters) become U+FFFD; a bare carriage return is read
+back as a line feed (XML line-end normalisation). Names are the pseudonyms of
 ``02_customers.parquet`` unless the run has ``report.reidentify`` (then the manifest says so).
 
 Examples
@@ -34,7 +35,7 @@ import pandas as pd
 
 from segkit.artefacts import RunFolder
 from segkit.export import TRIGGERS
-from segkit.html_report import pick_language
+from segkit.html_report import pick_language, read_artefact
 from segkit.runconfig import RunConfig
 
 #: header → (artefact, column) of the customer sheet; ``None`` = computed
@@ -224,9 +225,7 @@ def customer_table(run: RunFolder, cfg: RunConfig) -> pd.DataFrame:
         out["上一次购买时间"] = None
     out["累计消费金额"] = base["monetary"].round(2).to_numpy() if "monetary" in base else None
     out["客户终身价值"] = tiers["clv"].round(2).to_numpy() if "clv" in tiers else None
-    notes = _strategy_note(
-        run.read_frame("strategy") if run.exists("strategy") else None, cfg.language
-    )
+    notes = _strategy_note(read_artefact(run, "strategy"), cfg.language)
     out["备注/策略"] = [notes.get(str(s), None) for s in out["细分编号"]]
     if len(out) != n:  # pragma: no cover - reindex keeps the length
         raise AssertionError("customer table lost rows")
@@ -234,11 +233,11 @@ def customer_table(run: RunFolder, cfg: RunConfig) -> pd.DataFrame:
 
 
 def _overview(run: RunFolder) -> pd.DataFrame:
-    if not run.exists("segments"):
+    segs = read_artefact(run, "segments")
+    if segs is None:
         return pd.DataFrame({"segment": []})
-    segs = run.read_frame("segments")
-    if run.exists("strategy"):
-        strategy = run.read_frame("strategy")
+    strategy = read_artefact(run, "strategy")
+    if strategy is not None:
         extra = [c for c in strategy.columns if c not in segs.columns and not c.endswith("_rule")]
         segs = segs.merge(strategy[["segment", *extra]], on="segment", how="left")
     return segs
@@ -275,7 +274,8 @@ def write_segments_workbook(run: RunFolder, cfg: RunConfig) -> Path:
     _sheet(wb, SHEETS[1], _overview(run))
     artefacts = ("segment_profiles", "tier_thresholds", "quality")
     for title, artefact in zip(SHEETS[2:5], artefacts, strict=True):
-        frame = run.read_frame(artefact) if run.exists(artefact) else pd.DataFrame()
+        frame = read_artefact(run, artefact)
+        frame = pd.DataFrame() if frame is None else frame
         _sheet(wb, title, frame)
     _sheet(wb, SHEETS[5], _about(run, cfg, len(table)), [28, 90])
     # write to a temporary name first: a crash never leaves a half-written segments.xlsx

@@ -33,6 +33,7 @@ import pandas as pd
 
 from segkit import __version__
 from segkit.artefacts import RunFolder
+from segkit.export import TRIGGERS
 from segkit.runconfig import RunConfig
 
 _TAGS = {
@@ -247,8 +248,28 @@ def _pct(value: Any) -> str:
         return ""
 
 
-def _read(run: RunFolder, name: str) -> pd.DataFrame | None:
-    return run.read_frame(name) if run.exists(name) else None
+def read_artefact(run: RunFolder, name: str) -> pd.DataFrame | None:
+    """An artefact table, or None when the run has none. CSV artefacts were written
+    formula-safe (:func:`segkit.export.safe_frame` puts ``'`` before ``= + - @`` …); that
+    escape is undone here, because the report and the workbook write typed, inert cells.
+    """
+    if not run.exists(name):
+        return None
+    frame = run.read_frame(name)
+    if run.path(name).suffix == ".csv":
+        for col in frame.columns:
+            if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
+                frame[col] = frame[col].map(_unescape, na_action="ignore")
+    return frame
+
+
+def _unescape(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(TRIGGERS):
+        return value[1:]
+    return value
+
+
+_read = read_artefact
 
 
 def _chart(shown: pd.DataFrame, language: str) -> str:
