@@ -283,7 +283,9 @@ def test_bad_configs_are_rejected_with_the_key(tmp_path: Path) -> None:
         "demo: {}\nclient: '../x\"; import os #'\n": "client:",
         "demo: {}\n__import__('os').system('id'): 1\n": "Extra inputs are not permitted",
         "- just\n- a list\n": "must be a mapping",
-        "demo: {}\nsource: {path: x.csv, columns: {customer_id: a, date: b, amount: c}}\n": "not both",
+        "demo: {}\nsource: {path: x.csv, columns: {customer_id: a, date: b, amount: c}}\n": (
+            "not both"
+        ),
     }
     for i, (text, message) in enumerate(cases.items()):
         config = tmp_path / f"c{i}.yaml"
@@ -344,7 +346,7 @@ def test_example_config_on_online_retail(shared_data: Path, tmp_path: Path) -> N
 
     profile = pd.read_parquet(result.run_dir / "artefacts" / "02_profile.parquet")
     ws = load_workbook(result.excel, read_only=True)["客户分类表"]
-    assert ws.max_row - 1 == len(profile) > 4000
+    assert sum(1 for _ in ws.iter_rows(min_row=2)) == len(profile) > 4000
     manifest = json.loads((result.run_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["as_of"]["value"] == "2011-12-10"
     assert manifest["inputs"][0]["sha256"] == sha256(shared_data / "online_retail.parquet")

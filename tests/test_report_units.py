@@ -240,3 +240,12 @@ def test_notebooks_dir_and_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert files == [{"role": "transactions", "path": str(tmp_path / "tx_01.csv")}]
     with pytest.raises(ValueError, match="MISSING_FILE"):
         resolve_inputs(cfg, tmp_path / "nowhere")
+
+
+def test_guard_catches_papermill_2_6_escaping() -> None:
+    """papermill < 2.7 escaped only '"', so a backslash before a quote ended the string."""
+    value = "/tmp/evil\\\"+__import__('os').system('id')#"
+    old = 'run_dir = "{}"\n'.format(value.replace('"', '\\"'))
+    compile(old, "<cell>", "exec")  # valid Python that would run os.system
+    with pytest.raises(ParameterError):
+        check_parameter_code(old, {"run_dir": value})

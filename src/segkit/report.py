@@ -421,11 +421,11 @@ def run_report(
 
     install_log_masking()
     started = time.perf_counter()
+    cfg, inputs = resolve_inputs(cfg, base)
     nb_dir = Path(notebooks_dir).resolve() if notebooks_dir else default_notebooks_dir()
     present = [n for n in NOTEBOOKS if (nb_dir / f"{n}.ipynb").is_file()]
     if not present:
         raise SegkitError(f"no report notebooks ({NOTEBOOKS[0]}.ipynb …) found in {nb_dir}")
-    cfg, inputs = resolve_inputs(cfg, base)
     root = Path(reports_root) if reports_root is not None else paths.reports_dir()
     check_run_root(root)
     kernel = ensure_kernel()
