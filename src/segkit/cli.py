@@ -1,4 +1,4 @@
-"""Command line: ``segkit demo-data``, ``segkit profile``, ``segkit demo``."""
+"""Command line: ``segkit demo-data``, ``profile``, ``segment``, ``demo`` and ``report``."""
 
 from __future__ import annotations
 
@@ -192,6 +192,72 @@ def demo(
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(message)s")
     run_demo(customers=customers, seed=seed, pseudonymise=not keep_personal_data)
+
+
+def _config_error(source: str, exc: Exception) -> str:
+    """One line per problem, naming the key (``segment.k_max: ...``)."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        lines = [f"{source}: {exc.error_count()} problem(s) in the run config"]
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            lines.append(f"  {where}: {err['msg']}")
+        return "\n".join(lines)
+    return f"{source}: {exc}"
+
+
+@app.command("report")
+def report(
+    config: Annotated[
+        Path | None, typer.Option(help="run config (YAML); see examples/*.yaml")
+    ] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="run on the bundled demo company")] = False,
+    customers: Annotated[int, typer.Option(help="demo customers (with --demo)")] = 10_000,
+    seed: Annotated[int, typer.Option(help="seed (with --demo)")] = 42,
+    smoke: Annotated[bool, typer.Option(help="tiny, fast settings (with --demo)")] = False,
+    reports_root: Annotated[
+        Path | None, typer.Option(help="where run folders go (default: ./reports)")
+    ] = None,
+    notebooks: Annotated[
+        Path | None, typer.Option(help="folder of the step notebooks (default: segkit's own)")
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+) -> None:
+    """A full report run: notebooks (papermill) → report.html, segments.xlsx, manifest.json."""
+    from pydantic import ValidationError
+
+    from segkit.report import StepFailed, report_summary, run_report
+    from segkit.runconfig import RunConfig
+
+    if (config is None) == (not demo):
+        _fail(ValueError("give either --config PATH or --demo"))
+    source = str(config) if config is not None else "--demo"
+    try:
+        if config is not None:
+            if not config.is_file():
+                raise FileNotFoundError(f"no such config file: {config}")
+            cfg = RunConfig.from_yaml(config)
+        else:
+            cfg = RunConfig.model_validate(
+                {"client": "demo", "seed": seed, "smoke": smoke,
+                 "demo": {"customers": customers, "seed": seed}}
+            )  # fmt: skip
+    except (ValidationError, ValueError, FileNotFoundError) as exc:
+        typer.echo(f"error: {_config_error(source, exc)}", err=True)
+        raise typer.Exit(code=2) from None
+    try:
+        result = run_report(
+            cfg, notebooks_dir=notebooks, reports_root=reports_root, progress=progress
+        )
+    except StepFailed as exc:
+        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"run folder (kept): {exc.run_dir}", err=True)
+        raise typer.Exit(code=1) from None
+    except (SegkitError, FileNotFoundError, FileExistsError, ValueError) as exc:
+        _fail(exc)
+        return
+    typer.echo(report_summary(result))
 
 
 if __name__ == "__main__":  # pragma: no cover

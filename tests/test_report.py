@@ -1,0 +1,352 @@
+"""``segkit report`` end to end: real notebooks run by papermill, the Excel table re-opened,
+the HTML report opened in headless chromium, personal data, injection and failures.
+
+The notebooks are the fixture notebooks in ``tests/notebooks`` (they write the artefacts of
+docs/report-run.md); point :data:`NOTEBOOKS` at the repository's ``notebooks/`` to run the
+same checks on the real ones.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from segkit import datasets
+from segkit.cli import app
+from segkit.excel import CUSTOMER_HEADERS, SHEETS
+from segkit.pipeline import DEMO_AS_OF
+from segkit.report import run_report
+from segkit.runconfig import RunConfig
+
+from .conftest import sha256
+
+REPO = Path(__file__).resolve().parents[1]
+#: the notebooks these tests run (the lead switches this to REPO / "notebooks")
+NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
+runner = CliRunner()
+
+pytestmark = pytest.mark.slow
+
+
+def _files(run: Path) -> dict[str, str]:
+    return {p.relative_to(run).as_posix(): sha256(p) for p in sorted(run.rglob("*")) if p.is_file()}
+
+
+def _report_path(output: str) -> Path:
+    last = output.strip().splitlines()[-1]
+    assert last.startswith("report:"), output
+    return Path(last.split(":", 1)[1].strip())
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("reports")
+
+
+@pytest.fixture(scope="module")
+def demo_run(reports: Path) -> Path:
+    """One CLI report run on a small demo company (shared by the checks below)."""
+    args = ["report", "--demo", "--customers", "400", "--smoke", "--no-progress"]
+    args += ["--reports-root", str(reports), "--notebooks", str(NOTEBOOKS)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    report = _report_path(result.output)
+    assert report.name == "report.html" and report.is_file()
+    return report.parent
+
+
+def test_run_folder_has_every_output(demo_run: Path, reports: Path) -> None:
+    assert demo_run.parent == reports / "demo"
+    assert re.fullmatch(r"\d{8}-\d{6}-[0-9a-f]{6}", demo_run.name)
+    for name in ("params.yaml", "manifest.json", "report.html", "segments.xlsx", "run.log"):
+        assert (demo_run / name).is_file(), name
+    ran = sorted(p.stem for p in (demo_run / "notebooks").glob("*.ipynb"))
+    assert ran == sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
+    cfg = RunConfig.from_yaml(demo_run / "params.yaml")  # params.yaml is a valid config
+    assert cfg.demo is not None and cfg.demo.customers == 400 and cfg.smoke
+    manifest = json.loads((demo_run / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "ok" and manifest["seed"] == 42
+    assert manifest["as_of"]["value"] == DEMO_AS_OF
+    assert manifest["params_sha256"] == sha256(demo_run / "params.yaml")
+    assert manifest["outputs"]["segments.xlsx"] == sha256(demo_run / "segments.xlsx")
+    assert {"python", "segkit", "pandas", "papermill", "duckdb"} <= set(manifest["versions"])
+    steps = {s["name"]: s for s in manifest["notebooks"]}
+    assert all(s["status"] == "ok" and s["seconds"] > 0 for s in steps.values())
+    # only declared names from NOTEBOOK_PARAMETERS, run_dir = this run folder
+    assert set(steps["00_overview"]["parameters"]) == {"run_dir", "language", "seed", "smoke"}
+    assert steps["05_cluster"]["parameters"]["method"] == "kmeans"
+    assert steps["02_clean"]["parameters"]["run_dir"] == demo_run.as_posix()
+    executed = nbformat.read(demo_run / "notebooks" / "00_overview.ipynb", as_version=4)
+    injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert f'run_dir = "{demo_run.as_posix()}"' in injected[0].source
+
+
+def test_excel_table_reopened(demo_run: Path) -> None:
+    from openpyxl import load_workbook
+
+    customers = pd.read_parquet(demo_run / "artefacts" / "02_customers.parquet")
+    wb = load_workbook(demo_run / "segments.xlsx")
+    assert wb.sheetnames == list(SHEETS)
+    ws = wb["客户分类表"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert list(rows[0]) == list(CUSTOMER_HEADERS)
+    assert len(rows) - 1 == len(customers) == ws.max_row - 1
+    table = pd.DataFrame(rows[1:], columns=rows[0])
+    assert table["客户ID"].tolist() == customers["customer_id"].astype(str).tolist()
+    assert table["姓名"].str.fullmatch(r"P[0-9a-f]{16}").all()  # pseudonyms
+    assert table["客户类型"].notna().all() and table["细分编号"].notna().all()
+    assert table["生命周期"].notna().all() and table["客户来源"].notna().all()
+    assert (table["购买频率"] >= 1).all()
+    for sheet in wb.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+    assert wb["数据质量"].cell(1, 1).value == "check"
+    assert wb["阈值"].max_row > 1 and wb["细分画像"].max_row > 1
+
+
+def test_html_is_offline_and_without_code(demo_run: Path) -> None:
+    page = (demo_run / "report.html").read_text(encoding="utf-8")
+    assert "<script" not in page.lower() and "<link" not in page.lower()
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:|//|javascript:)""", page, re.I)
+    assert not re.search(r"url\(|@import|@font-face", page)
+    assert "Content-Security-Policy" in page
+    assert page.count("data:image/png;base64,") >= 2  # the summary chart and a notebook plot
+    # summary first, then the steps in order; no code
+    order = [page.index('id="summary"')]
+    order += [page.index(f'id="step-{p.stem}"') for p in sorted(NOTEBOOKS.glob("*.ipynb"))]
+    assert order == sorted(order)
+    for code in ("from segkit", "import pandas", "RunFolder(run_dir)", "run_dir ="):
+        assert code not in page, code
+    segments = pd.read_csv(demo_run / "artefacts" / "07_segments.csv")
+    summary = page[page.index('id="summary"') : page.index('id="step-')]
+    for name in segments["name_zh"]:
+        assert name in summary
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if path := shutil.which(name):
+            return path
+    subprocess.run(["bash", str(REPO / "scripts" / "system-deps.sh")], check=False)
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.skip("chromium is not installed and could not be installed (needs root + apt)")
+    return path
+
+
+def test_html_renders_in_headless_chromium(demo_run: Path, tmp_path: Path) -> None:
+    import numpy as np
+    from PIL import Image
+
+    shot = tmp_path / "first-page.png"
+    subprocess.run(
+        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+         f"--screenshot={shot}", "--window-size=1280,2000",
+         (demo_run / "report.html").as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    pixels = np.asarray(Image.open(shot).convert("RGB"))
+    assert pixels.shape == (2000, 1280, 3)
+    non_white = (pixels < 245).any(axis=2).mean()
+    colours = len(np.unique(pixels.reshape(-1, 3)[::7], axis=0))
+    assert non_white > 0.05 and colours > 50, (non_white, colours)
+    header = pixels[10:60, 200:1000].reshape(-1, 3).mean(axis=0)  # the dark title bar
+    assert (header < 100).all(), header
+
+
+# --- personal data, and a second run beside the first ----------------------------------------
+
+CANARY_NAMES = ("金丝雀甲", "Canaryname Zed")
+CANARY_PHONES = ("13912340001", "18698760002")
+
+
+def test_canaries_never_leave_the_excel_and_second_run_leaves_first(
+    demo_run: Path, reports: Path, tmp_path: Path
+) -> None:
+    before = _files(demo_run)
+    data = tmp_path / "acme"
+    written = datasets.write_demo(datasets.make_demo(300, seed=3), data)
+    master = pd.read_csv(written["customers"], dtype=str)
+    master.loc[:1, "name"] = list(CANARY_NAMES)
+    master.loc[:1, "phone"] = list(CANARY_PHONES)
+    master.to_csv(written["customers"], index=False)
+    cfg = RunConfig.model_validate(
+        {
+            "client": "demo",  # the same client folder as the first run
+            "smoke": True,
+            "as_of": DEMO_AS_OF,
+            "source": {
+                "path": "acme/transactions.csv",
+                "columns": {
+                    "customer_id": "customer_id",
+                    "date": "order_time",
+                    "amount": "amount",
+                    "order_id": "order_id",
+                    "channel": "channel",
+                    "category": "category",
+                },
+            },
+            "master": {
+                "path": "acme/customers.csv",
+                "pii": {"name": "name", "phone": "phone", "id_number": "id_number"},
+                "source": "acquisition_channel",
+            },
+        }
+    )
+    result = run_report(
+        cfg, notebooks_dir=NOTEBOOKS, reports_root=reports, base=tmp_path, progress=False
+    )
+    run = result.run_dir
+    assert run.parent == demo_run.parent and run != demo_run
+    assert _files(demo_run) == before  # the first run is untouched, byte for byte
+
+    texts = {"report.html": (run / "report.html").read_text(encoding="utf-8")}
+    texts["run.log"] = (run / "run.log").read_text(encoding="utf-8")
+    texts["manifest.json"] = (run / "manifest.json").read_text(encoding="utf-8")
+    for nb in (run / "notebooks").glob("*.ipynb"):
+        texts[nb.name] = nb.read_text(encoding="utf-8")
+    with zipfile.ZipFile(run / "segments.xlsx") as xlsx:
+        texts["segments.xlsx"] = "".join(xlsx.read(n).decode("utf-8") for n in xlsx.namelist())
+    customers = pd.read_parquet(run / "artefacts" / "02_customers.parquet")
+    texts["02_customers"] = customers.to_csv()
+    for canary in (*CANARY_NAMES, *CANARY_PHONES):
+        for name, text in texts.items():
+            assert text.count(canary) == 0, (canary, name)
+    assert customers["name"].str.fullmatch(r"P[0-9a-f]{16}").all()
+    manifest = json.loads(texts["manifest.json"])
+    assert {i["role"] for i in manifest["inputs"]} == {"transactions", "master"}
+    assert all(len(i["sha256"]) == 64 for i in manifest["inputs"])
+    assert manifest["personal_data"]["segments_xlsx"].startswith("pseudonyms")
+
+
+# --- failures and injection --------------------------------------------------------------------
+
+
+def _notebook(path: Path, params: str, code: str) -> None:
+    cell = nbformat.v4.new_code_cell(params)
+    cell.metadata["tags"] = ["parameters"]
+    nb = nbformat.v4.new_notebook(cells=[cell, nbformat.v4.new_code_cell(code)])
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, path)
+
+
+def test_failing_step_keeps_the_notebook_and_exits_non_zero(tmp_path: Path) -> None:
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    shutil.copy(NOTEBOOKS / "00_overview.ipynb", nbs)
+    _notebook(
+        nbs / "02_clean.ipynb",
+        'run_dir: str = ""  # the run folder\nseed: int = 42  # seed',
+        'x = 1\nraise ValueError("amount column is empty; call 13812345678")',
+    )
+    shutil.copy(NOTEBOOKS / "04_segment.ipynb", nbs)  # must not run after the failure
+    args = ["report", "--demo", "--customers", "100", "--smoke", "--no-progress"]
+    result = runner.invoke(
+        app, [*args, "--reports-root", str(tmp_path / "r"), "--notebooks", str(nbs)]
+    )
+    assert result.exit_code == 1, result.output
+    assert "step 02_clean failed at cell" in result.output
+    assert "ValueError: amount column is empty" in result.output
+    assert "13812345678" not in result.output and "138****5678" in result.output
+    (run,) = (tmp_path / "r" / "demo").iterdir()
+    assert str(run) in result.output
+    failed = nbformat.read(run / "notebooks" / "02_clean.ipynb", as_version=4)
+    errors = [o for c in failed.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors and errors[0].ename == "ValueError"
+    assert (run / "notebooks" / "00_overview.ipynb").is_file()
+    assert not (run / "notebooks" / "04_segment.ipynb").exists()
+    assert not (run / "report.html").exists() and not (run / "segments.xlsx").exists()
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "failed" and manifest["failed"]["notebook"] == "02_clean"
+    assert "13812345678" not in (run / "run.log").read_text(encoding="utf-8")
+
+
+def test_bad_configs_are_rejected_with_the_key(tmp_path: Path) -> None:
+    cases = {
+        "clent: typo\ndemo: {}\n": "clent: Extra inputs are not permitted",
+        "demo: {}\nsegment: {k_max: ten}\n": "segment.k_max:",
+        'demo: {}\nlanguage: "zh\\"\\nimport os"\n': "language:",
+        "demo: {}\nclient: '../x\"; import os #'\n": "client:",
+        "demo: {}\n__import__('os').system('id'): 1\n": "Extra inputs are not permitted",
+        "- just\n- a list\n": "must be a mapping",
+        "demo: {}\nsource: {path: x.csv, columns: {customer_id: a, date: b, amount: c}}\n": (
+            "not both"
+        ),
+    }
+    for i, (text, message) in enumerate(cases.items()):
+        config = tmp_path / f"c{i}.yaml"
+        config.write_text(text, encoding="utf-8")
+        result = runner.invoke(app, ["report", "--config", str(config)])
+        assert result.exit_code == 2, (text, result.output)
+        assert message in result.output, (text, result.output)
+    assert not (tmp_path / "reports").exists()
+    missing = tmp_path / "m.yaml"
+    missing.write_text(
+        "source: {path: no/such.csv, columns: {customer_id: a, date: b, amount: c}}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        app, ["report", "--config", str(missing), "--reports-root", str(tmp_path)]
+    )
+    assert result.exit_code == 2 and "[MISSING_FILE]" in result.output, result.output
+
+
+def test_run_folder_paths_cannot_inject_code(tmp_path: Path) -> None:
+    """A reports folder crafted to break out of papermill's string literal, and one with
+    braces (papermill formats paths): rejected or passed through as inert text."""
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    _notebook(
+        nbs / "00_overview.ipynb",
+        'run_dir: str = ""  # the run folder\nlanguage: str = "zh"  # language',
+        "from pathlib import Path\n"
+        "Path(run_dir, 'seen.txt').write_text(run_dir + '|' + language, encoding='utf-8')",
+    )
+    pwned = tmp_path / "PWNED"
+    evil = tmp_path / f'evil\\"+__import__("os").system("touch {pwned}")+"'
+    braces = tmp_path / "{run_dir}{0}"
+    cfg = RunConfig.model_validate({"demo": {"customers": 50}, "language": "en"})
+    for root in (evil, braces):
+        try:
+            result = run_report(cfg, notebooks_dir=nbs, reports_root=root, progress=False)
+        except ValueError as exc:  # ParameterError: refused before any folder is created
+            assert "cannot pass safely" in str(exc)
+            assert not root.exists()
+            continue
+        run = result.run_dir
+        assert run.parent.parent == root.resolve()
+        seen = (run / "seen.txt").read_text(encoding="utf-8")
+        assert seen == f"{run.as_posix()}|en"
+    assert not pwned.exists()
+
+
+def test_example_config_on_online_retail(shared_data: Path, tmp_path: Path) -> None:
+    cfg = RunConfig.from_yaml(REPO / "examples" / "online_retail.yaml")
+    assert cfg.source is not None and "online_retail.parquet" in cfg.source.path
+    cfg = cfg.model_copy(update={"smoke": True})
+    result = run_report(
+        cfg, notebooks_dir=NOTEBOOKS, reports_root=tmp_path, base=REPO, progress=False
+    )
+    assert result.report is not None and result.excel is not None
+    from openpyxl import load_workbook
+
+    profile = pd.read_parquet(result.run_dir / "artefacts" / "02_profile.parquet")
+    ws = load_workbook(result.excel, read_only=True)["客户分类表"]
+    assert sum(1 for _ in ws.iter_rows(min_row=2)) == len(profile) > 4000
+    manifest = json.loads((result.run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["as_of"]["value"] == "2011-12-10"
+    assert manifest["inputs"][0]["sha256"] == sha256(shared_data / "online_retail.parquet")
