@@ -326,3 +326,17 @@ def test_cdnow_published_results(shared_data: Path) -> None:
 
     clv = customer_lifetime_value(bgf, ggf, s, horizon_months=12)
     assert clv.index.equals(s.index) and (clv["clv"] > 0).all()
+
+
+def test_expected_purchases_finite_when_a_and_b_are_huge() -> None:
+    """Small samples can fit p without heterogeneity (a, b → ∞): Euler's form overflows,
+    Pfaff's form is used, and the result tends to the limit r/α·t-like growth."""
+    bgf = BetaGeoModel.from_params(r=1.82, alpha=11.75, a=20282.5, b=1499121.6)
+    e = bgf.expected_purchases(52.0, np.array([8, 0, 40]), np.array([44.0, 0, 90]),
+                               np.array([60.0, 30, 100]))  # fmt: skip
+    assert np.all(np.isfinite(e)) and np.all(e > 0)
+    # close to the same model with a, b scaled down 10× (a smooth function of p's spread)
+    near = BetaGeoModel.from_params(r=1.82, alpha=11.75, a=2028.25, b=149912.16)
+    e2 = near.expected_purchases(52.0, np.array([8, 0, 40]), np.array([44.0, 0, 90]),
+                                 np.array([60.0, 30, 100]))  # fmt: skip
+    assert e == pytest.approx(e2, rel=0.02)

@@ -468,7 +468,7 @@ def test_Sc1_excel_row_limit_splits_never_truncates(tmp_path: Path) -> None:
 
     frame = pd.DataFrame({"客户ID": [f"{i:05d}" for i in range(7)], "值": range(7)})
     path = write_sheets({"客户": frame}, tmp_path / "big.xlsx", max_rows=3)
-    wb = openpyxl.load_workbook(path, read_only=True)
+    wb = openpyxl.load_workbook(path)
     sizes = [ws.max_row - 1 for ws in wb.worksheets]
     assert wb.sheetnames == ["客户", "客户 (2)", "客户 (3)"] and sizes == [3, 3, 1]
 
@@ -498,7 +498,6 @@ def test_Sc4_huge_line_quarantined() -> None:
 @BOTH
 def test_A1_formula_triggers_escaped_on_export(ext: str, tmp_path: Path) -> None:
     from segkit.excel import write_sheets
-
     from segkit.export import write_table
 
     table = read_table(FILES / f"A1.{ext}")
@@ -511,11 +510,14 @@ def test_A1_formula_triggers_escaped_on_export(ext: str, tmp_path: Path) -> None
 
 
 def test_A2_html_payloads_escaped() -> None:
-    from segkit.html_report import escape_cell
+    from segkit.html_report import _e, sanitise
 
     table = read_table(FILES / "A2.csv")
-    html = "".join(escape_cell(v) for v in table["姓名"].tolist() + table["渠道"].tolist())
-    assert "<script>" not in html and "<img" not in html and "&lt;script&gt;" in html
+    values = table["姓名"].tolist() + table["渠道"].tolist()
+    escaped = "".join(_e(v) for v in values)  # the summary page's escaping helper
+    assert "<script>" not in escaped and "<img" not in escaped and "&lt;script&gt;" in escaped
+    cleaned = sanitise("".join(f"<p>{v}</p>" for v in values))  # notebook HTML
+    assert "<script" not in cleaned and "onerror" not in cleaned
 
 
 @pytest.mark.parametrize("name", ["A3.pkl", "A3.joblib"])

@@ -31,7 +31,7 @@ from .conftest import sha256
 
 REPO = Path(__file__).resolve().parents[1]
 #: the notebooks these tests run (the lead switches this to REPO / "notebooks")
-NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
+NOTEBOOKS = REPO / "notebooks"
 runner = CliRunner()
 
 pytestmark = pytest.mark.slow

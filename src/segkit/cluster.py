@@ -54,7 +54,7 @@ Method = Literal["kmeans", "minibatch", "ward", "gmm", "kprototypes"]
 
 
 def behaviour_features(
-    profile: pd.DataFrame, features: Sequence[str] = tuple(DEFAULT_BEHAVIOUR_FEATURES)
+    profile: pd.DataFrame, features: Sequence[str] | None = None
 ) -> pd.DataFrame:
     """Select (and derive) behavioural segmentation features from a profile.
 
@@ -63,9 +63,11 @@ def behaviour_features(
     profile : DataFrame
         Output of :func:`segkit.profile.build_profile`.
     features : sequence of str
-        Column names or glob patterns (default :data:`DEFAULT_BEHAVIOUR_FEATURES`).
-        Pattern matches that are constant (e.g. an empty ``share_category__other``) are
-        dropped; ``orders_per_active_month`` is derived when absent.
+        Column names or glob patterns (default :data:`DEFAULT_BEHAVIOUR_FEATURES`, whose mix
+        shares are skipped when the profile lacks them — no channel or category mapped; a
+        name given explicitly must exist). Pattern matches that are constant (e.g.
+        an empty ``share_category__other``) are dropped; ``orders_per_active_month`` is
+        derived when absent.
 
     Returns
     -------
@@ -83,8 +85,9 @@ def behaviour_features(
      'share_category_a', 'share_category_b']
     """
     derived = {"orders_per_active_month": ("frequency", "active_months")}
+    lenient = features is None
     out: dict[str, pd.Series] = {}
-    for spec in features:
+    for spec in DEFAULT_BEHAVIOUR_FEATURES if features is None else features:
         if any(ch in spec for ch in "*?["):
             for col in fnmatch.filter(map(str, profile.columns), spec):
                 if profile[col].nunique(dropna=False) > 1:
@@ -94,8 +97,10 @@ def behaviour_features(
         elif spec in derived and set(derived[spec]) <= set(profile.columns):
             num, den = derived[spec]
             out[spec] = profile[num].astype(float) / profile[den].where(profile[den] > 0)
-        else:
+        elif not (lenient and spec.startswith("share_")):
             raise InputError(f"profile has no column {spec!r}", column=spec, code="MISSING_COLUMN")
+    if not out:
+        raise InputError("none of the behavioural features is in the profile", code="NO_FEATURES")
     return pd.DataFrame(out, index=profile.index)
 
 

@@ -329,14 +329,19 @@ class BetaGeoModel(BaseEstimator):
         ``(a+b+x-1)/(a-1) · [1 - ((α+T)/(α+T+t))^(r+x) ₂F₁(r+x, b+x; a+b+x-1; t/(α+T+t))]
         · P(alive)`` (undefined at exactly a = 1). The ``(·)^(r+x) ₂F₁`` product is evaluated
         after Euler's transformation as ``(1-z)^(a-1) ₂F₁(a+b-1-r, a-1; a+b+x-1; z)``, which
-        stays finite for heavy buyers and long horizons (the raw form gives 0 · inf).
+        stays finite for heavy buyers and long horizons (the raw form gives 0 · inf). Where
+        that overflows — fits with huge a and b (no heterogeneity in p, seen on small
+        samples) — Pfaff's form ``₂F₁(a-1, r+x; a+b+x-1; -t/(α+T))`` is used instead.
         """
         r, alpha, a, b = self._params()
         t_, x, tx, t_end = _floats(t, frequency, recency, T)
         z = t_ / (alpha + t_end + t_)
-        term = np.exp((a - 1) * np.log1p(-z)) * special.hyp2f1(
-            a + b - 1 - r, a - 1, a + b + x - 1, z
-        )
+        with np.errstate(all="ignore"):
+            term = np.exp((a - 1) * np.log1p(-z)) * special.hyp2f1(
+                a + b - 1 - r, a - 1, a + b + x - 1, z
+            )
+            pfaff = special.hyp2f1(a - 1, r + x, a + b + x - 1, -t_ / (alpha + t_end))
+        term = np.where(np.isfinite(term), term, pfaff)
         p_alive = special.expit(-self._log_dead_odds(x, tx, t_end))
         return np.asarray((a + b + x - 1) / (a - 1) * (1 - term) * p_alive, dtype=float)
 

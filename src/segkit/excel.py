@@ -135,7 +135,25 @@ def _column(ws: Any, col: pd.Series) -> list[Any]:
     ]
 
 
-def _sheet(wb: Any, title: str, frame: pd.DataFrame, widths: Sequence[int] | None = None) -> None:
+#: data rows per sheet: Excel's 1,048,576 rows minus the header (Sc1)
+EXCEL_MAX_ROWS = 1_048_575
+
+
+def _sheet(
+    wb: Any,
+    title: str,
+    frame: pd.DataFrame,
+    widths: Sequence[int] | None = None,
+    *,
+    max_rows: int = EXCEL_MAX_ROWS,
+) -> None:
+    """Write ``frame`` as sheet ``title``; longer tables continue on sheets ``title (2)``,
+    ``title (3)`` … with the header repeated — never truncated (Sc1)."""
+    if len(frame) > max_rows:
+        for part, start in enumerate(range(0, len(frame), max_rows), start=1):
+            name = title if part == 1 else f"{title} ({part})"
+            _sheet(wb, name, frame.iloc[start : start + max_rows], widths, max_rows=max_rows)
+        return
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -259,6 +277,35 @@ def _about(run: RunFolder, cfg: RunConfig, customers: int) -> pd.DataFrame:
     ]
     rows += [(f"列 column: {h}", _DESCRIPTIONS[h]) for h in CUSTOMER_HEADERS]
     return pd.DataFrame(rows, columns=["项目 item", "说明 description"])
+
+
+def write_sheets(
+    frames: dict[str, pd.DataFrame], path: str | Path, *, max_rows: int = EXCEL_MAX_ROWS
+) -> Path:
+    """Write tables to a new workbook, formula-safe, one sheet each (split past ``max_rows``).
+
+    Text starting with ``= + - @ #``, tab or CR is stored as a string cell, never a formula.
+
+    Examples
+    --------
+    >>> import tempfile, openpyxl
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "t.xlsx"
+    >>> _ = write_sheets({"t": pd.DataFrame({"name": ["=1+1", "ok"]})}, out)
+    >>> [c.data_type for c in openpyxl.load_workbook(out)["t"]["A"]]
+    ['s', 's', 's']
+    """
+    from openpyxl import Workbook
+
+    target = Path(path)
+    if target.exists():
+        raise FileExistsError(f"{target} exists; segkit never overwrites outputs")
+    wb = Workbook(write_only=True)
+    for title, frame in frames.items():
+        _sheet(wb, title, frame, max_rows=max_rows)
+    tmp = target.with_name(f".{target.name}.partial")
+    wb.save(tmp)
+    tmp.rename(target)
+    return target
 
 
 def write_segments_workbook(run: RunFolder, cfg: RunConfig) -> Path:

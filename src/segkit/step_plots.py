@@ -119,8 +119,13 @@ def plot_distribution(
     >>> plot_distribution(d, column="monetary", by="tier", log=True).get_xscale()
     'log'
     """
-    frame = data[data[column] > 0] if log else data
+    frame = data[data[column] > 0] if log else data.dropna(subset=[column])
     ax = _axes(ax)
+    if frame.empty:  # nothing to draw (e.g. a model could not be fitted): say so
+        ax.text(0.5, 0.5, f"no values of {column} (无数据)", ha="center", va="center",
+                transform=ax.transAxes)  # fmt: skip
+        ax.set_title(title or f"Distribution of {column} (分布)")
+        return ax
     sns.histplot(
         data=frame, x=column, hue=by, log_scale=log, element="step", bins=30, ax=ax,
         hue_order=sorted(frame[by].dropna().unique()) if by else None,

@@ -55,9 +55,16 @@ FIXED = dt.datetime(2024, 1, 1)
 
 
 def xlsx_bytes(
-    sheets: dict[str, Rows], *, hidden: tuple[str, ...] = (), epoch1904: bool = False
+    sheets: dict[str, Rows],
+    *,
+    hidden: tuple[str, ...] = (),
+    epoch1904: bool = False,
+    formulas: bool = False,
 ) -> bytes:
-    """An .xlsx with the given sheets (first row = header) and fixed document dates."""
+    """An .xlsx with the given sheets (first row = header) and fixed document dates.
+
+    Text starting with ``=`` is stored as text unless ``formulas`` (then it is a formula
+    without a cached value, as a program that never ran Excel writes it)."""
     import openpyxl
 
     wb = openpyxl.Workbook()
@@ -70,6 +77,11 @@ def xlsx_bytes(
         ws = wb.create_sheet(name)
         for row in rows:
             ws.append(row)
+        if not formulas:
+            for line in ws.iter_rows():
+                for cell in line:
+                    if isinstance(cell.value, str) and cell.value.startswith("="):
+                        cell.data_type = "s"
         if name in hidden:
             ws.sheet_state = "hidden"
     wb.properties.created = FIXED
@@ -213,7 +225,7 @@ def _s6() -> dict[str, bytes]:
     rows: Rows = [["客户编号", "订单号", "下单时间", "单价", "数量", "金额"]]
     for i in range(1, 4):
         rows.append([f"{i:05d}", f"O{i:03d}", "2024-01-0" + str(i), 10, i, f"=D{i + 1}*E{i + 1}"])
-    return {"S6.xlsx": xlsx_bytes({"交易": rows})}
+    return {"S6.xlsx": xlsx_bytes({"交易": rows}, formulas=True)}
 
 
 @case("S7")
