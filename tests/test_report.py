@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 import nbformat
+import openpyxl
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -168,6 +169,9 @@ def test_html_renders_in_headless_chromium(demo_run: Path, tmp_path: Path) -> No
 
 CANARY_NAMES = ("金丝雀甲", "Canaryname Zed")
 CANARY_PHONES = ("13912340001", "18698760002")
+CANARY_IDS = ("11010519491231002X", "440524188001010014")
+XSS = ("<script>alert('segkit')</script>", "<img src=x onerror=alert(2)>")
+FORMULA = '=HYPERLINK("http://evil.example","x")'
 
 
 def test_canaries_never_leave_the_excel_and_second_run_leaves_first(
@@ -179,7 +183,13 @@ def test_canaries_never_leave_the_excel_and_second_run_leaves_first(
     master = pd.read_csv(written["customers"], dtype=str)
     master.loc[:1, "name"] = list(CANARY_NAMES)
     master.loc[:1, "phone"] = list(CANARY_PHONES)
+    master.loc[:1, "id_number"] = list(CANARY_IDS)
+    master.loc[:1, "city"] = list(XSS)  # data-derived text shown in tables
+    master.loc[2, "acquisition_channel"] = FORMULA  # 客户来源 lands in the Excel table
     master.to_csv(written["customers"], index=False)
+    tx = pd.read_csv(written["transactions"], dtype=str)
+    tx.loc[tx.index[::40], "category"] = XSS[1]  # becomes a feature and a plot label
+    tx.to_csv(written["transactions"], index=False)
     cfg = RunConfig.model_validate(
         {
             "client": "demo",  # the same client folder as the first run
@@ -219,9 +229,20 @@ def test_canaries_never_leave_the_excel_and_second_run_leaves_first(
         texts["segments.xlsx"] = "".join(xlsx.read(n).decode("utf-8") for n in xlsx.namelist())
     customers = pd.read_parquet(run / "artefacts" / "02_customers.parquet")
     texts["02_customers"] = customers.to_csv()
-    for canary in (*CANARY_NAMES, *CANARY_PHONES):
+    for canary in (*CANARY_NAMES, *CANARY_PHONES, *CANARY_IDS):
         for name, text in texts.items():
             assert text.count(canary) == 0, (canary, name)
+    page = texts["report.html"]
+    assert "<script" not in page.lower()  # payloads appear escaped or not at all
+    assert not re.search(r"<[^>]*\sonerror\s*=", page, flags=re.I)
+    assert not re.search(r"<img[^>]*src=(?!\"data:image/)", page)
+    with zipfile.ZipFile(run / "segments.xlsx") as xlsx:
+        sheets = [n for n in xlsx.namelist() if n.startswith("xl/worksheets/")]
+        assert sheets and not any("<f>" in xlsx.read(n).decode("utf-8") for n in sheets)
+    wb = openpyxl.load_workbook(run / "segments.xlsx")
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert any(c.value == FORMULA and c.data_type == "s" for c in cells)
     assert customers["name"].str.fullmatch(r"P[0-9a-f]{16}").all()
     manifest = json.loads(texts["manifest.json"])
     assert {i["role"] for i in manifest["inputs"]} == {"transactions", "master"}
@@ -345,8 +366,12 @@ def test_example_config_on_online_retail(shared_data: Path, tmp_path: Path) -> N
     from openpyxl import load_workbook
 
     profile = pd.read_parquet(result.run_dir / "artefacts" / "02_profile.parquet")
-    ws = load_workbook(result.excel, read_only=True)["客户分类表"]
-    assert sum(1 for _ in ws.iter_rows(min_row=2)) == len(profile) > 4000
+    wb = load_workbook(result.excel, read_only=True)
+    try:
+        rows = sum(1 for _ in wb["客户分类表"].iter_rows(min_row=2))
+    finally:
+        wb.close()  # read-only workbooks keep the file open until closed
+    assert rows == len(profile) > 4000
     manifest = json.loads((result.run_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["as_of"]["value"] == "2011-12-10"
     assert manifest["inputs"][0]["sha256"] == sha256(shared_data / "online_retail.parquet")

@@ -289,7 +289,7 @@ def write_sheets(
     Examples
     --------
     >>> import tempfile, openpyxl
-    >>> out = pathlib.Path(tempfile.mkdtemp()) / "t.xlsx"
+    >>> out = Path(tempfile.mkdtemp()) / "t.xlsx"
     >>> _ = write_sheets({"t": pd.DataFrame({"name": ["=1+1", "ok"]})}, out)
     >>> [c.data_type for c in openpyxl.load_workbook(out)["t"]["A"]]
     ['s', 's', 's']
