@@ -375,3 +375,14 @@ def test_example_config_on_online_retail(shared_data: Path, tmp_path: Path) -> N
     manifest = json.loads((result.run_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["as_of"]["value"] == "2011-12-10"
     assert manifest["inputs"][0]["sha256"] == sha256(shared_data / "online_retail.parquet")
+
+
+def test_data_quality_page_shows_the_row_and_customer_accounts(demo_run: Path) -> None:
+    page = (demo_run / "report.html").read_text(encoding="utf-8")
+    quality = pd.read_csv(demo_run / "artefacts" / "02_quality.csv").set_index("check")
+    read = int(quality.loc["records read", "detected"])
+    kept = int(quality.loc["rows kept", "detected"])
+    assert f"记录 {read:,} = 保留 {kept:,} + 隔离 {read - kept:,}" in page
+    profiled = len(pd.read_parquet(demo_run / "artefacts" / "02_profile.parquet"))
+    assert f"客户：档案 {profiled:,} 位 = 已分群 {profiled:,} 位：平衡 ✓" in page
+    assert "✗" not in page

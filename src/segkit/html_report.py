@@ -86,6 +86,11 @@ _LABELS: dict[str, dict[str, str]] = {
         "chart": "各细分的客户占比与价值占比",
         "resource": "资源占比",
         "kpis": "指标",
+        "balance": "记录 {read:,} = 保留 {kept:,} + 隔离 {quarantined:,}"
+        "（其中去重 {dups:,}）：{ok}",
+        "chain": "客户：档案 {profiled:,} 位 = 已分群 {assigned:,} 位：{ok}",
+        "ok": "平衡 ✓",
+        "mismatch": "不平衡 ✗",
     },
     "en": {
         "summary": "Summary",
@@ -115,6 +120,11 @@ _LABELS: dict[str, dict[str, str]] = {
         "chart": "Share of customers and of value by segment",
         "resource": "Resource share",
         "kpis": "KPIs",
+        "balance": "records {read:,} = kept {kept:,} + quarantined {quarantined:,} "
+        "(of which de-duplicated {dups:,}): {ok}",
+        "chain": "customers: profiled {profiled:,} = assigned to a segment {assigned:,}: {ok}",
+        "ok": "balanced ✓",
+        "mismatch": "MISMATCH ✗",
     },
 }
 _STRATEGY_DIMS = (
@@ -390,9 +400,42 @@ def summary_section(run: RunFolder, cfg: RunConfig) -> str:
         )
         parts.append(
             f"<h3>{_e(_label('quality', lang))}</h3>"
-            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            + "".join(f'<p class="note">{_e(line)}</p>' for line in _balance(run, quality, lang))
+            + f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         )
     return "\n".join(parts)
+
+
+def _rows(run: RunFolder, name: str) -> int | None:
+    """Rows of a Parquet artefact, from its footer (the table is not read)."""
+    path = run.path(name)
+    if not path.exists():
+        return None
+    import pyarrow.parquet as pq
+
+    return int(pq.ParquetFile(path).metadata.num_rows)
+
+
+def _balance(run: RunFolder, quality: pd.DataFrame, language: str) -> list[str]:
+    """The row account (records = kept + quarantined, de-duplicated among them) and the
+    customer account (profiled = assigned), each with its check."""
+    if "check" not in quality or "detected" not in quality:
+        return []
+    counts = quality.set_index("check")["detected"].fillna(0).astype(int)
+    read = int(counts.get("records read", 0))
+    kept = int(counts.get("rows kept", 0))
+    quarantined = int(counts.get("rows quarantined", 0))
+    dups = 0
+    if "removed" in quality:
+        dups = int(quality.set_index("check")["removed"].fillna(0).get("DUPLICATE_ROW", 0))
+    ok = _label("ok" if read == kept + quarantined else "mismatch", language)
+    lines = [_label("balance", language).format(read=read, kept=kept,
+             quarantined=quarantined, dups=dups, ok=ok)]  # fmt: skip
+    profiled, assigned = _rows(run, "profile"), _rows(run, "assignments")
+    if profiled is not None and assigned is not None:
+        ok = _label("ok" if profiled == assigned else "mismatch", language)
+        lines.append(_label("chain", language).format(profiled=profiled, assigned=assigned, ok=ok))
+    return lines
 
 
 _CSS = """
