@@ -233,6 +233,10 @@ class Validation:
     notes: list[str] = field(default_factory=list)
 
 
+#: above this many customers, bootstrap stability fits on samples of this size
+BOOTSTRAP_SAMPLE = 20_000
+
+
 def validate_segments(
     X: pd.DataFrame,
     labels: pd.Series,
@@ -250,14 +254,23 @@ def validate_segments(
     k = int(labels.nunique())
     if method in CLUSTER_METHODS and n_boot:
         cmethod: Any = method
-        stability = bootstrap_stability(
-            X,
-            labels,
-            fit_predict=SegmentClusterer(cmethod, n_clusters=k, random_state=random_state),
-            n_boot=n_boot,
-            random_state=random_state,
-            progress=progress,
-        )
+        model = SegmentClusterer(cmethod, n_clusters=k, random_state=random_state)
+        if len(X) > BOOTSTRAP_SAMPLE and method in ("kmeans", "minibatch", "gmm"):
+            # large data: fit on bootstrap samples, assign every customer (clusterboot's
+            # comparison on all rows; the cost no longer grows with n)
+            stability = bootstrap_stability(
+                X, labels, fit=model, n_boot=n_boot, random_state=random_state,
+                sample_size=BOOTSTRAP_SAMPLE, progress=progress,
+            )  # fmt: skip
+            notes.append(
+                f"stability: each of {n_boot} bootstrap samples of {BOOTSTRAP_SAMPLE:,} "
+                "customers re-clustered, every customer assigned"
+            )
+        else:
+            stability = bootstrap_stability(
+                X, labels, fit_predict=model, n_boot=n_boot, random_state=random_state,
+                progress=progress,
+            )  # fmt: skip
     sizes = check_segment_sizes(labels, min_size=min_size)
     if sizes["too_small"].any():
         small = sizes.index[sizes["too_small"]].tolist()
