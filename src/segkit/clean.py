@@ -298,6 +298,7 @@ def clean(
         counters = {k: c for k, c in detect.items() if k not in _REMOVING}
         fused = run_fused(con, bad, counters)
         scope = suspect_scope(
+            con,
             bad,
             with_bad=fused.removed_lines > 0,
             with_suspects=dedupe == "exact" and fused.suspect_customers > 0,
@@ -317,11 +318,14 @@ def clean(
                 FROM scope SEMI JOIN cand USING (_row_hash))
             WHERE dup_rank > 1"""
         )
-    if fused is not None and fused.suspect_customers > 0:
-        if con.execute("SELECT count(*) FROM _dups").fetchall()[0][0]:
+    if fused is not None:
+        # the checks need the removed lines only (kept lines were counted by the fused pass)
+        removed_only = f"(SELECT * FROM staged WHERE {bad})" if fused.removed_lines else None
+        if fused.suspect_customers and con.execute("SELECT count(*) FROM _dups").fetchall()[0][0]:
             # a kept line may be a duplicate: the fused sums are not the profile's
             con.execute(f"DROP TABLE {CORE_TABLE}")
-            fused, scope = None, "staged"
+            fused, removed_only = None, "staged"
+        scope = removed_only
     # Pass 2: every record any check has something to say about — a small table. The
     # typed columns cannot tell an empty cell from an unparseable one, so raw text is read
     # where a typed value is missing, and kept for these records only.

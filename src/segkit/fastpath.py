@@ -7,11 +7,11 @@ and the row checks. When an order id is mapped, one grouped pass can do all thre
 * **row checks** are row-local, so a line that fails one is routed to a ``NULL`` customer
   (its group holds every removed line, and no customer);
 * **duplicates**: exact duplicates agree in every source column, so they share customer and
-  order. For each (customer, order) the pass keeps ``count(*)`` and three 127-bit masks of
+  order. For each (customer, order) the pass keeps ``count(*)`` and three 63-bit masks of
   the lines' whole-row hashes (one bit per line, from three disjoint bit fields of the hash).
   When any mask has as many bits set as the order has lines, the lines' hashes differ, so the
-  order has no duplicate — a proof, not an estimate. Orders not proven so (one in ~10⁵ at
-  1.5 lines per order; every order with a repeated line) are *suspects*: the caller runs the
+  order has no duplicate — a proof, not an estimate. Orders not proven so (a few in 10⁵ at
+  1.5 lines per order, and every order with a repeated line) are *suspects*: the caller runs the
   exact de-duplication on their customers' lines only;
 * **profile**: the kept lines are summed per order, then per customer, with the SQL of
   :mod:`segkit.profile` (:data:`~segkit.profile.ORDER_LEVEL_CORE`,
@@ -47,13 +47,19 @@ from segkit.profile import CUSTOMER_LEVEL_CORE, ORDER_LEVEL_CORE
 CORE_TABLE = "_core"
 #: Bit fields of the 64-bit row hash used for the three masks (7 bits each, disjoint).
 _MASK_SHIFTS = (0, 7, 14)
+#: Up to this many suspect customer ids are inlined in the filter of the exact re-check.
+_MAX_LITERAL_IDS = 5000
 
 
 def _distinct_lines_sql(hash_col: str = "h") -> str:
-    """``TRUE`` when the group's lines provably have pairwise different hashes."""
+    """``TRUE`` when the group's lines provably have pairwise different hashes.
+
+    Each mask sets bit ``field % 63`` of a BIGINT per line; if the bits set equal the lines,
+    no two lines share that field, so no two share the hash.
+    """
     tests = [
-        f"bit_count(bit_or(CAST(1 AS HUGEINT) << CAST((({hash_col} >> {s}) & 127) % 127 "
-        "AS HUGEINT))) = count(*)"
+        f"bit_count(bit_or(CAST(1 AS BIGINT) << CAST((({hash_col} >> {s}) & 127) % 63 "
+        "AS BIGINT))) = count(*)"
         for s in _MASK_SHIFTS
     ]
     return "(count(*) = 1 OR " + " OR ".join(tests) + ")"
@@ -108,13 +114,9 @@ def fused_core_sql(bad: str, counters: dict[str, str], *, source: str = "staged"
         SELECT {", ".join(lvl2)} FROM o GROUP BY customer_id"""
 
 
-def run_fused(
-    con: duckdb.DuckDBPyConnection, bad: str, counters: dict[str, str]
-) -> FusedStats:
+def run_fused(con: duckdb.DuckDBPyConnection, bad: str, counters: dict[str, str]) -> FusedStats:
     """Create table :data:`CORE_TABLE` with the fused pass and return its findings."""
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {CORE_TABLE} AS {fused_core_sql(bad, counters)}"
-    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {CORE_TABLE} AS {fused_core_sql(bad, counters)}")
     sums = "".join(
         f", coalesce(sum(c{i}) FILTER (WHERE customer_id IS NOT NULL), 0)"
         for i in range(len(counters))
@@ -131,20 +133,38 @@ def run_fused(
     )
 
 
-def suspect_scope(bad: str, *, with_bad: bool, with_suspects: bool) -> str | None:
+def suspect_scope(
+    con: duckdb.DuckDBPyConnection, bad: str, *, with_bad: bool, with_suspects: bool
+) -> str | None:
     """The staged lines the exact de-duplication must still look at (``None``: none).
 
     Removed lines are routed to one group, so their duplicates are not certified; lines of
-    customers with a suspect order are the only kept lines that can hold duplicates.
+    customers with a suspect order are the only kept lines that can hold duplicates. The
+    few suspect ids are written into the filter as literals, so DuckDB evaluates only the
+    customer id of each line before filtering (a join would build every column first).
     """
     conds = []
     if with_bad:
         conds.append(f"coalesce({bad}, FALSE)")
     if with_suspects:
-        conds.append(
-            f"customer_id IN (SELECT customer_id FROM {CORE_TABLE} "
-            "WHERE n_suspect > 0 AND customer_id IS NOT NULL)"
-        )
+        ids = [
+            r[0]
+            for r in con.execute(
+                f"SELECT customer_id FROM {CORE_TABLE} "
+                "WHERE n_suspect > 0 AND customer_id IS NOT NULL ORDER BY customer_id"
+            ).fetchall()
+        ]
+        if len(ids) <= _MAX_LITERAL_IDS:
+            conds.append(f"customer_id IN ({', '.join(_sql_str(i) for i in ids)})")
+        else:
+            conds.append(
+                f"customer_id IN (SELECT customer_id FROM {CORE_TABLE} "
+                "WHERE n_suspect > 0 AND customer_id IS NOT NULL)"
+            )
     if not conds:
         return None
     return f"(SELECT * FROM staged WHERE {' OR '.join(conds)})"
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
