@@ -300,7 +300,7 @@ def clean(
         scope = suspect_scope(
             con,
             bad,
-            with_bad=fused.removed_lines > 0,
+            with_bad=fused.has_removed,
             with_suspects=dedupe == "exact" and fused.suspect_customers > 0,
         )
     # Pass 1 (de-duplication only): whole-row hashes seen more than once, then the exact
@@ -320,7 +320,7 @@ def clean(
         )
     if fused is not None:
         # the checks need the removed lines only (kept lines were counted by the fused pass)
-        removed_only = f"(SELECT * FROM staged WHERE {bad})" if fused.removed_lines else None
+        removed_only = f"(SELECT * FROM staged WHERE {bad})" if fused.has_removed else None
         if fused.suspect_customers and con.execute("SELECT count(*) FROM _dups").fetchall()[0][0]:
             # a kept line may be a duplicate: the fused sums are not the profile's
             con.execute(f"DROP TABLE {CORE_TABLE}")

@@ -71,15 +71,15 @@ class FusedStats:
 
     Attributes
     ----------
-    removed_lines : int
-        Lines that fail a row check (they are in ``_core``'s NULL row).
+    has_removed : bool
+        Some lines fail a row check (they are summed in ``_core``'s NULL row).
     suspect_customers : int
         Customers with an order not proven free of duplicate lines.
     good_counts : dict
         Per detection flag (e.g. ``NEGATIVE_AMOUNT``), lines of kept rows it is true on.
     """
 
-    removed_lines: int
+    has_removed: bool
     suspect_customers: int
     good_counts: dict[str, int] = field(default_factory=dict)
 
@@ -90,12 +90,8 @@ def fused_core_sql(bad: str, counters: dict[str, str], *, source: str = "staged"
     ``bad`` is a boolean SQL expression true on lines a row check removes; ``counters``
     maps detection flags to conditions counted over kept lines.
     """
-    lvl1 = [*ORDER_LEVEL_CORE, "count(*) AS n_lines", f"{_distinct_lines_sql()} AS proven"]
-    lvl2 = [
-        *CUSTOMER_LEVEL_CORE,
-        "sum(n_lines) AS n_lines",
-        "count(*) FILTER (WHERE NOT proven) AS n_suspect",
-    ]
+    lvl1 = [*ORDER_LEVEL_CORE, f"{_distinct_lines_sql()} AS proven"]
+    lvl2 = [*CUSTOMER_LEVEL_CORE, "count(*) FILTER (WHERE NOT proven) AS n_suspect"]
     flags = "".join(f", ({cond}) IS TRUE AS k{i}" for i, cond in enumerate(counters.values()))
     for i in range(len(counters)):
         lvl1.append(f"count(*) FILTER (WHERE k{i}) AS c{i}")
@@ -122,12 +118,12 @@ def run_fused(con: duckdb.DuckDBPyConnection, bad: str, counters: dict[str, str]
         for i in range(len(counters))
     )
     row = con.execute(
-        "SELECT coalesce(sum(n_lines) FILTER (WHERE customer_id IS NULL), 0), "
+        "SELECT count(*) FILTER (WHERE customer_id IS NULL), "
         f"count(*) FILTER (WHERE n_suspect > 0 AND customer_id IS NOT NULL){sums} "
         f"FROM {CORE_TABLE}"
     ).fetchall()[0]
     return FusedStats(
-        removed_lines=int(row[0]),
+        has_removed=bool(row[0]),
         suspect_customers=int(row[1]),
         good_counts={k: int(v) for k, v in zip(counters, row[2:], strict=True)},
     )
