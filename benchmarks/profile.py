@@ -723,6 +723,11 @@ def run_child(
         "load_after": round(os.getloadavg()[0], 2),
         "returncode": proc.returncode,
     }
+    if progress:  # DuckDB's progress bar goes to the child's stdout: keep it in a log
+        data = path.parent.name if "*" in path.name else path.stem
+        log = WORK / f"progress-{contender}-{data}-{os.getpid()}.log"
+        log.write_text(stdout)
+        print(f"    progress bar output: {log}", flush=True)
     lines = [ln for ln in stdout.splitlines() if ln.startswith("RESULT ")]
     if proc.returncode != 0 or not lines:
         rec["rss_mb"] = rec["rusage_maxrss_mb"]
@@ -1087,7 +1092,9 @@ def main(argv: list[str] | None = None) -> None:
         help="segkit: DuckDB memory_limit (e.g. 2GB), spilling to _work/spill/",
     )
     p.add_argument(
-        "--progress", action="store_true", help="segkit: DuckDB progress bar (to the child log)"
+        "--progress",
+        action="store_true",
+        help="segkit: DuckDB's progress bar, saved to _work/progress-<contender>-….log",
     )
     p.add_argument(
         "--max-inmemory-rows",
