@@ -94,6 +94,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
+import importlib.util  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
@@ -872,6 +873,11 @@ def main_bench(args: argparse.Namespace) -> None:
             warm(paths[fmt])
             block = []
             for contender in args.contenders:
+                if contender == "lifetimes" and importlib.util.find_spec("lifetimes") is None:
+                    note = "lifetimes skipped: not installed (pip install -e '.[bench]')"
+                    print("  NOTE " + note, flush=True)
+                    notes.append(f"{rows} {fmt}: {note}")
+                    continue
                 if contender in IN_MEMORY and rows > args.max_inmemory_rows:
                     note = (
                         f"{contender} skipped: {rows:,} rows > --max-inmemory-rows "
