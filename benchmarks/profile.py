@@ -94,6 +94,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
+import importlib.util  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
@@ -109,7 +110,11 @@ AS_OF = "2026-11-25"
 WINDOW_START = "2024-11-25"
 SPAN_DAYS = 730
 DATA_VERSION = 2
-CONTENDERS = ("scan_floor", "pandas", "polars", "segkit_core", "segkit_full")
+CONTENDERS = ("scan_floor", "pandas", "polars", "lifetimes", "segkit_core", "segkit_full")
+#: Contenders that hold the whole table in memory: not run above --max-inmemory-rows.
+IN_MEMORY = ("pandas", "polars", "lifetimes", "segkit_full")
+#: Above this many rows the data is written as monthly-style part files (a glob).
+PART_ROWS = 10_000_000
 FORMATS = ("parquet", "csv")
 CATEGORIES = ("apparel", "beauty", "books", "electronics", "food", "home", "toys")
 NEEDED = ["order_id", "customer_id", "order_time", "amount"]
@@ -119,11 +124,22 @@ NEEDED = ["order_id", "customer_id", "order_time", "amount"]
 
 
 def _paths(rows: int) -> dict[str, Path]:
+    if rows > 2 * PART_ROWS:  # a folder of part files, read through a glob
+        return {
+            "parquet": WORK / f"tx-{rows}" / "part-*.parquet",
+            "csv": WORK / f"tx-{rows}" / "part-*.csv",
+            "meta": WORK / f"tx-{rows}.meta.json",
+        }
     return {
         "parquet": WORK / f"tx-{rows}.parquet",
         "csv": WORK / f"tx-{rows}.csv",
         "meta": WORK / f"tx-{rows}.meta.json",
     }
+
+
+def _files(path: Path) -> list[Path]:
+    """The files of a data path (itself, or the parts its glob matches)."""
+    return sorted(path.parent.glob(path.name)) if "*" in path.name else [path]
 
 
 def generate(rows: int, seed: int) -> tuple[Any, dict[str, Any]]:
@@ -195,9 +211,118 @@ def generate(rows: int, seed: int) -> tuple[Any, dict[str, Any]]:
     return table, meta
 
 
-def ensure_data(rows: int, seed: int) -> dict[str, Path]:
-    """Write Parquet, CSV and reference checksums for ``rows`` unless already there."""
+def generate_parts(rows: int, seed: int, fmts: list[str]) -> dict[str, Any]:
+    """Write ``rows`` lines as ``rows / PART_ROWS`` part files (one time window each, the same
+    customers throughout, like monthly exports) and return the reference checksums."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    folder = _paths(rows)["parquet"].parent
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng([seed, rows])
+    n_cust = max(rows // 10, 1)
+    weights = rng.gamma(2.0, 1.0, n_cust)
+    p = weights / weights.sum()
+    parts = rows // PART_ROWS
+    profiled = np.zeros(n_cust, dtype=bool)
+    cents_by_cust = np.zeros(n_cust, dtype=np.int64)
+    seen = np.zeros(n_cust, dtype=bool)
+    freq = amount_cents = orders_total = 0
+    span = SPAN_DAYS * 86400 // parts
+    for k in range(parts):
+        n = PART_ROWS if k < parts - 1 else rows - PART_ROWS * (parts - 1)
+        lines = 1 + np.minimum(rng.poisson(0.5, int(n / 1.5 * 1.1) + 16), len(CATEGORIES) - 1)
+        ends = np.cumsum(lines)
+        n_orders = int(np.searchsorted(ends, n) + 1)
+        lines = lines[:n_orders]
+        lines[-1] -= int(ends[n_orders - 1] - n)
+        cust_of_order = rng.choice(n_cust, size=n_orders, p=p)
+        secs = k * span + np.sort(rng.integers(0, span, n_orders))
+        time_of_order = np.datetime64(WINDOW_START, "s") + secs.astype("timedelta64[s]")
+        online = rng.random(n_orders) < 0.6
+        cat0 = rng.integers(0, len(CATEGORIES), n_orders)
+        order_of_line = np.repeat(np.arange(n_orders), lines)
+        first_line = np.concatenate([[0], np.cumsum(lines)[:-1]])
+        pos_in_order = np.arange(n) - np.repeat(first_line, lines)
+        cat_of_line = (cat0[order_of_line] + pos_in_order) % len(CATEGORIES)
+        cents = np.maximum(np.rint(rng.lognormal(np.log(6000), 0.9, n)), 1).astype(np.int64)
+        cents = np.where(rng.random(n) < 0.03, -cents, cents)
+        cust_of_line = cust_of_order[order_of_line]
+        pos = cents >= 0
+        profiled[cust_of_line[pos]] = True
+        seen[cust_of_line] = True
+        np.add.at(cents_by_cust, cust_of_line, cents)
+        freq += int(np.unique(order_of_line[pos]).size)
+        amount_cents += int(cents.sum())
+        order_no = pa.array(order_of_line + 1_000_001 + orders_total)
+        orders_total += n_orders
+        table = pa.table(
+            {
+                "order_id": pc.binary_join_element_wise("O", order_no.cast(pa.string()), ""),
+                "customer_id": pc.utf8_lpad(
+                    pa.array(cust_of_line).cast(pa.string()), width=8, padding="0"
+                ),
+                "order_time": pa.array(time_of_order[order_of_line].astype("datetime64[us]")),
+                "amount": pa.array(cents / 100.0),
+                "channel": pa.array(np.where(online, "online", "offline")[order_of_line]),
+                "category": pa.array(np.asarray(CATEGORIES)[cat_of_line]),
+            }
+        )
+        pq.write_table(table, folder / f"part-{k:02d}.parquet", row_group_size=1_000_000)
+        if "csv" in fmts:
+            csv_table = table.set_column(
+                2, "order_time", table["order_time"].cast(pa.timestamp("s"))
+            )
+            with open(folder / f"part-{k:02d}.csv", "wb") as fh:
+                fh.write((",".join(csv_table.column_names) + "\n").encode())
+                pacsv.write_csv(
+                    csv_table, fh, pacsv.WriteOptions(include_header=False, quoting_style="none")
+                )
+        print(f"  part {k + 1}/{parts} written", flush=True)
+    return {
+        "version": DATA_VERSION,
+        "seed": seed,
+        "rows": rows,
+        "parts": parts,
+        "orders": orders_total,
+        "as_of": AS_OF,
+        "n_customers": int(profiled.sum()),
+        "monetary_cents": int(cents_by_cust[profiled].sum()),
+        "frequency_sum": freq,
+        "amount_cents": amount_cents,
+        "returns_only_customers": int((seen & ~profiled).sum()),
+        "formats": sorted(fmts),
+    }
+
+
+def ensure_data(rows: int, seed: int, fmts: list[str] | None = None) -> dict[str, Path]:
+    """Write Parquet, CSV and reference checksums for ``rows`` unless already there.
+
+    Above ``2 * PART_ROWS`` rows the data is a folder of part files (CSV parts only when
+    ``fmts`` asks for CSV).
+    """
     paths = _paths(rows)
+    fmts = list(fmts or FORMATS)
+    if rows > 2 * PART_ROWS:
+        if paths["meta"].exists():
+            meta = json.loads(paths["meta"].read_text())
+            if (
+                meta.get("version") == DATA_VERSION
+                and meta.get("seed") == seed
+                and set(fmts) <= set(meta.get("formats", []))
+                and all(len(_files(paths[f])) == meta["parts"] for f in fmts)
+            ):
+                return paths
+        t0 = time.perf_counter()
+        print(f"generating {rows:,} rows as part files ({', '.join(fmts)})", flush=True)
+        meta = generate_parts(rows, seed, fmts)
+        paths["meta"].write_text(json.dumps(meta, indent=2))
+        size = sum(f.stat().st_size for fmt in fmts for f in _files(paths[fmt])) / 1e9
+        print(f"generated in {time.perf_counter() - t0:.0f}s, {size:.1f} GB", flush=True)
+        return paths
     if paths["meta"].exists() and paths["parquet"].exists() and paths["csv"].exists():
         meta = json.loads(paths["meta"].read_text())
         if meta.get("version") == DATA_VERSION and meta.get("seed") == seed:
@@ -232,10 +357,11 @@ def ensure_data(rows: int, seed: int) -> dict[str, Path]:
 
 
 def warm(path: Path) -> None:
-    """Read a file once so every contender starts from the page cache."""
-    with open(path, "rb") as fh:
-        while fh.read(1 << 24):
-            pass
+    """Read the file(s) once so every contender starts from the page cache."""
+    for f in _files(path):
+        with open(f, "rb") as fh:
+            while fh.read(1 << 24):
+                pass
 
 
 # --------------------------------------------------------------------------- contenders
@@ -339,7 +465,12 @@ def _segkit(path: Path, full: bool) -> tuple[Any, dict[str, Any]]:
     )
     steps: dict[str, float] = {}
     t = time.perf_counter()
-    con = connect()
+    mem = os.environ.get("SEGKIT_BENCH_MEMORY_LIMIT") or None
+    con = connect(
+        memory_limit=mem,
+        temp_dir=WORK / "spill" if mem else None,
+        progress=os.environ.get("SEGKIT_BENCH_PROGRESS") == "1",
+    )
     col = collect(path, cmap, con=con)
     steps["collect"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -365,6 +496,37 @@ def _segkit(path: Path, full: bool) -> tuple[Any, dict[str, Any]]:
     return prof, info
 
 
+def run_lifetimes(path: Path, fmt: str) -> tuple[Any, dict[str, Any]]:
+    """``lifetimes.utils.summary_data_from_transaction_data`` on the purchase lines.
+
+    Its measures are defined differently (frequency = repeat purchase *days*, recency = days
+    from first to last purchase, T = days from first purchase to as_of, monetary = mean
+    value of the repeat days), so only the customer count is checked against the reference.
+    """
+    import pandas as pd
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    if fmt == "parquet":
+        df = pd.read_parquet(path, columns=["customer_id", "order_time", "amount"])
+    else:
+        df = pd.read_csv(
+            path,
+            usecols=["customer_id", "order_time", "amount"],
+            dtype={"customer_id": str},
+            parse_dates=["order_time"],
+        )
+    df = df[df["amount"] >= 0]
+    prof = summary_data_from_transaction_data(
+        df,
+        "customer_id",
+        "order_time",
+        monetary_value_col="amount",
+        observation_period_end=AS_OF,
+        freq="D",
+    )
+    return prof.reset_index(), {}
+
+
 def run_segkit_core(path: Path, fmt: str) -> tuple[Any, dict[str, Any]]:
     return _segkit(path, full=False)
 
@@ -379,6 +541,8 @@ def checksum(contender: str, result: Any) -> dict[str, Any]:
 
     if contender == "scan_floor":
         return {"rows": int(result[0]), "amount_cents": round(result[7] * 100)}
+    if contender == "lifetimes":  # other definitions: only the customers are comparable
+        return {"n_customers": len(result)}
     if contender == "polars":
         monetary = result["monetary"].to_numpy()
         frequency = result["frequency"].to_numpy()
@@ -401,6 +565,7 @@ def verify(check: dict[str, Any], meta: dict[str, Any]) -> list[str]:
         want = {"rows": meta["rows"], "amount_cents": meta["amount_cents"]}
     else:
         want = {k: meta[k] for k in ("n_customers", "monetary_cents", "frequency_sum")}
+        want = {k: v for k, v in want.items() if k in check}
     return [f"{k}: got {check[k]}, want {v}" for k, v in want.items() if check[k] != v]
 
 
@@ -441,10 +606,14 @@ def _child(contender: str, path: Path, fmt: str, meta_path: Path) -> None:
     if contender == "scan_floor":
         import duckdb  # noqa: F401
     elif contender == "pandas":
-        import pandas  # noqa: F401
-        import pyarrow.parquet  # noqa: F401
+        import pandas
+        import pyarrow.parquet
     elif contender == "polars":
         import polars  # noqa: F401
+    elif contender == "lifetimes":
+        import lifetimes.utils  # noqa: F401
+        import pandas  # noqa: F401
+        import pyarrow.parquet  # noqa: F401
     else:
         import segkit.clean
         import segkit.collect
@@ -502,9 +671,18 @@ def snapshot_src() -> tuple[Path, str]:
 
 
 def run_child(
-    contender: str, path: Path, fmt: str, meta: Path, timeout: float, src: Path
+    contender: str,
+    path: Path,
+    fmt: str,
+    meta: Path,
+    timeout: float,
+    src: Path,
+    memory_limit: str | None = None,
+    progress: bool = False,
 ) -> dict[str, Any]:
     env = dict(os.environ)
+    env["SEGKIT_BENCH_MEMORY_LIMIT"] = memory_limit or ""
+    env["SEGKIT_BENCH_PROGRESS"] = "1" if progress else "0"
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(src), env.get("PYTHONPATH")) if p)
     cmd = [
         sys.executable,
@@ -546,6 +724,11 @@ def run_child(
         "load_after": round(os.getloadavg()[0], 2),
         "returncode": proc.returncode,
     }
+    if progress:  # DuckDB's progress bar goes to the child's stdout: keep it in a log
+        data = path.parent.name if "*" in path.name else path.stem
+        log = WORK / f"progress-{contender}-{data}-{os.getpid()}.log"
+        log.write_text(stdout)
+        print(f"    progress bar output: {log}", flush=True)
     lines = [ln for ln in stdout.splitlines() if ln.startswith("RESULT ")]
     if proc.returncode != 0 or not lines:
         rec["rss_mb"] = rec["rusage_maxrss_mb"]
@@ -575,7 +758,11 @@ def compare(block: list[dict[str, Any]], meta: dict[str, Any]) -> list[str]:
     """Cross-check contenders of one size x format; explain segkit differences."""
     notes = []
     keys = ("n_customers", "monetary_cents", "frequency_sum")
-    by = {r["contender"]: r for r in block if "check" in r and r["contender"] != "scan_floor"}
+    by = {
+        r["contender"]: r
+        for r in block
+        if "check" in r and r["contender"] not in ("scan_floor", "lifetimes")
+    }
     base_name = "pandas" if "pandas" in by else next(iter(by), None)
     for name, r in by.items():
         diff = {
@@ -680,16 +867,38 @@ def main_bench(args: argparse.Namespace) -> None:
     notes: list[str] = []
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     for rows in args.rows:
-        paths = ensure_data(rows, args.seed)
+        paths = ensure_data(rows, args.seed, args.formats)
         meta = json.loads(paths["meta"].read_text())
         for fmt in args.formats:
             warm(paths[fmt])
             block = []
             for contender in args.contenders:
+                if contender == "lifetimes" and importlib.util.find_spec("lifetimes") is None:
+                    note = "lifetimes skipped: not installed (pip install -e '.[bench]')"
+                    print("  NOTE " + note, flush=True)
+                    notes.append(f"{rows} {fmt}: {note}")
+                    continue
+                if contender in IN_MEMORY and rows > args.max_inmemory_rows:
+                    note = (
+                        f"{contender} skipped: {rows:,} rows > --max-inmemory-rows "
+                        f"{args.max_inmemory_rows:,} (it holds the whole table in memory)"
+                    )
+                    print("  NOTE " + note, flush=True)
+                    notes.append(f"{rows} {fmt}: {note}")
+                    continue
                 runs = []
                 for _ in range(args.repeat):
                     runs.append(
-                        run_child(contender, paths[fmt], fmt, paths["meta"], args.timeout, src)
+                        run_child(
+                            contender,
+                            paths[fmt],
+                            fmt,
+                            paths["meta"],
+                            args.timeout,
+                            src,
+                            args.memory_limit,
+                            args.progress,
+                        )
                     )
                 rec = {"rows": rows, "format": fmt, **_agg(runs)}
                 block.append(rec)
@@ -883,6 +1092,22 @@ def main(argv: list[str] | None = None) -> None:
     )
     p.add_argument("--timeout", type=float, default=3600, help="seconds per child run")
     p.add_argument("--markdown", action="store_true", help="also print a Markdown table")
+    p.add_argument(
+        "--memory-limit",
+        default=None,
+        help="segkit: DuckDB memory_limit (e.g. 2GB), spilling to _work/spill/",
+    )
+    p.add_argument(
+        "--progress",
+        action="store_true",
+        help="segkit: DuckDB's progress bar, saved to _work/progress-<contender>-….log",
+    )
+    p.add_argument(
+        "--max-inmemory-rows",
+        type=int,
+        default=20_000_000,
+        help=f"skip {', '.join(IN_MEMORY)} above this many rows (default 20000000)",
+    )
     p.add_argument(
         "--breakdown",
         action="store_true",

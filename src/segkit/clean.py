@@ -51,6 +51,7 @@ import pandas as pd
 
 from segkit.collect import QUARANTINE_COLUMNS, ROLE_ORDER, Collected
 from segkit.config import CleanPolicy
+from segkit.fastpath import CORE_TABLE, FusedStats, run_fused, suspect_scope
 
 _RAW = {  # reason → (column role, raw text expression)
     "SUMMARY_ROW": ("customer_id", "raw_customer_id"),
@@ -96,6 +97,9 @@ class CleanResult:
     as_of: dt.date
     policy: CleanPolicy
     notes: list[str] = field(default_factory=list)
+    #: Table of per-customer core sums from the fused pass (see :mod:`segkit.fastpath`),
+    #: which :func:`segkit.profile.build_profile` reads; ``None`` when not computed.
+    core_table: str | None = None
 
     def kept(self) -> pd.DataFrame:
         """Kept transactions as pandas (small data only)."""
@@ -179,31 +183,63 @@ FOREIGN_CURRENCY = (
 )
 
 
-def _reason_sql(policy: CleanPolicy, roles: tuple[str, ...], as_of: dt.date) -> str:
+def _reason_cases(
+    policy: CleanPolicy, roles: tuple[str, ...], as_of: dt.date
+) -> list[tuple[str, str]]:
+    """(condition, reason code) pairs, first match wins."""
     missing = "date IS NULL OR order_id IS NULL" if "order_id" in roles else "date IS NULL"
     cases = [
-        f"WHEN ({missing}) AND regexp_matches(lower(customer_id), '{SUMMARY_PATTERN}') "
-        "THEN 'SUMMARY_ROW'",
-        "WHEN contains(lower(raw_customer_id), 'e+') AND "
-        f"regexp_full_match(raw_customer_id, '{SCIENTIFIC_ID}') THEN 'PRECISION_LOST'",
-        "WHEN customer_id IS NULL THEN 'NO_CUSTOMER_KEY'",
-        "WHEN _date_blank THEN 'MISSING_DATE'",
-        "WHEN date IS NULL THEN 'UNPARSEABLE_DATE'",
-        "WHEN _amount_blank THEN 'MISSING_AMOUNT'",
-        "WHEN amount IS NULL OR isnan(amount) THEN 'UNPARSEABLE_AMOUNT'",
-        f"WHEN date < DATE '{policy.min_date}' THEN 'DATE_OUT_OF_RANGE'",
-        f"WHEN date >= DATE '{as_of}' + INTERVAL 1 DAY THEN 'AFTER_AS_OF'",
+        (f"({missing}) AND regexp_matches(lower(customer_id), '{SUMMARY_PATTERN}')", "SUMMARY_ROW"),
+        (
+            "contains(lower(raw_customer_id), 'e+') AND "
+            f"regexp_full_match(raw_customer_id, '{SCIENTIFIC_ID}')",
+            "PRECISION_LOST",
+        ),
+        ("customer_id IS NULL", "NO_CUSTOMER_KEY"),
+        ("_date_blank", "MISSING_DATE"),
+        ("date IS NULL", "UNPARSEABLE_DATE"),
+        ("_amount_blank", "MISSING_AMOUNT"),
+        ("amount IS NULL OR isnan(amount)", "UNPARSEABLE_AMOUNT"),
+        (f"date < DATE '{policy.min_date}'", "DATE_OUT_OF_RANGE"),
+        (f"date >= DATE '{as_of}' + INTERVAL 1 DAY", "AFTER_AS_OF"),
     ]
     if policy.cancellation_prefix and "order_id" in roles and policy.cancellations == "drop":
         prefix = policy.cancellation_prefix.replace("'", "''")
-        cases.append(f"WHEN starts_with(order_id, '{prefix}') THEN 'CANCELLED'")
+        cases.append((f"starts_with(order_id, '{prefix}')", "CANCELLED"))
     if policy.non_positive_quantity == "drop" and "quantity" in roles:
-        cases.append("WHEN quantity <= 0 AND NOT amount < 0 THEN 'BAD_QUANTITY'")
+        cases.append(("quantity <= 0 AND NOT amount < 0", "BAD_QUANTITY"))
         if policy.returns == "drop":
-            cases.append("WHEN quantity <= 0 THEN 'BAD_QUANTITY'")
+            cases.append(("quantity <= 0", "BAD_QUANTITY"))
     if policy.returns == "drop":
-        cases.append("WHEN amount < 0 THEN 'RETURN_LINE'")
-    return "CASE " + " ".join(cases) + " ELSE NULL END"
+        cases.append(("amount < 0", "RETURN_LINE"))
+    return cases
+
+
+def _reason_sql(policy: CleanPolicy, roles: tuple[str, ...], as_of: dt.date) -> str:
+    cases = " ".join(f"WHEN {c} THEN '{code}'" for c, code in _reason_cases(policy, roles, as_of))
+    return f"CASE {cases} ELSE NULL END"
+
+
+def _removed_sql(policy: CleanPolicy, roles: tuple[str, ...], as_of: dt.date) -> str:
+    """Boolean SQL over ``staged``: true where :func:`_reason_sql` gives a reason.
+
+    The blank tests only choose between two reasons for a NULL date or amount, so they are
+    left out (a line is removed whenever its date or amount is NULL).
+    """
+    conds = [c for c, _ in _reason_cases(policy, roles, as_of) if not c.startswith("_")]
+    return " OR ".join(f"({c}) IS TRUE" for c in conds)
+
+
+#: Checks only a removed line can fail; the others may be true on kept lines.
+_REMOVING = {
+    "NO_CUSTOMER_KEY",
+    "UNPARSEABLE_DATE",
+    "MISSING_DATE",
+    "UNPARSEABLE_AMOUNT",
+    "MISSING_AMOUNT",
+    "DATE_OUT_OF_RANGE",
+    "AFTER_AS_OF",
+}
 
 
 def _detect_sql(policy: CleanPolicy, roles: tuple[str, ...], as_of: dt.date) -> dict[str, str]:
@@ -269,6 +305,7 @@ def clean(
     *,
     as_of: dt.date | str | None = None,
     policy: CleanPolicy | None = None,
+    fast_path: bool = True,
 ) -> CleanResult:
     """Apply the cleaning policy to staged transactions.
 
@@ -281,6 +318,11 @@ def clean(
         the day after the latest transaction date is used and a note says so; the result never
         depends on today's date.
     policy : CleanPolicy, optional
+    fast_path : bool
+        With an order id mapped, run the checks, the duplicate search and the core profile
+        in one fused pass (:mod:`segkit.fastpath`) and fall back to the general passes only
+        where it cannot prove the result. ``False`` always uses the general passes; the
+        results are the same.
 
     Returns
     -------
@@ -307,24 +349,48 @@ def clean(
 
     raw_cols = ", ".join("raw_" + r for r in roles)
     typed = [r for r in ROLE_ORDER if r in roles or r == "amount"]
+    detect = _detect_sql(policy, roles, as_of_d)
+    # Fast path (segkit.fastpath): with an order id, one grouped pass runs the row checks,
+    # proves most orders free of duplicates and sums the kept lines into the core profile.
+    # Only removed lines and customers with an unproven order are looked at again.
+    fused: FusedStats | None = None
+    scope: str | None = "staged"
+    if fast_path and has_order and dedupe in ("exact", "none"):
+        bad = _removed_sql(policy, roles, as_of_d)
+        counters = {k: c for k, c in detect.items() if k not in _REMOVING}
+        fused = run_fused(con, bad, counters)
+        scope = suspect_scope(
+            con,
+            bad,
+            with_bad=fused.has_removed,
+            with_suspects=dedupe == "exact" and fused.suspect_customers > 0,
+        )
     # Pass 1 (de-duplication only): whole-row hashes seen more than once, then the exact
     # rank among those few candidates, verified on every mapped column's raw text.
     con.execute("CREATE OR REPLACE TEMP TABLE _dups(source_file VARCHAR, source_row BIGINT)")
-    if dedupe != "none":
+    if dedupe != "none" and scope is not None:
         con.execute(
             f"""INSERT INTO _dups
-            WITH cand AS (SELECT _row_hash FROM staged GROUP BY _row_hash HAVING count(*) > 1)
+            WITH scope AS (SELECT * FROM {scope}),
+            cand AS (SELECT _row_hash FROM scope GROUP BY _row_hash HAVING count(*) > 1)
             SELECT source_file, source_row FROM (
                 SELECT source_file, source_row,
                        row_number() OVER (PARTITION BY _row_hash, {raw_cols}
                                           ORDER BY source_file, source_row) AS dup_rank
-                FROM staged SEMI JOIN cand USING (_row_hash))
+                FROM scope SEMI JOIN cand USING (_row_hash))
             WHERE dup_rank > 1"""
         )
+    if fused is not None:
+        # the checks need the removed lines only (kept lines were counted by the fused pass)
+        removed_only = f"(SELECT * FROM staged WHERE {bad})" if fused.has_removed else None
+        if fused.suspect_customers and con.execute("SELECT count(*) FROM _dups").fetchall()[0][0]:
+            # a kept line may be a duplicate: the fused sums are not the profile's
+            con.execute(f"DROP TABLE {CORE_TABLE}")
+            fused, removed_only = None, "staged"
+        scope = removed_only
     # Pass 2: every record any check has something to say about — a small table. The
     # typed columns cannot tell an empty cell from an unparseable one, so raw text is read
     # where a typed value is missing, and kept for these records only.
-    detect = _detect_sql(policy, roles, as_of_d)
     reason = _reason_sql(policy, roles, as_of_d)
     if dedupe == "exact":
         reason = f"CASE WHEN is_dup THEN 'DUPLICATE_ROW' ELSE {reason} END"
@@ -336,17 +402,24 @@ def clean(
                    CASE WHEN date IS NULL THEN raw_date IS NULL END AS _date_blank,
                    CASE WHEN amount IS NULL THEN nullif(trim(raw_amount), '') IS NULL END
                        AS _amount_blank
-            FROM staged s LEFT JOIN _dups d USING (source_file, source_row)),
+            FROM {scope or "(SELECT * FROM staged WHERE FALSE)"} s
+            LEFT JOIN _dups d USING (source_file, source_row)),
         q AS (
             SELECT *, {flags}, {reason} AS q FROM s)
         SELECT * EXCLUDE (_row_hash) FROM q
         WHERE q IS NOT NULL OR is_dup OR {" OR ".join(f'"f_{k}"' for k in detect)}"""
     )
-    sums = ", ".join(f'count(*) FILTER (WHERE "f_{k}")' for k in detect)
+    # With the fast path, tx_issues holds the removed lines (and kept lines of suspect
+    # customers, counted already by the fused pass): count the removed ones only.
+    only = " AND q IS NOT NULL" if fused is not None else ""
+    sums = ", ".join(f'count(*) FILTER (WHERE "f_{k}"{only})' for k in detect)
     counts = con.execute(f"SELECT count(*) FILTER (WHERE is_dup), {sums} FROM tx_issues")
     row = counts.fetchall()[0]
     detected = {"DUPLICATE_ROW": int(row[0])}
     detected.update({k: int(v) for k, v in zip(detect, row[1:], strict=True)})
+    if fused is not None:
+        for k, v in fused.good_counts.items():
+            detected[k] += v
     for code, n in collected.rejects["reason_code"].value_counts().items():
         detected[str(code)] = int(n)
 
@@ -477,6 +550,7 @@ def clean(
         as_of=as_of_d,
         policy=policy,
         notes=notes,
+        core_table=CORE_TABLE if fused is not None and policy.outliers != "winsorise" else None,
     )
     if result.rows_in != result.rows_kept + result.rows_removed:  # pragma: no cover - invariant
         raise AssertionError(f"row account does not balance:\n{result.summary_text()}")

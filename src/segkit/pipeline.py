@@ -74,12 +74,21 @@ def profile_source(
     as_of: dt.date | str | None = None,
     features: str = "full",
     memory_limit: str | None = None,
+    temp_dir: str | Path | None = None,
+    progress: bool = False,
 ) -> ProfileRun:
-    """Collect, clean and profile one transaction source."""
+    """Collect, clean and profile one transaction source (a file or a glob of files).
+
+    ``memory_limit`` / ``temp_dir`` bound DuckDB's memory and say where it spills;
+    ``progress`` shows DuckDB's progress bar on long statements
+    (see :func:`segkit.engine.connect`).
+    """
     from segkit.engine import connect
 
     read = read or ReadOptions()
-    con = connect(memory_limit=memory_limit, date_order=read.date_order)
+    con = connect(
+        memory_limit=memory_limit, temp_dir=temp_dir, date_order=read.date_order, progress=progress
+    )
     collected = collect(path, columns, read, con=con)
     cleaned = clean(collected, as_of=as_of, policy=policy)
     profile = build_profile(cleaned, features=features)  # type: ignore[arg-type]

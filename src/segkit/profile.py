@@ -59,12 +59,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import duckdb
 import pandas as pd
 
-from segkit.clean import CleanResult
+if TYPE_CHECKING:  # clean imports this module's SQL (its fast path): no import cycle
+    from segkit.clean import CleanResult
 
 CORE_FEATURES = (
     "customer_id",
@@ -75,6 +76,48 @@ CORE_FEATURES = (
     "monetary",
     "tenure_days",
 )
+
+
+#: Level 1 of the core profile: one row per (customer, order) from the line table
+#: (columns ``customer_id``, ``order_key``, ``date``, ``amount``). The same list is used by
+#: the fused pass of :mod:`segkit.fastpath`, so the definitions live in one place.
+ORDER_LEVEL_CORE = (
+    "customer_id",
+    "min(date) FILTER (WHERE amount >= 0) AS p_first",
+    "max(date) FILTER (WHERE amount >= 0) AS p_last",
+    "sum(amount) AS value",
+)
+#: Level 2, orders → customers, for the measures that do not depend on ``as_of``.
+CUSTOMER_LEVEL_CORE = (
+    "customer_id",
+    "min(p_first) AS first_purchase",
+    "max(p_last) AS last_purchase",
+    "count(p_first) AS frequency",
+    "sum(value) AS monetary",
+)
+
+
+def core_select(as_of: dt.date, source: str) -> str:
+    """The core profile columns, in output order, from a per-customer table ``source``
+    holding the :data:`CUSTOMER_LEVEL_CORE` columns.
+
+    Examples
+    --------
+    >>> print(core_select(dt.date(2024, 1, 31), "c"))  # doctest: +NORMALIZE_WHITESPACE
+    SELECT customer_id, first_purchase, last_purchase,
+        date_diff('day', CAST(last_purchase AS DATE), DATE '2024-01-31') AS recency_days,
+        frequency, monetary,
+        date_diff('day', CAST(first_purchase AS DATE), DATE '2024-01-31') AS tenure_days
+    FROM c
+    """
+    asof = f"DATE '{as_of}'"
+    return (
+        "SELECT customer_id, first_purchase, last_purchase,\n"
+        f"    date_diff('day', CAST(last_purchase AS DATE), {asof}) AS recency_days,\n"
+        "    frequency, monetary,\n"
+        f"    date_diff('day', CAST(first_purchase AS DATE), {asof}) AS tenure_days\n"
+        f"FROM {source}"
+    )
 
 
 def _slug(value: str) -> str:
@@ -130,19 +173,11 @@ def profile_sql(
     """
     cols = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
     asof = f"DATE '{as_of}'"
-    lvl1 = [
-        "customer_id",
-        "min(date) FILTER (WHERE amount >= 0) AS p_first",
-        "max(date) FILTER (WHERE amount >= 0) AS p_last",
-        "sum(amount) AS value",
-    ]
+    lvl1 = list(ORDER_LEVEL_CORE)
     lvl2 = [
-        "customer_id",
-        "min(p_first) AS first_purchase",
-        "max(p_last) AS last_purchase",
+        *CUSTOMER_LEVEL_CORE[:3],
         f"date_diff('day', CAST(max(p_last) AS DATE), {asof}) AS recency_days",
-        "count(p_first) AS frequency",
-        "sum(value) AS monetary",
+        *CUSTOMER_LEVEL_CORE[3:],
         f"date_diff('day', CAST(min(p_first) AS DATE), {asof}) AS tenure_days",
     ]
     if features == "full":
@@ -234,7 +269,17 @@ def build_profile(
     as_of_d = pd.Timestamp(as_of).date() if as_of is not None else cleaned.as_of
     ws = pd.Timestamp(window_start).date() if window_start is not None else None
     con = cleaned.con
-    sql = profile_sql(con, as_of=as_of_d, features=features, window_start=ws, max_levels=max_levels)
+    if features == "core" and cleaned.core_table is not None:
+        # clean's fused pass already summed the kept lines per customer (segkit.fastpath);
+        # its NULL-customer row holds the removed lines and is not a customer
+        sql = (
+            core_select(as_of_d, cleaned.core_table)
+            + " WHERE customer_id IS NOT NULL ORDER BY customer_id"
+        )
+    else:
+        sql = profile_sql(
+            con, as_of=as_of_d, features=features, window_start=ws, max_levels=max_levels
+        )
     frame = con.sql(sql).df()
     returns_only = int((frame["frequency"] == 0).sum())
     frame = frame[frame["frequency"] > 0].reset_index(drop=True)
