@@ -1,7 +1,8 @@
 """Customer-level core features as one engine-neutral query (DuckDB or Spark).
 
-The same definitions as :mod:`segkit.profile` (``features="core"`` plus ``gross_sales`` and
-``avg_order_value``), written once in sqlglot's dialect-neutral SQL over a cleaned
+The definitions of :mod:`segkit.profile` (its ``ORDER_LEVEL_CORE`` / ``CUSTOMER_LEVEL_CORE``
+column lists and ``core_select``, which ``build_profile`` and the fused fast path also use),
+plus ``gross_sales`` and ``avg_order_value``, composed into one DuckDB query over a cleaned
 transactions table with the columns of ``clean_tx`` (``customer_id``, ``order_key``,
 ``date``, ``amount``): lines are summed per order, then orders per customer. A *purchase
 order* has a line with ``amount >= 0`` and is dated by its first such line; customers with
@@ -54,31 +55,21 @@ def core_features_sql(
         Analysis date; recency and tenure are whole days from the purchase dates to it.
     dialect : {"duckdb", "spark"}
     """
-    day = dt.date.fromisoformat(str(as_of)[:10]).isoformat()
-    asof = f"CAST('{day}' AS DATE)"
-    buy = "CASE WHEN amount >= 0 THEN"
+    from segkit.profile import CUSTOMER_LEVEL_CORE, ORDER_LEVEL_CORE, core_select
+
+    day = dt.date.fromisoformat(str(as_of)[:10])
+    # the same order- and customer-level definitions as build_profile and the fused fast
+    # path (segkit.profile), plus gross sales for the average order value
+    lvl1 = ", ".join([*ORDER_LEVEL_CORE, "sum(amount) FILTER (WHERE amount >= 0) AS gross"])
+    lvl2 = ", ".join([*CUSTOMER_LEVEL_CORE, "sum(gross) AS gross"])
+    core = core_select(day, "c").removeprefix("SELECT ").split("\nFROM ")[0]
     text = f"""
-    WITH o AS (
-      SELECT customer_id,
-             MIN({buy} date END) AS p_first,
-             MAX({buy} date END) AS p_last,
-             SUM({buy} amount END) AS gross,
-             SUM(amount) AS value
-      FROM {table}
-      GROUP BY customer_id, order_key
-    )
-    SELECT customer_id,
-           MIN(p_first) AS first_purchase,
-           MAX(p_last) AS last_purchase,
-           DATEDIFF(DAY, CAST(MAX(p_last) AS DATE), {asof}) AS recency_days,
-           COUNT(p_first) AS frequency,
-           SUM(value) AS monetary,
-           DATEDIFF(DAY, CAST(MIN(p_first) AS DATE), {asof}) AS tenure_days,
-           COALESCE(SUM(gross), 0) AS gross_sales,
-           SUM(gross) / NULLIF(COUNT(p_first), 0) AS avg_order_value
-    FROM o
-    GROUP BY customer_id
-    HAVING COUNT(p_first) > 0
+    WITH o AS (SELECT {lvl1} FROM {table} GROUP BY customer_id, order_key),
+    c AS (SELECT {lvl2} FROM o GROUP BY customer_id HAVING count(p_first) > 0)
+    SELECT {core},
+           COALESCE(gross, 0) AS gross_sales,
+           gross / NULLIF(frequency, 0) AS avg_order_value
+    FROM c
     ORDER BY customer_id
     """
     return sqlglot.transpile(text, read="duckdb", write=dialect)[0]
