@@ -59,6 +59,11 @@ def connect(
         con.execute(f"SET threads = {int(threads)}")
     if temp_dir:
         con.execute(f"SET temp_directory = '{Path(temp_dir).as_posix()}'")
-    con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
+    try:
+        con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
+    except duckdb.InvalidInputException:
+        # inside a Jupyter kernel without ipywidgets DuckDB refuses to touch its progress
+        # bar setting at all; the notebook then runs with DuckDB's default
+        pass
     register_macros(con, date_order=date_order)
     return con
