@@ -183,8 +183,29 @@ FOREIGN_CURRENCY = (
 )
 
 
+NO_KEY = "customer_id IS NULL"
+
+
+def _no_key_sql(collected: Collected) -> str:
+    """SQL true where a line has no customer key: a missing id, or one of the source's
+    missing-value markers (``ReadOptions.na_values``, T7). The marker test is CASE-guarded by
+    length, so long (real) ids never reach the IN list."""
+    from segkit.readers import sql_str
+
+    markers = collected.sources[0].get("na_values", ()) if collected.sources else ()
+    texts = [v.strip() for v in markers if v.strip()]
+    if not texts:
+        return NO_KEY
+    longest = max(len(v) for v in texts)
+    values = ", ".join(sql_str(v) for v in texts)
+    return (
+        f"(customer_id IS NULL OR CASE WHEN length(customer_id) <= {longest} "
+        f"THEN customer_id IN ({values}) ELSE FALSE END)"
+    )
+
+
 def _reason_cases(
-    policy: CleanPolicy, roles: tuple[str, ...], as_of: dt.date
+    policy: CleanPolicy, roles: tuple[str, ...], as_of: dt.date, no_key: str = NO_KEY
 ) -> list[tuple[str, str]]:
     """(condition, reason code) pairs, first match wins."""
     missing = "date IS NULL OR order_id IS NULL" if "order_id" in roles else "date IS NULL"
@@ -195,7 +216,7 @@ def _reason_cases(
             f"regexp_full_match(raw_customer_id, '{SCIENTIFIC_ID}')",
             "PRECISION_LOST",
         ),
-        ("customer_id IS NULL", "NO_CUSTOMER_KEY"),
+        (no_key, "NO_CUSTOMER_KEY"),
         ("_date_blank", "MISSING_DATE"),
         ("date IS NULL", "UNPARSEABLE_DATE"),
         ("_amount_blank", "MISSING_AMOUNT"),
@@ -215,18 +236,23 @@ def _reason_cases(
     return cases
 
 
-def _reason_sql(policy: CleanPolicy, roles: tuple[str, ...], as_of: dt.date) -> str:
-    cases = " ".join(f"WHEN {c} THEN '{code}'" for c, code in _reason_cases(policy, roles, as_of))
+def _reason_sql(
+    policy: CleanPolicy, roles: tuple[str, ...], as_of: dt.date, no_key: str = NO_KEY
+) -> str:
+    pairs = _reason_cases(policy, roles, as_of, no_key)
+    cases = " ".join(f"WHEN {c} THEN '{code}'" for c, code in pairs)
     return f"CASE {cases} ELSE NULL END"
 
 
-def _removed_sql(policy: CleanPolicy, roles: tuple[str, ...], as_of: dt.date) -> str:
+def _removed_sql(
+    policy: CleanPolicy, roles: tuple[str, ...], as_of: dt.date, no_key: str = NO_KEY
+) -> str:
     """Boolean SQL over ``staged``: true where :func:`_reason_sql` gives a reason.
 
     The blank tests only choose between two reasons for a NULL date or amount, so they are
     left out (a line is removed whenever its date or amount is NULL).
     """
-    conds = [c for c, _ in _reason_cases(policy, roles, as_of) if not c.startswith("_")]
+    conds = [c for c, _ in _reason_cases(policy, roles, as_of, no_key) if not c.startswith("_")]
     return " OR ".join(f"({c}) IS TRUE" for c in conds)
 
 
@@ -242,9 +268,11 @@ _REMOVING = {
 }
 
 
-def _detect_sql(policy: CleanPolicy, roles: tuple[str, ...], as_of: dt.date) -> dict[str, str]:
+def _detect_sql(
+    policy: CleanPolicy, roles: tuple[str, ...], as_of: dt.date, no_key: str = NO_KEY
+) -> dict[str, str]:
     checks = {
-        "NO_CUSTOMER_KEY": "customer_id IS NULL",
+        "NO_CUSTOMER_KEY": no_key,
         "UNPARSEABLE_DATE": "date IS NULL AND NOT _date_blank",
         "MISSING_DATE": "_date_blank",
         "UNPARSEABLE_AMOUNT": "amount IS NULL AND NOT _amount_blank",
@@ -349,14 +377,15 @@ def clean(
 
     raw_cols = ", ".join("raw_" + r for r in roles)
     typed = [r for r in ROLE_ORDER if r in roles or r == "amount"]
-    detect = _detect_sql(policy, roles, as_of_d)
+    no_key = _no_key_sql(collected)
+    detect = _detect_sql(policy, roles, as_of_d, no_key)
     # Fast path (segkit.fastpath): with an order id, one grouped pass runs the row checks,
     # proves most orders free of duplicates and sums the kept lines into the core profile.
     # Only removed lines and customers with an unproven order are looked at again.
     fused: FusedStats | None = None
     scope: str | None = "staged"
     if fast_path and has_order and dedupe in ("exact", "none"):
-        bad = _removed_sql(policy, roles, as_of_d)
+        bad = _removed_sql(policy, roles, as_of_d, no_key)
         counters = {k: c for k, c in detect.items() if k not in _REMOVING}
         fused = run_fused(con, bad, counters)
         scope = suspect_scope(
@@ -391,7 +420,7 @@ def clean(
     # Pass 2: every record any check has something to say about — a small table. The
     # typed columns cannot tell an empty cell from an unparseable one, so raw text is read
     # where a typed value is missing, and kept for these records only.
-    reason = _reason_sql(policy, roles, as_of_d)
+    reason = _reason_sql(policy, roles, as_of_d, no_key)
     if dedupe == "exact":
         reason = f"CASE WHEN is_dup THEN 'DUPLICATE_ROW' ELSE {reason} END"
     flags = ", ".join(f'({c}) IS TRUE AS "f_{k}"' for k, c in detect.items())

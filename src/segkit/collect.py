@@ -134,7 +134,7 @@ def _typed_expr(role: str, col: str, dtype: str, read: ReadOptions | None = None
                 f"CASE WHEN {c} = floor({c}) AND abs({c}) < 9007199254740992 "
                 f"THEN CAST(CAST({c} AS HUGEINT) AS VARCHAR) ELSE CAST({c} AS VARCHAR) END"
             )
-        return f"segkit_id({t})"
+        return f"segkit_id({c})"  # missing-value markers: see clean._no_key_sql
     if role == "date":
         if is_text:  # UTC ('Z') and offset stamps are converted to the configured zone (Ti1)
             return (
@@ -346,6 +346,7 @@ def collect(
             info["records"] = int(n_good + len(rej))
             info["timezone"] = read.timezone
             info["date_order"] = read.date_order
+            info["na_values"] = list(read.na_values)
             info["columns"] = mapping
             sources.append(info)
             selects.append(_staged_select(f.name, view, mapping, types, header, read))
