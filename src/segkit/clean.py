@@ -209,11 +209,16 @@ def _reason_cases(
 ) -> list[tuple[str, str]]:
     """(condition, reason code) pairs, first match wins."""
     missing = "date IS NULL OR order_id IS NULL" if "order_id" in roles else "date IS NULL"
+    # The rare-case tests are CASE-guarded: a cheap test first, the regular expression only
+    # on the few rows that pass it (a plain AND is evaluated on every row in a projection,
+    # which the fused fast path is).
+    summary = f"regexp_matches(lower(customer_id), '{SUMMARY_PATTERN}')"
+    scientific = f"regexp_full_match(raw_customer_id, '{SCIENTIFIC_ID}')"
     cases = [
-        (f"({missing}) AND regexp_matches(lower(customer_id), '{SUMMARY_PATTERN}')", "SUMMARY_ROW"),
+        (f"CASE WHEN {missing} THEN {summary} ELSE FALSE END", "SUMMARY_ROW"),
         (
-            "contains(lower(raw_customer_id), 'e+') AND "
-            f"regexp_full_match(raw_customer_id, '{SCIENTIFIC_ID}')",
+            "CASE WHEN contains(raw_customer_id, 'e+') OR contains(raw_customer_id, 'E+') "
+            f"THEN {scientific} ELSE FALSE END",
             "PRECISION_LOST",
         ),
         (no_key, "NO_CUSTOMER_KEY"),
