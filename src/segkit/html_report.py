@@ -419,6 +419,9 @@ def _rows(run: RunFolder, name: str) -> int | None:
 def _balance(run: RunFolder, quality: pd.DataFrame, language: str) -> list[str]:
     """The row account (records = kept + quarantined, de-duplicated among them) and the
     customer account (profiled = assigned), each with its check."""
+    if language == "both":
+        zh, en = _balance(run, quality, "zh"), _balance(run, quality, "en")
+        return [f"{a} · {b}" for a, b in zip(zh, en, strict=True)]
     if "check" not in quality or "detected" not in quality:
         return []
     counts = quality.set_index("check")["detected"].fillna(0).astype(int)
