@@ -334,7 +334,9 @@ def summary_section(run: RunFolder, cfg: RunConfig) -> str:
         rows = []
         for _, r in shown.iterrows():
             prof = " / ".join(
-                _e(r[c]) for c in ("value", "lifecycle", "growth") if c in r and pd.notna(r[c])
+                _e(_trait(c, r[c], lang))
+                for c in ("value", "lifecycle", "growth")
+                if c in r and pd.notna(r[c])
             )
             stab = ""
             if "stability" in r and pd.notna(r["stability"]):
@@ -414,6 +416,23 @@ def _rows(run: RunFolder, name: str) -> int | None:
     import pyarrow.parquet as pq
 
     return int(pq.ParquetFile(path).metadata.num_rows)
+
+
+def _trait(kind: str, value: Any, language: str) -> str:
+    """A segment's dominant tier (``high`` / ``mature`` …) in the report's language.
+
+    Examples
+    --------
+    >>> _trait("value", "high", "zh"), _trait("lifecycle", "mature", "both")
+    ('高价值', '成熟客户 mature')
+    """
+    from segkit.tiers import chinese_name
+
+    text = str(value)
+    zh = chinese_name(kind, text)
+    if language == "zh":
+        return zh
+    return text if language == "en" or zh == text else f"{zh} {text}"
 
 
 def _balance(run: RunFolder, quality: pd.DataFrame, language: str) -> list[str]:

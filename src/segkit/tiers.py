@@ -39,9 +39,9 @@ import pandas as pd
 from segkit.errors import InputError
 
 # fmt: off
-__all__ = ["INCOME_LEVELS", "LIFECYCLE_ZH", "TierResult", "cuts_from_counts", "frequency_tiers",
-           "growth_tiers", "lifecycle_stages", "purchasing_power_tiers", "tie_aware_cuts",
-           "value_tiers"]
+__all__ = ["INCOME_LEVELS", "LIFECYCLE_ZH", "TierResult", "chinese_name", "cuts_from_counts",
+           "frequency_tiers", "growth_tiers", "lifecycle_stages", "purchasing_power_tiers",
+           "tie_aware_cuts", "value_tiers"]
 #: Chinese names of the lifecycle stages.
 LIFECYCLE_ZH = {"new": "新客户", "growing": "成长客户", "mature": "成熟客户",
                 "churning": "流失风险", "lost": "已流失"}
@@ -87,6 +87,24 @@ class TierResult:
         n = self.labels.value_counts(sort=False).reindex(self.thresholds["tier"]).to_numpy()
         out = self.thresholds.assign(n=n)
         return out.assign(share=out["n"] / max(len(self.labels), 1))
+
+
+def chinese_name(kind: str, value: str) -> str:
+    """The Chinese name of an English tier or stage label (unknown labels come back as given).
+
+    Examples
+    --------
+    >>> chinese_name("value", "high"), chinese_name("lifecycle", "lost")
+    ('高价值', '已流失')
+    >>> chinese_name("growth", "x")
+    'x'
+    """
+    if kind == "lifecycle":
+        return LIFECYCLE_ZH.get(value, value)
+    names = _NAMES.get(kind)
+    if names is None:
+        return value
+    return dict(zip(names["en"], names["zh"], strict=True)).get(value, value)
 
 
 def _values(data: pd.DataFrame | pd.Series, column: str) -> pd.Series:
