@@ -298,10 +298,13 @@ def _chart(shown: pd.DataFrame, language: str) -> str:
     )
     if "value_share" in shown:
         data[_label("value_share", language)] = shown["value_share"].astype(float).to_numpy()
-    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * len(data)), layout="constrained")
-    data.iloc[::-1].plot.barh(ax=ax, color=["#4c78a8", "#f58518"], width=0.8)
+    # room for the legend below the bars and a title that wraps: the bilingual labels are long
+    fig, ax = plt.subplots(figsize=(9, 1.4 + 0.45 * len(data)), layout="constrained")
+    data.iloc[::-1].plot.barh(ax=ax, color=["#4c78a8", "#f58518"], width=0.8, legend=False)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_title(_label("chart", language))
+    ax.set_title(_label("chart", language).replace(" Share", "\nShare"), fontsize=11)
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
