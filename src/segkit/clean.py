@@ -49,7 +49,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from segkit.collect import QUARANTINE_COLUMNS, ROLE_ORDER, Collected
+from segkit.collect import QUARANTINE_COLUMNS, ROLE_ORDER, Collected, na_marker_sql
 from segkit.config import CleanPolicy
 from segkit.fastpath import CORE_TABLE, FusedStats, run_fused, suspect_scope
 
@@ -188,20 +188,11 @@ NO_KEY = "customer_id IS NULL"
 
 def _no_key_sql(collected: Collected) -> str:
     """SQL true where a line has no customer key: a missing id, or one of the source's
-    missing-value markers (``ReadOptions.na_values``, T7). The marker test is CASE-guarded by
-    length, so long (real) ids never reach the IN list."""
-    from segkit.readers import sql_str
-
+    missing-value markers (``ReadOptions.na_values``, T7; see
+    :func:`segkit.collect.na_marker_sql`)."""
     markers = collected.sources[0].get("na_values", ()) if collected.sources else ()
-    texts = [v.strip() for v in markers if v.strip()]
-    if not texts:
-        return NO_KEY
-    longest = max(len(v) for v in texts)
-    values = ", ".join(sql_str(v) for v in texts)
-    return (
-        f"(customer_id IS NULL OR CASE WHEN length(customer_id) <= {longest} "
-        f"THEN customer_id IN ({values}) ELSE FALSE END)"
-    )
+    test = na_marker_sql("customer_id", markers, trimmed=True)  # segkit_id trimmed it
+    return NO_KEY if test is None else f"({NO_KEY} OR {test})"
 
 
 def _reason_cases(

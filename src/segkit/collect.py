@@ -37,6 +37,7 @@ import csv
 import io
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,10 +114,32 @@ class Collected:
         return self.con.sql("SELECT * FROM staged ORDER BY source_file, source_row").df()
 
 
+def na_marker_sql(expr: str, markers: Sequence[str], *, trimmed: bool = False) -> str | None:
+    """SQL true where text ``expr`` is one of the missing-value ``markers`` (T7), or None
+    when there are none. Length-guarded: values longer than every marker (nearly all real
+    values) never reach the IN list, which matters on hot paths. ``trimmed``: ``expr`` has
+    no surrounding blanks (e.g. a normalised id), so no slack and no ``trim`` are needed.
+
+    Examples
+    --------
+    >>> na_marker_sql("c", ["", "-", "N/A"])
+    "CASE WHEN length(c) <= 11 THEN trim(c) IN ('-', 'N/A') ELSE FALSE END"
+    >>> na_marker_sql("id", ["-", "N/A"], trimmed=True)
+    "CASE WHEN length(id) <= 3 THEN id IN ('-', 'N/A') ELSE FALSE END"
+    """
+    texts = [m.strip() for m in markers if m.strip()]
+    if not texts:
+        return None
+    longest = max(len(m) for m in texts) + (0 if trimmed else 8)  # blanks around a marker
+    values = ", ".join(sql_str(m) for m in texts)
+    value = expr if trimmed else f"trim({expr})"
+    return f"CASE WHEN length({expr}) <= {longest} THEN {value} IN ({values}) ELSE FALSE END"
+
+
 def _na(c: str, read: ReadOptions) -> str:
     """A text column with the explicit missing-value list applied (T7)."""
-    values = ", ".join(sql_str(v) for v in read.na_values if v.strip())
-    return f"(CASE WHEN trim({c}) IN ({values}) THEN NULL ELSE {c} END)" if values else c
+    test = na_marker_sql(c, read.na_values)
+    return c if test is None else f"(CASE WHEN {test} THEN NULL ELSE {c} END)"
 
 
 def _typed_expr(role: str, col: str, dtype: str, read: ReadOptions | None = None) -> str:
