@@ -10,6 +10,7 @@ import pytest
 
 from segkit.collect import collect, collect_frame, detect_encoding, read_table
 from segkit.config import ColumnMap, ReadOptions
+from segkit.engine import connect
 from segkit.errors import InputError
 
 COLS = ColumnMap(customer_id="客户编号", date="日期", amount="金额", order_id="订单号")
@@ -46,6 +47,45 @@ def test_encoding_detection(tmp_path: Path) -> None:
     bad.write_bytes(b"\x81\x20\xff\xfe\xfd")
     with pytest.raises(InputError, match=r"bad\.csv.*UNKNOWN_ENCODING"):
         detect_encoding(bad)
+
+
+def test_a_column_named_rowid_is_data_and_rows_keep_their_line_numbers(tmp_path: Path) -> None:
+    # a file's own "rowid" column hides DuckDB's pseudo-column that numbers the records
+    text = (
+        "rowid,订单号,客户编号,日期,金额\n"
+        "7,A1,001,2023-09-28,5\n8,A2,002,x,y,z\n9,A3,003,2023-09-28,6\n"
+    )
+    col = collect(write(tmp_path, text), COLS)
+    frame = col.frame()
+    assert frame["source_row"].tolist() == [2, 4]
+    assert frame["customer_id"].tolist() == ["001", "003"]
+    assert col.rejects[["source_row", "reason_code"]].values.tolist() == [[3, "TOO_MANY_COLUMNS"]]
+
+
+def test_line_numbers_hold_when_duckdb_reads_a_large_csv_in_parallel(tmp_path: Path) -> None:
+    # ~50 MB: DuckDB's CSV reader splits the file between threads; every record's source_row
+    # must still be its line in the file (the customer id below is the line number)
+    n = 2_000_000
+    bad = {700_001: ",2023-09-28,5,extra", 1_500_001: None}  # extra field; short line
+    path = tmp_path / "big.csv"
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(HEADER)
+        for line in range(2, n + 2):
+            if line in bad:
+                fh.write(f"B{line},{line}{bad[line]}\n" if bad[line] else f"B{line}\n")
+            else:
+                fh.write(f"A{line},{line},2023-09-28,5\n")
+    con = connect()
+    con.execute("SET preserve_insertion_order = false")  # a caller's setting (held for reads)
+    col = collect(path, COLS, con=con)
+    assert col.records == n
+    assert col.rejects["source_row"].tolist() == sorted(bad)
+    assert con.sql("SELECT current_setting('preserve_insertion_order')").fetchall() == [(False,)]
+    wrong = col.con.sql(
+        "SELECT count(*), count(*) FILTER (WHERE CAST(customer_id AS BIGINT) <> source_row) "
+        "FROM staged"
+    ).fetchall()
+    assert wrong == [(n - len(bad), 0)]
 
 
 def test_mixed_encoding_lines_are_quarantined(tmp_path: Path) -> None:

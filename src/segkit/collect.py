@@ -245,7 +245,7 @@ def _drop_sources(con: duckdb.DuckDBPyConnection, n: int) -> None:
     views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views()").fetchall()}
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     for i in range(n):
-        for name in (f"src{i}_v", f"src{i}", f"src{i}_lines", f"src{i}_shift"):
+        for name in (f"src{i}_v", f"src{i}", f"src{i}_lines", f"src{i}_text", f"src{i}_shift"):
             if name in views:
                 con.execute(f"DROP VIEW {name}")
             elif name in tables:
