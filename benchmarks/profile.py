@@ -115,7 +115,7 @@ REPO = _HERE.parent
 AS_OF = "2026-11-25"
 WINDOW_START = "2024-11-25"
 SPAN_DAYS = 730
-DATA_VERSION = 2
+DATA_VERSION = 3  # 3: customer weights drawn before the orders (one generator for both layouts)
 CONTENDERS = ("scan_floor", "pandas", "polars", "lifetimes", "segkit_core", "segkit_full")
 #: Contenders that hold the whole table in memory: not run above --max-inmemory-rows.
 IN_MEMORY = ("pandas", "polars", "lifetimes", "segkit_full")
@@ -148,50 +148,97 @@ def _files(path: Path) -> list[Path]:
     return sorted(path.parent.glob(path.name)) if "*" in path.name else [path]
 
 
-def generate(rows: int, seed: int) -> tuple[Any, dict[str, Any]]:
-    """Synthetic transactions as a pyarrow Table, and exact reference checksums."""
+def _orders(
+    rng: Any, n: int, p: Any, t0: int, span: int, first_order: int
+) -> tuple[Any, dict[str, Any]]:
+    """``n`` transaction lines as a pyarrow Table, and the integer arrays behind it.
+
+    Orders have 1 + Poisson(0.5) lines (capped at 7 = one line per category, mean ~1.5; the
+    last order is trimmed to hit ``n`` exactly), are spread uniformly over the ``span``
+    seconds after ``WINDOW_START + t0`` in time order, and belong to customers drawn with
+    probabilities ``p``; order numbers start at ``first_order``.
+    """
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    rng = np.random.default_rng(seed)
-    # Orders: 1 + Poisson(0.5) lines (capped at 7 = one line per category), mean ~1.5.
-    n_orders_max = int(rows / 1.5 * 1.1) + 16
-    lines = 1 + np.minimum(rng.poisson(0.5, n_orders_max), len(CATEGORIES) - 1)
+    lines = 1 + np.minimum(rng.poisson(0.5, int(n / 1.5 * 1.1) + 16), len(CATEGORIES) - 1)
     ends = np.cumsum(lines)
-    n_orders = int(np.searchsorted(ends, rows) + 1)
+    n_orders = int(np.searchsorted(ends, n) + 1)
     lines = lines[:n_orders]
-    lines[-1] -= int(ends[n_orders - 1] - rows)  # trim the last order to hit `rows` exactly
-    assert lines.sum() == rows and lines.min() >= 1
-
-    # Orders in time order; customers drawn with heterogeneous (gamma) weights.
-    n_cust = max(rows // 10, 1)
-    weights = rng.gamma(2.0, 1.0, n_cust)
-    cust_of_order = rng.choice(n_cust, size=n_orders, p=weights / weights.sum())
-    secs = np.sort(rng.integers(0, SPAN_DAYS * 86400, n_orders))
-    start = np.datetime64(WINDOW_START, "s")
-    time_of_order = start + secs.astype("timedelta64[s]")
+    lines[-1] -= int(ends[n_orders - 1] - n)
+    assert lines.sum() == n and lines.min() >= 1
+    cust_of_order = rng.choice(len(p), size=n_orders, p=p)
+    secs = t0 + np.sort(rng.integers(0, span, n_orders))
+    time_of_order = np.datetime64(WINDOW_START, "s") + secs.astype("timedelta64[s]")
     online = rng.random(n_orders) < 0.6
     cat0 = rng.integers(0, len(CATEGORIES), n_orders)
-
     order_of_line = np.repeat(np.arange(n_orders), lines)
     first_line = np.concatenate([[0], np.cumsum(lines)[:-1]])
-    pos_in_order = np.arange(rows) - np.repeat(first_line, lines)
+    pos_in_order = np.arange(n) - np.repeat(first_line, lines)
     cat_of_line = (cat0[order_of_line] + pos_in_order) % len(CATEGORIES)
-    cents = np.maximum(np.rint(rng.lognormal(np.log(6000), 0.9, rows)), 1).astype(np.int64)
-    is_return = rng.random(rows) < 0.03
-    cents = np.where(is_return, -cents, cents)
+    cents = np.maximum(np.rint(rng.lognormal(np.log(6000), 0.9, n)), 1).astype(np.int64)
+    cents = np.where(rng.random(n) < 0.03, -cents, cents)  # ~3% returns
     cust_of_line = cust_of_order[order_of_line]
+    order_no = pa.array(order_of_line + first_order)
+    table = pa.table(
+        {
+            "order_id": pc.binary_join_element_wise("O", order_no.cast(pa.string()), ""),
+            "customer_id": pc.utf8_lpad(
+                pa.array(cust_of_line).cast(pa.string()), width=8, padding="0"
+            ),
+            "order_time": pa.array(time_of_order[order_of_line].astype("datetime64[us]")),
+            "amount": pa.array(cents / 100.0),
+            "channel": pa.array(np.where(online, "online", "offline")[order_of_line]),
+            "category": pa.array(np.asarray(CATEGORIES)[cat_of_line]),
+        }
+    )
+    arrays = {"orders": n_orders, "order": order_of_line, "customer": cust_of_line, "cents": cents}
+    return table, arrays
+
+
+def _write(table: Any, parquet: Path, csv: Path | None) -> None:
+    """Parquet (row groups of 1M rows) and, unless ``csv`` is None, CSV with ISO times
+    ("YYYY-MM-DD HH:MM:SS") and a plain header (Arrow would quote the names)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, parquet, row_group_size=1_000_000)
+    if csv is None:
+        return
+    csv_table = table.set_column(2, "order_time", table["order_time"].cast(pa.timestamp("s")))
+    with open(csv, "wb") as fh:
+        fh.write((",".join(csv_table.column_names) + "\n").encode())
+        pacsv.write_csv(
+            csv_table, fh, pacsv.WriteOptions(include_header=False, quoting_style="none")
+        )
+
+
+def _customer_weights(rng: Any, rows: int) -> Any:
+    """``rows / 10`` customers with heterogeneous (gamma) purchase weights."""
+    weights = rng.gamma(2.0, 1.0, max(rows // 10, 1))
+    return weights / weights.sum()
+
+
+def generate(rows: int, seed: int) -> tuple[Any, dict[str, Any]]:
+    """Synthetic transactions as a pyarrow Table, and exact reference checksums."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    p = _customer_weights(rng, rows)
+    table, a = _orders(rng, rows, p, 0, SPAN_DAYS * 86400, 1_000_001)
+    cust_of_line, order_of_line, cents = a["customer"], a["order"], a["cents"]
 
     # Reference checksums, exact (integer cents), for customers with a line amount >= 0.
     pos = cents >= 0
-    profiled = np.zeros(n_cust, dtype=bool)
+    profiled = np.zeros(len(p), dtype=bool)
     profiled[cust_of_line[pos]] = True
     meta = {
         "version": DATA_VERSION,
         "seed": seed,
         "rows": rows,
-        "orders": n_orders,
+        "orders": a["orders"],
         "as_of": AS_OF,
         "n_customers": int(profiled.sum()),
         "monetary_cents": int(cents[profiled[cust_of_line]].sum()),
@@ -201,19 +248,6 @@ def generate(rows: int, seed: int) -> tuple[Any, dict[str, Any]]:
             np.setdiff1d(np.unique(cust_of_line), np.unique(cust_of_line[pos])).size
         ),
     }
-
-    order_no = pa.array(order_of_line + 1_000_001)
-    cust_no = pa.array(cust_of_line)
-    table = pa.table(
-        {
-            "order_id": pc.binary_join_element_wise("O", order_no.cast(pa.string()), ""),
-            "customer_id": pc.utf8_lpad(cust_no.cast(pa.string()), width=8, padding="0"),
-            "order_time": pa.array(time_of_order[order_of_line].astype("datetime64[us]")),
-            "amount": pa.array(cents / 100.0),
-            "channel": pa.array(np.where(online, "online", "offline")[order_of_line]),
-            "category": pa.array(np.asarray(CATEGORIES)[cat_of_line]),
-        }
-    )
     return table, meta
 
 
@@ -221,17 +255,12 @@ def generate_parts(rows: int, seed: int, fmts: list[str]) -> dict[str, Any]:
     """Write ``rows`` lines as ``rows / PART_ROWS`` part files (one time window each, the same
     customers throughout, like monthly exports) and return the reference checksums."""
     import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
 
     folder = _paths(rows)["parquet"].parent
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng([seed, rows])
-    n_cust = max(rows // 10, 1)
-    weights = rng.gamma(2.0, 1.0, n_cust)
-    p = weights / weights.sum()
+    p = _customer_weights(rng, rows)
+    n_cust = len(p)
     parts = rows // PART_ROWS
     profiled = np.zeros(n_cust, dtype=bool)
     cents_by_cust = np.zeros(n_cust, dtype=np.int64)
@@ -240,53 +269,17 @@ def generate_parts(rows: int, seed: int, fmts: list[str]) -> dict[str, Any]:
     span = SPAN_DAYS * 86400 // parts
     for k in range(parts):
         n = PART_ROWS if k < parts - 1 else rows - PART_ROWS * (parts - 1)
-        lines = 1 + np.minimum(rng.poisson(0.5, int(n / 1.5 * 1.1) + 16), len(CATEGORIES) - 1)
-        ends = np.cumsum(lines)
-        n_orders = int(np.searchsorted(ends, n) + 1)
-        lines = lines[:n_orders]
-        lines[-1] -= int(ends[n_orders - 1] - n)
-        cust_of_order = rng.choice(n_cust, size=n_orders, p=p)
-        secs = k * span + np.sort(rng.integers(0, span, n_orders))
-        time_of_order = np.datetime64(WINDOW_START, "s") + secs.astype("timedelta64[s]")
-        online = rng.random(n_orders) < 0.6
-        cat0 = rng.integers(0, len(CATEGORIES), n_orders)
-        order_of_line = np.repeat(np.arange(n_orders), lines)
-        first_line = np.concatenate([[0], np.cumsum(lines)[:-1]])
-        pos_in_order = np.arange(n) - np.repeat(first_line, lines)
-        cat_of_line = (cat0[order_of_line] + pos_in_order) % len(CATEGORIES)
-        cents = np.maximum(np.rint(rng.lognormal(np.log(6000), 0.9, n)), 1).astype(np.int64)
-        cents = np.where(rng.random(n) < 0.03, -cents, cents)
-        cust_of_line = cust_of_order[order_of_line]
+        table, a = _orders(rng, n, p, k * span, span, 1_000_001 + orders_total)
+        cust_of_line, cents = a["customer"], a["cents"]
         pos = cents >= 0
         profiled[cust_of_line[pos]] = True
         seen[cust_of_line] = True
         np.add.at(cents_by_cust, cust_of_line, cents)
-        freq += int(np.unique(order_of_line[pos]).size)
+        freq += int(np.unique(a["order"][pos]).size)
         amount_cents += int(cents.sum())
-        order_no = pa.array(order_of_line + 1_000_001 + orders_total)
-        orders_total += n_orders
-        table = pa.table(
-            {
-                "order_id": pc.binary_join_element_wise("O", order_no.cast(pa.string()), ""),
-                "customer_id": pc.utf8_lpad(
-                    pa.array(cust_of_line).cast(pa.string()), width=8, padding="0"
-                ),
-                "order_time": pa.array(time_of_order[order_of_line].astype("datetime64[us]")),
-                "amount": pa.array(cents / 100.0),
-                "channel": pa.array(np.where(online, "online", "offline")[order_of_line]),
-                "category": pa.array(np.asarray(CATEGORIES)[cat_of_line]),
-            }
-        )
-        pq.write_table(table, folder / f"part-{k:02d}.parquet", row_group_size=1_000_000)
-        if "csv" in fmts:
-            csv_table = table.set_column(
-                2, "order_time", table["order_time"].cast(pa.timestamp("s"))
-            )
-            with open(folder / f"part-{k:02d}.csv", "wb") as fh:
-                fh.write((",".join(csv_table.column_names) + "\n").encode())
-                pacsv.write_csv(
-                    csv_table, fh, pacsv.WriteOptions(include_header=False, quoting_style="none")
-                )
+        orders_total += a["orders"]
+        csv = folder / f"part-{k:02d}.csv" if "csv" in fmts else None
+        _write(table, folder / f"part-{k:02d}.parquet", csv)
         print(f"  part {k + 1}/{parts} written", flush=True)
     return {
         "version": DATA_VERSION,
@@ -333,23 +326,11 @@ def ensure_data(rows: int, seed: int, fmts: list[str] | None = None) -> dict[str
         meta = json.loads(paths["meta"].read_text())
         if meta.get("version") == DATA_VERSION and meta.get("seed") == seed:
             return paths
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
-
     WORK.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     table, meta = generate(rows, seed)
     tmp = {k: p.with_name(p.name + ".tmp") for k, p in paths.items()}
-    pq.write_table(table, tmp["parquet"], row_group_size=1_000_000)
-    csv_table = table.set_column(
-        2, "order_time", table["order_time"].cast(pa.timestamp("s"))
-    )  # ISO "YYYY-MM-DD HH:MM:SS"
-    with open(tmp["csv"], "wb") as fh:  # plain header: Arrow would quote the names
-        fh.write((",".join(csv_table.column_names) + "\n").encode())
-        pacsv.write_csv(
-            csv_table, fh, pacsv.WriteOptions(include_header=False, quoting_style="none")
-        )
+    _write(table, tmp["parquet"], tmp["csv"])
     tmp["meta"].write_text(json.dumps(meta, indent=2))
     for k in ("parquet", "csv", "meta"):
         os.replace(tmp[k], paths[k])
@@ -1051,9 +1032,10 @@ def main_breakdown(args: argparse.Namespace) -> None:
     )
     for name, s in steps:
         print(f"  {name:<46}{s:8.2f}s")
-    print("statements over 0.05s:")
+    shortest = float(os.environ.get("SEGKIT_BREAKDOWN_MIN", "0.05"))
+    print(f"statements over {shortest}s:")
     for step, s, sql in con.log:
-        if s >= float(os.environ.get("SEGKIT_BREAKDOWN_MIN", "0.05")):
+        if s >= shortest:
             text = " ".join(sql.split())
             print(f"  {step:<14}{s:7.2f}s  {text[:150]}")
     if args.explain:
