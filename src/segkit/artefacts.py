@@ -142,7 +142,9 @@ class RunFolder:
             )
         if path.suffix == ".parquet":
             return pd.read_parquet(path)
-        return pd.read_csv(path, dtype={"customer_id": str})
+        from segkit.export import unescape_frame  # CSV artefacts keep a spreadsheet guard
+
+        return unescape_frame(pd.read_csv(path, dtype={"customer_id": str}))
 
     def write_json(self, name: str, data: Any) -> Path:
         path = self._target(name)

@@ -52,6 +52,7 @@ import pandas as pd
 from segkit.collect import QUARANTINE_COLUMNS, ROLE_ORDER, Collected, na_marker_sql
 from segkit.config import CleanPolicy
 from segkit.fastpath import CORE_TABLE, FusedStats, run_fused, suspect_scope
+from segkit.privacy import mask_frame_text
 
 _RAW = {  # reason → (column role, raw text expression)
     "SUMMARY_ROW": ("customer_id", "raw_customer_id"),
@@ -560,6 +561,8 @@ def clean(
     for text_col in ("column", "raw_value", "detail"):
         values = quarantine[text_col].astype("object")
         quarantine[text_col] = values.where(values.notna(), None)
+    # personal data in quarantined values and file names is masked, as in collect's rejects
+    quarantine = mask_frame_text(quarantine, ("source_file", "column", "raw_value", "detail"))
     quarantine = quarantine.sort_values(["source_file", "source_row", "action"], kind="stable")
     quarantine = quarantine.reset_index(drop=True)
     removed = int((quarantine["action"] == "removed").sum())

@@ -21,7 +21,9 @@ app = typer.Typer(
 
 
 def _fail(exc: Exception) -> None:
-    typer.echo(f"error: {exc}", err=True)
+    from segkit.privacy import mask_text
+
+    typer.echo(f"error: {mask_text(str(exc))}", err=True)  # phones in file names, values
     raise typer.Exit(code=2)
 
 
@@ -162,7 +164,11 @@ def segment(
         if profile.suffix.lower() == ".parquet":
             frame = pd.read_parquet(profile)
         else:
-            frame = pd.read_csv(profile, dtype={"customer_id": str}, encoding="utf-8-sig")
+            from segkit.export import unescape_frame  # undo the spreadsheet guard
+
+            frame = unescape_frame(
+                pd.read_csv(profile, dtype={"customer_id": str}, encoding="utf-8-sig")
+            )
         result = segment_customers(
             frame,
             method=method,  # type: ignore[arg-type]  # checked against the lists above

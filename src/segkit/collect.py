@@ -362,7 +362,7 @@ def collect(
             if n_good + len(rej) == 0:
                 raise InputError("0 data rows (header only)", file=f, code="EMPTY_FILE")
             records += n_good + len(rej)
-            rej = rej.assign(source_file=f.name, action="removed")
+            rej = rej.assign(source_file=mask_text(f.name), action="removed")
             if len(rej):
                 rej["raw_value"] = [mask_text(str(v)) for v in rej["raw_value"]]
             rejects.append(rej)

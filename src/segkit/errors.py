@@ -55,6 +55,8 @@ class InputError(SegkitError, ValueError):
         super().__init__(self._format())
 
     def _format(self) -> str:
+        from segkit.privacy import mask_text
+
         where = []
         if self.file is not None:
             where.append(f"file '{Path(self.file).name}'")
@@ -64,6 +66,6 @@ class InputError(SegkitError, ValueError):
             where.append(f"row {self.row}")
         if self.column is not None:
             where.append(f"column '{self.column}'")
-        prefix = ", ".join(where)
+        prefix = mask_text(", ".join(where))  # e.g. a phone in a file name
         code = f"[{self.code}] " if self.code else ""
         return f"{prefix}: {code}{self.detail}" if prefix else f"{code}{self.detail}"

@@ -226,6 +226,23 @@ def _strategy_note(strategy: pd.DataFrame | None, language: str) -> dict[str, st
     return notes
 
 
+def name_column_of(cfg: RunConfig) -> str:
+    """The customer table's column holding names: the master's declared ``pii: {name: …}``
+    column (pseudonyms, or the real names with ``report.reidentify``), ``name`` for the demo.
+
+    Examples
+    --------
+    >>> cfg = RunConfig.model_validate({"source": {"path": "t.csv", "columns": {
+    ...     "customer_id": "c", "date": "d", "amount": "a"}}, "master": {
+    ...     "path": "m.csv", "customer_id": "c", "pii": {"name": "姓名"}}})
+    >>> name_column_of(cfg), name_column_of(RunConfig.model_validate({"demo": {}}))
+    ('姓名', 'name')
+    """
+    if cfg.master is not None:
+        return str(cfg.master.pii.get("name", "name"))
+    return "name"
+
+
 def customer_table(run: RunFolder, cfg: RunConfig) -> pd.DataFrame:
     """The 客户分类表: one row per customer of ``02_customers`` (or ``02_profile``)."""
     name = "customers" if run.exists("customers") else "profile"
@@ -233,7 +250,8 @@ def customer_table(run: RunFolder, cfg: RunConfig) -> pd.DataFrame:
     base["customer_id"] = base["customer_id"].astype(str)
     n = len(base)
     out = pd.DataFrame({"客户ID": base["customer_id"].to_numpy()})
-    out["姓名"] = base["name"].to_numpy() if "name" in base else None
+    name_column = name_column_of(cfg)
+    out["姓名"] = base[name_column].to_numpy() if name_column in base else None
 
     def lookup(artefact: str, columns: Sequence[str]) -> pd.DataFrame:
         if not run.exists(artefact):

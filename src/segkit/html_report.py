@@ -33,7 +33,6 @@ import pandas as pd
 
 from segkit import __version__
 from segkit.artefacts import RunFolder
-from segkit.export import TRIGGERS
 from segkit.runconfig import RunConfig
 
 _TAGS = {
@@ -260,23 +259,13 @@ def _pct(value: Any) -> str:
 
 def read_artefact(run: RunFolder, name: str) -> pd.DataFrame | None:
     """An artefact table, or None when the run has none. CSV artefacts were written
-    formula-safe (:func:`segkit.export.safe_frame` puts ``'`` before ``= + - @`` …); that
-    escape is undone here, because the report and the workbook write typed, inert cells.
+    formula-safe (:func:`segkit.export.safe_frame` puts ``'`` before ``= + - @`` …);
+    :meth:`RunFolder.read_frame` undoes that escape, because the report and the workbook
+    write typed, inert cells.
     """
     if not run.exists(name):
         return None
-    frame = run.read_frame(name)
-    if run.path(name).suffix == ".csv":
-        for col in frame.columns:
-            if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
-                frame[col] = frame[col].map(_unescape, na_action="ignore")
-    return frame
-
-
-def _unescape(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(TRIGGERS):
-        return value[1:]
-    return value
+    return run.read_frame(name)  # CSV: the guard is undone by RunFolder.read_frame
 
 
 _read = read_artefact

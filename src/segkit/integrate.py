@@ -32,13 +32,17 @@ class Integrated:
 
     table: pd.DataFrame
     unmatched: dict[str, list[str]] = field(default_factory=dict)
+    #: master columns dropped at load because the method does not use them (minimisation)
+    dropped_columns: list[str] = field(default_factory=list)
 
     def summary(self) -> pd.DataFrame:
-        """Counts of unmatched ids per side."""
-        return pd.DataFrame(
-            [{"check": k, "ids": len(v)} for k, v in self.unmatched.items()],
-            columns=["check", "ids"],
-        )
+        """Counts of unmatched ids per side (and of master columns dropped, if any)."""
+        rows = [{"check": k, "ids": len(v)} for k, v in self.unmatched.items()]
+        if self.dropped_columns:
+            rows.append(
+                {"check": "master_columns_dropped_unused", "ids": len(self.dropped_columns)}
+            )
+        return pd.DataFrame(rows, columns=["check", "ids"])
 
 
 def _keyed(frame: pd.DataFrame, key: str, name: str) -> pd.DataFrame:

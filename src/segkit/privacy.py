@@ -296,3 +296,175 @@ def install_log_masking(logger: logging.Logger | None = None) -> None:
     for holder in holders:
         if not any(isinstance(f, MaskingFilter) for f in holder.filters):
             holder.addFilter(MaskingFilter())
+
+
+# --- personal data hidden in values, labels, column and file names -------------------------
+
+#: the most common Chinese surnames (single characters) and compound surnames; a short Han
+#: string starting with one of them may be a person's name
+_SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
+    "龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞"
+    "左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕"
+    "屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧"
+    "闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+)
+_COMPOUND_SURNAMES = tuple(
+    "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 令狐 夏侯 "
+    "长孙 宇文 司徒 端木 独孤 南宫 西门".split()
+)
+_HAN_NAME = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]{2,4}")
+_LATIN_NAME = re.compile(r"[A-Z][a-z]+(?:[ .\-][A-Z][a-z]+){1,2}")
+
+
+def contains_pii(text: object) -> bool:
+    """Whether ``text`` holds a mobile number (``+86`` too), an ID number or an e-mail
+    anywhere (what :func:`mask_text` would mask).
+
+    Examples
+    --------
+    >>> contains_pii("回访_13800138000"), contains_pii("a@b.cn"), contains_pii("O0000001234")
+    (True, True, False)
+    """
+    return isinstance(text, str) and _TEXT_PII.search(text) is not None
+
+
+def looks_like_name(text: object) -> bool:
+    """Whether ``text`` as a whole looks like a person's name: 2–3 Han characters after a
+    common surname (4 after a compound one), or two or three capitalised Latin words.
+
+    A heuristic on the safe side: ``黄金`` or ``Home Garden`` look like names too, and are
+    then shown by a neutral label (:func:`neutral_labels`), never the other way round.
+
+    Examples
+    --------
+    >>> looks_like_name("李莫愁"), looks_like_name("欧阳娜娜"), looks_like_name("Canaryname Zed")
+    (True, True, True)
+    >>> looks_like_name("服装"), looks_like_name("online"), looks_like_name("数码产品")
+    (False, False, False)
+    """
+    if not isinstance(text, str):
+        return False
+    t = " ".join(_nfkc(text).split())
+    if _HAN_NAME.fullmatch(t):
+        if t.startswith(_COMPOUND_SURNAMES):
+            return len(t) in (3, 4)
+        return t[0] in _SURNAMES and len(t) in (2, 3)
+    return _LATIN_NAME.fullmatch(t) is not None
+
+
+def looks_personal(text: object) -> bool:
+    """:func:`contains_pii` or :func:`looks_like_name`: the one test segkit applies to every
+    data-derived label (category levels, segment and feature names, survey and master
+    headers, file names) before it can reach an output."""
+    return contains_pii(text) or looks_like_name(text)
+
+
+def neutral_labels(levels: pd.Series, role: str, *, min_customers: int = 1) -> dict[str, str]:
+    """Neutral labels for the levels of a category-like column that may identify a person.
+
+    ``levels`` maps each level (index) to the number of distinct customers that have it. A
+    level :func:`looks_personal`, or used by fewer than ``min_customers`` customers, gets
+    ``f"{role}_{rank:02d}"`` (rank among all levels by customers, then text, from 1); the
+    others are not in the result (they are shown as they are).
+
+    Examples
+    --------
+    >>> counts = pd.Series({"服装": 90, "13900139000": 40, "李莫愁": 30, "家居": 2})
+    >>> neutral_labels(counts, "category", min_customers=5)
+    {'13900139000': 'category_02', '李莫愁': 'category_03', '家居': 'category_04'}
+    """
+    order = sorted(levels.items(), key=lambda kv: (-int(kv[1]), str(kv[0])))
+    width = max(2, len(str(len(order))))
+    return {
+        str(level): f"{role}_{rank:0{width}d}"
+        for rank, (level, count) in enumerate(order, start=1)
+        if looks_personal(str(level)) or int(count) < min_customers
+    }
+
+
+def safe_label(text: object, fallback: str = "item") -> str:
+    """``text`` for display when it cannot be personal, else a masked form: phones, ID
+    numbers and e-mails masked (:func:`mask_text`); a name-like text becomes ``fallback``.
+
+    Examples
+    --------
+    >>> safe_label("回访_13800138000"), safe_label("满意度"), safe_label("李莫愁", "survey_3")
+    ('回访_138****8000', '满意度', 'survey_3')
+    """
+    value = str(text)
+    return fallback if looks_like_name(value) else mask_text(value)
+
+
+def pii_kind(value: object) -> str | None:
+    """The PII kind of an identifier as a whole: ``phone`` (a mainland mobile, ``+86`` and
+    spacing allowed), ``id_number`` (18 characters with a valid check character), ``email``,
+    or None.
+
+    Examples
+    --------
+    >>> pii_kind("+8613800138001"), pii_kind("11010519491231002X"), pii_kind("C00012")
+    ('phone', 'id_number', None)
+    """
+    if not isinstance(value, str) or not value:
+        return None
+    if is_valid_phone(value):
+        return "phone"
+    if is_valid_id_number(value):
+        return "id_number"
+    if "@" in value and _TEXT_PII.fullmatch(value.strip()) is not None:
+        return "email"
+    return None
+
+
+def pseudonymise_ids(ids: pd.Series, key: bytes) -> tuple[pd.Series, int]:
+    """Replace customer ids that are personal data (:func:`pii_kind`: mobile numbers, ID
+    numbers, e-mails) by keyed pseudonyms ``C`` + 16 hex characters; other ids are kept.
+
+    The pseudonym of a phone id does not depend on its spelling (``+86 138 0013 8001`` and
+    ``13800138001`` give one id), so master, survey and transactions still join. Returns the
+    new ids and how many distinct ids were replaced.
+
+    Examples
+    --------
+    >>> out, n = pseudonymise_ids(pd.Series(["+8613800138001", "13800138001", "C7"]), bytes(32))
+    >>> out[0] == out[1] != "13800138001", out[2], n
+    (True, 'C7', 2)
+    """
+    values = ids.astype("object")
+    distinct = pd.Series(pd.unique(values.dropna()))
+    kinds = distinct.map(pii_kind)
+    mapping: dict[object, object] = {}
+    for kind in ("phone", "id_number", "email"):
+        chosen = distinct[kinds == kind]
+        if len(chosen):
+            aliases = pseudonymise(chosen.astype(str), key, kind=kind, prefix="C")
+            mapping.update(zip(chosen.tolist(), aliases.tolist(), strict=True))
+    if not mapping:
+        return ids, 0
+    out = values.map(lambda v: mapping.get(v, v))
+    return out.astype(ids.dtype if ids.dtype != object else object), len(mapping)
+
+
+def mask_frame_text(frame: pd.DataFrame, columns: tuple[str, ...] | list[str]) -> pd.DataFrame:
+    """A copy of ``frame`` whose text ``columns`` (those present) went through
+    :func:`mask_text` (each distinct value once; missing values stay missing).
+
+    Examples
+    --------
+    >>> q = pd.DataFrame({"raw_value": ["13800138000", None, "12.5"], "n": [1, 2, 3]})
+    >>> mask_frame_text(q, ["raw_value", "detail"])["raw_value"].tolist()
+    ['138****8000', None, '12.5']
+    """
+    out = frame.copy()
+    for col in columns:
+        if col not in out:
+            continue
+        values = out[col].astype("object")
+        distinct = {v: mask_text(v) for v in pd.unique(values.dropna()) if isinstance(v, str)}
+        masked = [
+            distinct.get(v, v) if isinstance(v, str) else None if pd.isna(v) else v for v in values
+        ]
+        out[col] = pd.Series(masked, index=out.index, dtype="object")
+    return out

@@ -38,7 +38,9 @@ line, and is dated by its first purchase line.
     trend and growth measures.
 ``share_channel_<value>``, ``share_category_<value>``
     share of gross sales by channel / category (the ``max_levels`` most frequent values; the
-    rest are summed into ``_other``).
+    rest are summed into ``_other``). A value that may be personal data (a phone, ID number,
+    e-mail or name-like text: :func:`segkit.privacy.looks_personal`) never becomes a column
+    name: its column is ``share_category_<rank>`` (e.g. ``share_category_03``).
 
 Examples
 --------
@@ -63,6 +65,8 @@ from typing import TYPE_CHECKING, Literal
 
 import duckdb
 import pandas as pd
+
+from segkit.privacy import looks_personal
 
 if TYPE_CHECKING:  # clean imports this module's SQL (its fast path): no import cycle
     from segkit.clean import CleanResult
@@ -125,6 +129,27 @@ def _slug(value: str) -> str:
     return text or "blank"
 
 
+def _level_name(role: str, level: object, rank: int) -> str:
+    """``<role>_<slug>`` for a share column, or ``<role>_<rank>`` when the level may be
+    personal data (:func:`segkit.privacy.looks_personal`: a phone, ID number, e-mail or a
+    name-like value must never become a feature name); a level that already is a neutral
+    label (``category_03``, from a report run's step 1) is used as it is.
+
+    Examples
+    --------
+    >>> _level_name("category", "服装", 1), _level_name("category", "13900139000", 2)
+    ('category_服装', 'category_02')
+    >>> _level_name("category", "李莫愁", 3), _level_name("category", "category_07", 4)
+    ('category_03', 'category_07')
+    """
+    text = str(level)
+    if re.fullmatch(rf"{re.escape(role)}_[0-9]+", text):
+        return text
+    if looks_personal(text):
+        return f"{role}_{rank:02d}"
+    return f"{role}_{_slug(text)}"
+
+
 def _share_sums(
     con: duckdb.DuckDBPyConnection, table: str, role: str, max_levels: int
 ) -> list[tuple[str, str]]:
@@ -137,12 +162,12 @@ def _share_sums(
         ).fetchall()
     ]
     out = []
-    for level in levels:
+    for rank, level in enumerate(levels, start=1):
         lit = "'" + str(level).replace("'", "''") + "'"
         out.append(
             (
                 f"sum(amount) FILTER (WHERE amount >= 0 AND {role} = {lit})",
-                f"share_{role}_{_slug(level)}",
+                f"share_{_level_name(role, level, rank)}",
             )
         )
     lits = ", ".join("'" + str(v).replace("'", "''") + "'" for v in levels)

@@ -474,7 +474,12 @@ def run_report(
         manifest["params_sha256"] = sha256_file(params_path)
         log.info("run %s: %d notebooks from %s", run_dir.name, len(present), nb_dir)
         manifest["inputs"] = [
-            {**f, "bytes": Path(f["path"]).stat().st_size, "sha256": sha256_file(Path(f["path"]))}
+            {
+                **f,
+                "path": mask_text(f["path"]),  # a phone in a file name stays out
+                "bytes": Path(f["path"]).stat().st_size,
+                "sha256": sha256_file(Path(f["path"])),
+            }
             for f in inputs
         ]
         values = notebook_parameters(cfg, run_dir)

@@ -33,7 +33,7 @@ from segkit.collect import Collected, collect, collected_from_parquet
 from segkit.config import ColumnMap, ReadOptions
 from segkit.engine import connect
 from segkit.errors import InputError
-from segkit.pipeline import DEMO_COLUMNS, DEMO_PII
+from segkit.pipeline import DEMO_COLUMNS, DEMO_PII, MASTER_ATTRIBUTES, survey_item_names
 from segkit.readers import sql_str
 from segkit.steps.run import DEMO_AS_OF, Run
 
@@ -52,6 +52,7 @@ class CollectStep:
     rejects: pd.DataFrame
     sources: list[dict[str, Any]]
     monthly: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> pd.DataFrame:
         """One row per source file: format, encoding, records."""
@@ -67,21 +68,118 @@ def _source(run: Run) -> tuple[str | Path, ColumnMap, ReadOptions]:
     return run.demo_dir() / "transactions.csv", DEMO_COLUMNS, ReadOptions()
 
 
+def _map_table(con: Any, name: str, mapping: dict[str, str]) -> None:
+    frame = pd.DataFrame({"old": list(mapping), "new": list(mapping.values())}, dtype=object)
+    con.register(f"{name}_df", frame)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_df")
+
+
+def private_staged(run: Run, con: Any, roles: tuple[str, ...] | list[str]) -> tuple[str, list[str]]:
+    """The query that writes step 1's table with personal data taken out of the values.
+
+    * customer ids that are mobile numbers, ID numbers or e-mails become keyed pseudonyms
+      (:func:`segkit.privacy.pseudonymise_ids`; the master and survey get the same ones),
+      unless ``report.reidentify`` (then kept, with a warning);
+    * channel and category levels that may be personal data (a phone, an ID number, an
+      e-mail, a name-like value) or that fewer than ``report.min_report_size`` customers have
+      become neutral labels such as ``category_07`` (:func:`segkit.privacy.neutral_labels`),
+      raw text included, so no feature, segment name or artefact can carry them;
+    * source file names are masked (:func:`segkit.privacy.mask_text`).
+
+    Returns the query (``SELECT * FROM staged`` when nothing changes) and notes for the log.
+    """
+    from segkit.privacy import load_key, mask_text, neutral_labels, pseudonymise_ids
+
+    cfg = run.config
+    joins: list[str] = []
+    replace: list[str] = []
+    notes: list[str] = []
+    ids = pd.Series(
+        [r[0] for r in con.execute("SELECT DISTINCT customer_id FROM staged").fetchall()],
+        dtype=object,
+    ).dropna()
+    if cfg.report.reidentify:
+        from segkit.privacy import pii_kind
+
+        if ids.head(1000).astype(str).map(pii_kind).notna().any():
+            notes.append(
+                "customer ids are personal data (mobile / ID numbers / e-mails) and are kept "
+                "in clear: report.reidentify is true"
+            )
+    else:
+        aliases, replaced = pseudonymise_ids(ids.astype(str), load_key())
+        if replaced:
+            changed = ids.astype(str) != aliases
+            old_ids = ids[changed].astype(str).tolist()
+            _map_table(con, "id_map", dict(zip(old_ids, aliases[changed], strict=True)))
+            joins.append("LEFT JOIN id_map i ON CAST(s.customer_id AS VARCHAR) = i.old")
+            replace += [
+                "coalesce(i.new, s.customer_id) AS customer_id",
+                "CASE WHEN i.new IS NULL THEN s.raw_customer_id ELSE i.new END AS raw_customer_id",
+            ]
+            notes.append(
+                f"{replaced:,} customer ids are mobile numbers, ID numbers or e-mails: "
+                "replaced by keyed pseudonyms (C…) in every output"
+            )
+    for role in ("channel", "category"):
+        if role not in roles:
+            continue
+        counts = con.execute(
+            f"SELECT {role}, count(DISTINCT customer_id) FROM staged "
+            f"WHERE {role} IS NOT NULL GROUP BY {role}"
+        ).fetchall()
+        mapping = neutral_labels(
+            pd.Series({str(k): n for k, n in counts}, dtype="int64"), role,
+            min_customers=cfg.report.min_report_size,
+        )  # fmt: skip
+        if mapping:
+            _map_table(con, f"{role}_map", mapping)
+            a = f"{role[:2]}m"
+            joins.append(f"LEFT JOIN {role}_map {a} ON CAST(s.{role} AS VARCHAR) = {a}.old")
+            replace += [
+                f"coalesce({a}.new, s.{role}) AS {role}",
+                f"CASE WHEN {a}.new IS NULL THEN s.raw_{role} ELSE {a}.new END AS raw_{role}",
+            ]
+            notes.append(
+                f"{len(mapping)} {role} values that may identify a person or that fewer than "
+                f"{cfg.report.min_report_size} customers have are shown as neutral labels "
+                f"({role}_NN)"
+            )
+    files = [r[0] for r in con.execute("SELECT DISTINCT source_file FROM staged").fetchall()]
+    if masked := {f: mask_text(f) for f in files if isinstance(f, str) and mask_text(f) != f}:
+        _map_table(con, "file_map", masked)
+        joins.append("LEFT JOIN file_map fm ON s.source_file = fm.old")
+        replace.append("coalesce(fm.new, s.source_file) AS source_file")
+    if not replace:
+        return "SELECT * FROM staged", notes
+    query = (
+        f"SELECT s.* REPLACE ({', '.join(replace)}) FROM staged s {' '.join(joins)} "
+        "ORDER BY s.source_file, s.source_row"
+    )
+    return query, notes
+
+
 def collect_step(run: Run) -> CollectStep:
     """Read the run's transaction source into ``01_transactions.parquet`` (the staged table:
-    typed role columns, their raw text, source file and row) and ``01_rejects.csv``."""
+    typed role columns, their raw text, source file and row; personal data taken out of the
+    values by :func:`private_staged`) and ``01_rejects.csv``."""
+    import logging
+
+    from segkit.privacy import install_log_masking, mask_text
+
+    install_log_masking()
     path, columns, read = _source(run)
     collected = collect(path, columns, read, con=connect(date_order=read.date_order))
     folder = run.folder
-    _copy(collected.con, "SELECT * FROM staged", folder.new_file("transactions"))
+    query, notes = private_staged(run, collected.con, collected.roles)
+    for note in notes:
+        logging.getLogger("segkit.privacy").warning(note)
+    _copy(collected.con, query, folder.new_file("transactions"))
     folder.write_frame("collect_rejects", collected.rejects)
+    sources = [{**s, "path": mask_text(str(s["path"]))} for s in collected.sources]
     folder.write_json(
         "sources",
-        {
-            "sources": collected.sources,
-            "roles": list(collected.roles),
-            "records": collected.records,
-        },
+        {"sources": sources, "roles": list(collected.roles), "records": collected.records},
     )
     staged = collected.con.execute("SELECT count(*) FROM staged").fetchall()[0][0]
     monthly = collected.con.sql(
@@ -92,8 +190,9 @@ def collect_step(run: Run) -> CollectStep:
         records=collected.records,
         staged=int(staged),
         rejects=collected.rejects,
-        sources=collected.sources,
+        sources=sources,
         monthly=monthly,
+        notes=notes,
     )
 
 
@@ -160,7 +259,7 @@ def clean_step(run: Run) -> CleanStep:
     """Clean the collected transactions, build the profile (客户档案) and join the customer
     master (PII pseudonymised unless ``report.reidentify``) and the survey."""
     from segkit.pipeline import integrate_sides
-    from segkit.privacy import install_log_masking, load_key
+    from segkit.privacy import install_log_masking, load_key, mask_frame_text
     from segkit.profile import build_profile
 
     install_log_masking()
@@ -172,8 +271,9 @@ def clean_step(run: Run) -> CleanStep:
     if cfg.demo is not None:
         demo = run.demo_dir()
         joined, master_q = integrate_sides(
-            profile, demo / "customers.csv", demo / "survey.csv", key=key, pii=pii
-        )
+            profile, demo / "customers.csv", demo / "survey.csv", key=key, pii=pii,
+            keep_columns=MASTER_ATTRIBUTES,
+        )  # fmt: skip
     else:
         master = cfg.master
         joined, master_q = integrate_sides(
@@ -184,11 +284,13 @@ def clean_step(run: Run) -> CleanStep:
             pii=pii,
             id_column=master.customer_id if master else "customer_id",
             source_column=master.source if master else None,
+            keep_columns=MASTER_ATTRIBUTES,
         )
     folder = run.folder
     _copy(cleaned.con, "SELECT * FROM clean_tx", folder.new_file("clean_transactions"))
     quarantine = cleaned.quarantine
     if len(master_q):
+        master_q = mask_frame_text(master_q, ("source_file", "column", "raw_value", "detail"))
         quarantine = pd.concat([quarantine, master_q.astype(quarantine.dtypes.to_dict())])
     folder.write_frame("quarantine", quarantine.reset_index(drop=True))
     quality = cleaned.summary()
@@ -233,7 +335,8 @@ def survey_items(run: Run, customers: pd.DataFrame) -> tuple[list[str], dict[str
     from segkit.collect import read_table
 
     header = read_table(run.config.survey).columns
-    items = [c for c in header if c not in ("source_row", "customer_id")]
+    id_column = run.config.master.customer_id if run.config.master else "customer_id"
+    items = list(survey_item_names([c for c in header if c != id_column]).values())
     items = [c if c in customers else f"survey_{c}" for c in items]
     return [c for c in items if c in customers], {}
 

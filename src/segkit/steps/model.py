@@ -19,6 +19,7 @@ from segkit.errors import InputError
 from segkit.kselect import KSelection
 from segkit.monitor import Migration, drift_alerts, migration_matrix
 from segkit.naming import suggest_names
+from segkit.pipeline import MASTER_ATTRIBUTES
 from segkit.segment_profiles import SegmentProfile
 from segkit.segmentation import (
     Plan,
@@ -33,7 +34,7 @@ from segkit.segmentation import (
 from segkit.steps.run import Run
 
 #: master columns described in the segment profiles when present (never PII)
-DESCRIBE_EXTRA = ("age", "gender", "income_band", "acquisition_channel")
+DESCRIBE_EXTRA = MASTER_ATTRIBUTES
 VALUE_COLUMN = "monetary"
 
 
