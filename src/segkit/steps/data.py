@@ -68,13 +68,35 @@ def _source(run: Run) -> tuple[str | Path, ColumnMap, ReadOptions]:
     return run.demo_dir() / "transactions.csv", DEMO_COLUMNS, ReadOptions()
 
 
+#: the data-quality rows of the personal-data checks: key → (check, column it counts in)
+PRIVACY_CHECKS: dict[str, tuple[str, str]] = {
+    "ids_pseudonymised": ("PII_CUSTOMER_ID (pseudonymised)", "changed"),
+    "category_values_neutral": ("PII_OR_RARE_CATEGORY (neutral label)", "changed"),
+    "channel_values_neutral": ("PII_OR_RARE_CHANNEL (neutral label)", "changed"),
+    "master_columns_dropped": ("UNUSED_MASTER_COLUMN (dropped)", "removed"),
+}
+
+
+def _privacy_rows(counts: dict[str, int]) -> pd.DataFrame:
+    """Data-quality rows for the personal-data checks (only those that found something)."""
+    rows = []
+    for key, n in counts.items():
+        if n and key in PRIVACY_CHECKS:
+            check, column = PRIVACY_CHECKS[key]
+            rows.append({"check": check, "detected": n, "removed": 0, "changed": 0,
+                         "flagged": 0, column: n})  # fmt: skip
+    return pd.DataFrame(rows, columns=["check", "detected", "removed", "changed", "flagged"])
+
+
 def _map_table(con: Any, name: str, mapping: dict[str, str]) -> None:
     frame = pd.DataFrame({"old": list(mapping), "new": list(mapping.values())}, dtype=object)
     con.register(f"{name}_df", frame)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_df")
 
 
-def private_staged(run: Run, con: Any, roles: tuple[str, ...] | list[str]) -> tuple[str, list[str]]:
+def private_staged(
+    run: Run, con: Any, roles: tuple[str, ...] | list[str]
+) -> tuple[str, list[str], dict[str, int]]:
     """The query that writes step 1's table with personal data taken out of the values.
 
     * customer ids that are mobile numbers, ID numbers or e-mails become keyed pseudonyms
@@ -86,7 +108,8 @@ def private_staged(run: Run, con: Any, roles: tuple[str, ...] | list[str]) -> tu
       raw text included, so no feature, segment name or artefact can carry them;
     * source file names are masked (:func:`segkit.privacy.mask_text`).
 
-    Returns the query (``SELECT * FROM staged`` when nothing changes) and notes for the log.
+    Returns the query (``SELECT * FROM staged`` when nothing changes), notes for the log
+    and the counts for the data-quality table (:data:`PRIVACY_CHECKS`).
     """
     from segkit.privacy import load_key, mask_text, neutral_labels, pseudonymise_ids
 
@@ -94,6 +117,7 @@ def private_staged(run: Run, con: Any, roles: tuple[str, ...] | list[str]) -> tu
     joins: list[str] = []
     replace: list[str] = []
     notes: list[str] = []
+    counts: dict[str, int] = {}
     ids = pd.Series(
         [r[0] for r in con.execute("SELECT DISTINCT customer_id FROM staged").fetchall()],
         dtype=object,
@@ -117,6 +141,7 @@ def private_staged(run: Run, con: Any, roles: tuple[str, ...] | list[str]) -> tu
                 "coalesce(i.new, s.customer_id) AS customer_id",
                 "CASE WHEN i.new IS NULL THEN s.raw_customer_id ELSE i.new END AS raw_customer_id",
             ]
+            counts["ids_pseudonymised"] = replaced
             notes.append(
                 f"{replaced:,} customer ids are mobile numbers, ID numbers or e-mails: "
                 "replaced by keyed pseudonyms (C…) in every output"
@@ -124,15 +149,16 @@ def private_staged(run: Run, con: Any, roles: tuple[str, ...] | list[str]) -> tu
     for role in ("channel", "category"):
         if role not in roles:
             continue
-        counts = con.execute(
+        levels = con.execute(
             f"SELECT {role}, count(DISTINCT customer_id) FROM staged "
             f"WHERE {role} IS NOT NULL GROUP BY {role}"
         ).fetchall()
         mapping = neutral_labels(
-            pd.Series({str(k): n for k, n in counts}, dtype="int64"), role,
+            pd.Series({str(k): n for k, n in levels}, dtype="int64"), role,
             min_customers=cfg.report.min_report_size,
         )  # fmt: skip
         if mapping:
+            counts[f"{role}_values_neutral"] = len(mapping)
             _map_table(con, f"{role}_map", mapping)
             a = f"{role[:2]}m"
             joins.append(f"LEFT JOIN {role}_map {a} ON CAST(s.{role} AS VARCHAR) = {a}.old")
@@ -151,12 +177,12 @@ def private_staged(run: Run, con: Any, roles: tuple[str, ...] | list[str]) -> tu
         joins.append("LEFT JOIN file_map fm ON s.source_file = fm.old")
         replace.append("coalesce(fm.new, s.source_file) AS source_file")
     if not replace:
-        return "SELECT * FROM staged", notes
+        return "SELECT * FROM staged", notes, counts
     query = (
         f"SELECT s.* REPLACE ({', '.join(replace)}) FROM staged s {' '.join(joins)} "
         "ORDER BY s.source_file, s.source_row"
     )
-    return query, notes
+    return query, notes, counts
 
 
 def collect_step(run: Run) -> CollectStep:
@@ -171,7 +197,7 @@ def collect_step(run: Run) -> CollectStep:
     path, columns, read = _source(run)
     collected = collect(path, columns, read, con=connect(date_order=read.date_order))
     folder = run.folder
-    query, notes = private_staged(run, collected.con, collected.roles)
+    query, notes, counts = private_staged(run, collected.con, collected.roles)
     for note in notes:
         logging.getLogger("segkit.privacy").warning(note)
     _copy(collected.con, query, folder.new_file("transactions"))
@@ -179,7 +205,12 @@ def collect_step(run: Run) -> CollectStep:
     sources = [{**s, "path": mask_text(str(s["path"]))} for s in collected.sources]
     folder.write_json(
         "sources",
-        {"sources": sources, "roles": list(collected.roles), "records": collected.records},
+        {
+            "sources": sources,
+            "roles": list(collected.roles),
+            "records": collected.records,
+            "privacy": counts,
+        },
     )
     staged = collected.con.execute("SELECT count(*) FROM staged").fetchall()[0][0]
     monthly = collected.con.sql(
@@ -294,6 +325,10 @@ def clean_step(run: Run) -> CleanStep:
         quarantine = pd.concat([quarantine, master_q.astype(quarantine.dtypes.to_dict())])
     folder.write_frame("quarantine", quarantine.reset_index(drop=True))
     quality = cleaned.summary()
+    privacy = dict(folder.read_json("sources").get("privacy", {}))
+    privacy["master_columns_dropped"] = len(joined.dropped_columns)
+    if len(extra := _privacy_rows(privacy)):
+        quality = pd.concat([quality, extra.astype(quality.dtypes.to_dict())], ignore_index=True)
     folder.write_frame("quality", quality)
     folder.write_frame("profile", profile)
     folder.write_frame("customers", joined.table)

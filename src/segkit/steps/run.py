@@ -75,6 +75,54 @@ class Run:
         data = f"demo company, {demo.customers:,} customers" if demo else "client files"
         return f"run folder 运行目录: {where} ({data})"
 
+    def suppressed(self) -> frozenset[str]:
+        """The segments (as text) smaller than ``report.min_report_size``: a report shows
+        none of their figures (sizes, shares, names, centres, profiles, migrations)."""
+        if not self.folder.exists("assignments"):
+            return frozenset()
+        counts = self.folder.read_frame("assignments")["segment"].value_counts()
+        small = counts[counts < self.config.report.min_report_size].index
+        return frozenset(str(s) for s in small)
+
+    def reportable(self, obj: Any, *, by: pd.Series | None = None) -> Any:
+        """``obj`` without the figures of the segments below ``report.min_report_size``
+        (:meth:`suppressed`), for display in a notebook and so in the report.
+
+        * ``by`` given: ``obj`` (Series or DataFrame) has one row per customer, in the order
+          of the labels ``by``; the rows of suppressed segments are dropped.
+        * a Series named ``segment`` (customer labels): its suppressed rows are dropped.
+        * a DataFrame with a ``segment`` column: those rows are dropped; otherwise index
+          labels and column labels that are suppressed segments are dropped (segment-keyed
+          tables such as sizes, centres, profiles, confusion and migration matrices).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from segkit.artefacts import RunFolder
+        >>> folder = RunFolder(tempfile.mkdtemp())
+        >>> _ = folder.write_frame("assignments", pd.DataFrame(
+        ...     {"customer_id": list("abcdefg"), "segment": [1, 1, 1, 1, 1, 2, 2]}))
+        >>> run = Run(folder, RunConfig.model_validate({"demo": {}}))
+        >>> sorted(run.suppressed())
+        ['2']
+        >>> m = pd.DataFrame([[0.9, 0.1], [0.2, 0.8]], index=[1, 2], columns=[1, 2])
+        >>> run.reportable(m).shape, run.reportable(pd.Series([1, 2, 2], name="segment")).tolist()
+        ((1, 1), [1])
+        """
+        small = self.suppressed()
+        if not small:
+            return obj
+        if by is not None:
+            keep = ~pd.Series(by).astype(str).isin(small).to_numpy()
+            return obj[keep]
+        if isinstance(obj, pd.Series):
+            return obj[~obj.astype(str).isin(small)]
+        if "segment" in obj.columns:
+            return obj[~obj["segment"].astype(str).isin(small)]
+        rows = ~obj.index.astype(str).isin(small)
+        cols = ~obj.columns.astype(str).isin(small)
+        return obj.loc[rows, cols]
+
     def demo_dir(self) -> Path:
         """Where the demo company's files are (generated on first use, never rewritten)."""
         demo = self.config.demo
@@ -136,7 +184,27 @@ def open_run(run_dir: str | Path) -> Run:
         raise FileNotFoundError(
             f"{params} is missing: run_dir must be a run folder made by `segkit report`"
         )
+    if folder.path("log").exists():
+        log_to_run(folder.path("log"))
     return Run(folder=folder, config=RunConfig.from_yaml(params))
+
+
+def log_to_run(path: Path) -> None:
+    """Append segkit's warnings from the notebook's kernel to the run's ``run.log`` (masked,
+    like the report's own lines); idempotent per file."""
+    import logging
+
+    from segkit.privacy import install_log_masking
+
+    logger = logging.getLogger("segkit")
+    target = str(Path(path).resolve())
+    if any(getattr(h, "baseFilename", None) == target for h in logger.handlers):
+        return
+    handler = logging.FileHandler(target, encoding="utf-8")  # append mode
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    install_log_masking(logger)
 
 
 def scratch_run(
