@@ -16,6 +16,7 @@ import io
 import json
 import re
 import zipfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -282,19 +283,51 @@ def test_reidentify_fills_names_and_keeps_ids(tmp_path: Path) -> None:
 # --- small segments ----------------------------------------------------------------------------
 
 
+class _Tables(HTMLParser):
+    """Every ``<table>`` as header rows and body rows of cell texts (stdlib parser)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[tuple[list[list[str]], list[list[str]]]] = []
+        self._head = False
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "table":
+            self.tables.append(([], []))
+        elif tag == "thead":
+            self._head = True
+        elif tag == "tr" and self.tables:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "thead":
+            self._head = False
+        elif tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.tables[-1][0 if self._head else 1].append(self._row)
+            self._row = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
 def _table_segments(page: str) -> list[str]:
-    """The values of every ``segment`` column of every table in ``page``."""
+    """The values in every column headed ``segment`` / ``细分`` (or an index so named) of
+    every table in ``page``."""
+    parser = _Tables()
+    parser.feed(page)
     found: list[str] = []
-    try:
-        tables = pd.read_html(io.StringIO(page))
-    except ValueError:
-        return found
-    for table in tables:
-        cols = [" ".join(map(str, c)) if isinstance(c, tuple) else str(c) for c in table.columns]
-        table.columns = cols
-        for col in cols:
-            if col.split(" ")[0].lower() in ("segment", "细分"):
-                found += table[col].astype(str).str.replace(r"\.0$", "", regex=True).tolist()
+    for head, body in parser.tables:
+        where = {i for row in head for i, c in enumerate(row) if c.lower() in ("segment", "细分")}
+        for row in body:
+            found += [re.sub(r"\.0$", "", row[i]) for i in where if i < len(row)]
     return found
 
 
