@@ -95,7 +95,10 @@ def test_clean_step_on_client_files_pseudonymises_the_master(home: Path, tmp_pat
     assert "acquisition_channel" in customers and "客户来源" not in customers
     assert not customers["phone"].isin(master["phone"]).any()
     assert not customers["name"].isin(master["name"]).any()
-    assert customers["id_number"].isin(master["id_number"]).all()  # not declared as PII
+    # not declared as PII and not used by the method: dropped at load (minimisation, issue 14)
+    assert not {"id_number", "city", "occupation", "signup_date"} & set(customers.columns)
+    assert {"age", "gender", "income_band"} <= set(customers.columns)  # described by step 6
+    assert "UNUSED_MASTER_COLUMN (dropped)" in cl.quality["check"].tolist()
     assert cl.pii_columns == ["name", "phone"]
     assert "phone" not in cl.safe_customers()
     # without a demo the as-of date is the day after the latest transaction
