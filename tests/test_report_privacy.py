@@ -280,6 +280,32 @@ def test_reidentify_fills_names_and_keeps_ids(tmp_path: Path) -> None:
     assert NAME not in page  # report.html never shows names, re-identified or not
 
 
+def test_ids_with_a_plus_survive_profile_then_segment(tmp_path: Path) -> None:
+    """``segkit profile`` writes a CSV for spreadsheets (``'+86…`` guarded); ``segkit
+    segment`` reading it gets the ids back exactly (the guard is undone on read)."""
+    demo = datasets.make_demo(200, seed=4)
+    tx = demo.transactions.copy()
+    ids = sorted(tx["customer_id"].unique())
+    plus = {c: f"+86136{i:08d}" for i, c in enumerate(ids)}
+    tx["customer_id"] = tx["customer_id"].map(plus)
+    src = tmp_path / "tx.csv"
+    tx.to_csv(src, index=False)
+    prof = tmp_path / "p.csv"
+    result = runner.invoke(
+        app,
+        ["profile", str(src), "--customer-col", "customer_id", "--date-col", "order_time",
+         "--amount-col", "amount", "--order-col", "order_id", "--as-of", DEMO_AS_OF,
+         "--out", str(prof)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "'+86136" in prof.read_text(encoding="utf-8-sig")  # the spreadsheet guard
+    out = tmp_path / "seg"
+    result = runner.invoke(app, ["segment", str(prof), "--method", "value", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    back = pd.read_parquet(out / "assignments.parquet")["customer_id"]
+    assert set(back) == set(plus.values())  # no "'+86…" ids
+
+
 # --- small segments ----------------------------------------------------------------------------
 
 
