@@ -96,3 +96,19 @@ def test_unknown_variables_give_plain_names_only_as_fallback() -> None:
     names = suggest_names(table)
     assert names["name_zh"].tolist() == ["PURCHASES偏高客户", "一般客户", "高价值客户"]
     assert names["name_en"].iloc[0] == "High-PURCHASES customers"
+
+
+def test_no_segment_name_is_built_from_personal_data() -> None:
+    """Issue 14: a segment was named ``share_category_李莫愁偏高客户``; a variable that may be
+    personal data never becomes a word of a name (the profile also never makes one)."""
+    index = pd.DataFrame(
+        {"share_category_李莫愁": [400.0, 50.0], "share_category_13900139000": [300.0, 60.0],
+         "share_category_category_03": [100.0, 100.0]},
+        index=pd.Index([1, 2], name="segment"),
+    )  # fmt: skip
+    names = suggest_names(index)
+    text = names.to_csv()
+    assert "李莫愁" not in text and "13900139000" not in text, text
+    assert names["name_zh"].tolist() == ["一般客户", "一般客户 2"]
+    index["share_category_category_03"] = [250.0, 100.0]  # a neutral label may name
+    assert suggest_names(index).loc[0, "name_zh"] == "share_category_category_03偏高客户"

@@ -47,6 +47,7 @@ ID_PHONES = ("+8613600136001", "13600136002", "+86 136 0013 6003")
 ID_NUMBER = "11010519491231002X"
 ADDRESS, SPARE_MAIL, CONTACT = "金丝雀路88号", "spare.canary@example.org", "欧阳金丝雀"
 MASTER_HEADER = "紧急联系人_13500135000"
+CATEGORY_HEADER = "品类_13300133000"  # a mapped transaction column
 NAME, PHONE = "金丝雀甲", "13912340001"
 
 
@@ -56,6 +57,7 @@ def _digits(text: str) -> str:
 
 CANARIES = {
     "file name": [PHONE_FILE],
+    "column name": [_digits(CATEGORY_HEADER)],
     "category value": [CAT_PHONE, CAT_NAME, CAT_MAIL, CAT_RARE],
     "survey header": [_digits(SURVEY_HEADER)],
     "customer id": [_digits(p)[-11:] for p in ID_PHONES] + [ID_NUMBER[:17]],
@@ -86,6 +88,7 @@ def _plant(folder: Path) -> dict[str, Path]:
     master["备用邮箱"] = SPARE_MAIL
     master[MASTER_HEADER] = CONTACT
     survey = survey.rename(columns={survey.columns[-1]: SURVEY_HEADER})
+    tx = tx.rename(columns={"category": CATEGORY_HEADER})
     out = folder / "in"
     out.mkdir()
     files = {
@@ -114,7 +117,7 @@ def _config(files: dict[str, Path], path: Path, **report: object) -> Path:
                 "amount": "amount",
                 "order_id": "order_id",
                 "channel": "channel",
-                "category": "category",
+                "category": CATEGORY_HEADER,
             },
         },
         "master": {
@@ -188,9 +191,11 @@ def test_no_canary_in_any_output(canary_run: tuple[Path, str]) -> None:
                "artefacts/02_customers.parquet", "artefacts/01_transactions.parquet")  # fmt: skip
     for expected in covered:
         assert expected in texts, expected  # the scan really covers these outputs
-    # params.yaml is the config as given (the notebooks read the input paths from it): the
-    # input file name is the only route it may carry
-    leaks = _leaks(texts, skip={"file name": {"params.yaml"}})
+    # params.yaml is the config as given (the notebooks read the input paths and the column
+    # mapping from it): the input file name and the mapped column names are the only routes
+    # it may carry
+    params = {"params.yaml"}
+    leaks = _leaks(texts, skip={"file name": params, "column name": params})
     assert leaks == [], leaks[:20]
 
 

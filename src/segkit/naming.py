@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -59,6 +60,14 @@ def _entry(traits: Mapping[str, Any], variable: str) -> Mapping[str, Any] | None
     return None
 
 
+def _personal_variable(variable: str) -> bool:
+    """Whether a variable's name, or the level it is a share of, may be personal data."""
+    from segkit.privacy import looks_personal
+
+    level = re.sub(r"^share_[a-z]+?_", "", variable)
+    return looks_personal(variable) or looks_personal(level)
+
+
 def suggest_names(
     index_table: pd.DataFrame,
     *,
@@ -86,7 +95,8 @@ def suggest_names(
     DataFrame
         ``segment``, ``name_zh``, ``name_en``, ``traits`` (the variables and indices used).
         Variables missing from the vocabulary are used only when no known variable stands
-        out, as a plain ``<variable>偏高`` / ``high-<variable>``.
+        out, as a plain ``<variable>偏高`` / ``high-<variable>``, and never when the variable
+        may be personal data (``share_category_李莫愁``: :func:`segkit.privacy.looks_personal`).
         Names are unique: a repeated name gets a number (``… 2``).
     """
     vocab = load_vocabulary(vocabulary)
@@ -99,6 +109,8 @@ def suggest_names(
             if pd.isna(value):
                 continue
             entry = _entry(traits_vocab, str(variable))
+            if entry is None and _personal_variable(str(variable)):
+                continue  # a name built from personal data would carry it into every output
             if entry is None:  # not in the vocabulary: a plain word built from the name
                 entry = {
                     "order": 50,

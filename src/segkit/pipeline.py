@@ -24,7 +24,7 @@ from segkit.config import CleanPolicy, ColumnMap, ReadOptions
 from segkit.errors import InputError
 from segkit.export import write_table
 from segkit.integrate import Integrated, integrate
-from segkit.privacy import install_log_masking, load_key, pseudonymise_frame
+from segkit.privacy import install_log_masking, load_key, mask_json, pseudonymise_frame
 from segkit.profile import build_profile
 
 log = logging.getLogger("segkit")
@@ -58,7 +58,7 @@ class ProfileRun:
             "python": platform.python_version(),
             "pandas": pd.__version__,
             "duckdb": __import__("duckdb").__version__,
-            "sources": self.collected.sources,
+            "sources": mask_json(self.collected.sources),  # e.g. a phone in a file name
             "cleaning": self.cleaned.to_dict(),
             "customers": len(self.profile),
             "created": dt.datetime.now().isoformat(timespec="seconds"),

@@ -468,3 +468,21 @@ def mask_frame_text(frame: pd.DataFrame, columns: tuple[str, ...] | list[str]) -
         ]
         out[col] = pd.Series(masked, index=out.index, dtype="object")
     return out
+
+
+def mask_json(data: object) -> object:
+    """``data`` (JSON-like: dicts, lists, strings, numbers) with every string — keys too —
+    passed through :func:`mask_text` (file paths, column names in a manifest).
+
+    Examples
+    --------
+    >>> mask_json({"path": "/in/orders_13700137000.csv", "columns": {"cat": "品类"}, "n": 3})
+    {'path': '/in/orders_137****7000.csv', 'columns': {'cat': '品类'}, 'n': 3}
+    """
+    if isinstance(data, str):
+        return mask_text(data)
+    if isinstance(data, dict):
+        return {mask_json(k): mask_json(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [mask_json(v) for v in data]
+    return data

@@ -191,7 +191,7 @@ def collect_step(run: Run) -> CollectStep:
     values by :func:`private_staged`) and ``01_rejects.csv``."""
     import logging
 
-    from segkit.privacy import install_log_masking, mask_text
+    from segkit.privacy import install_log_masking, mask_json
 
     install_log_masking()
     path, columns, read = _source(run)
@@ -202,7 +202,7 @@ def collect_step(run: Run) -> CollectStep:
         logging.getLogger("segkit.privacy").warning(note)
     _copy(collected.con, query, folder.new_file("transactions"))
     folder.write_frame("collect_rejects", collected.rejects)
-    sources = [{**s, "path": mask_text(str(s["path"]))} for s in collected.sources]
+    sources: list[dict[str, Any]] = mask_json(collected.sources)  # type: ignore[assignment]
     folder.write_json(
         "sources",
         {
