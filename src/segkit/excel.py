@@ -60,7 +60,8 @@ CUSTOMER_HEADERS: tuple[str, ...] = (
 )
 SHEETS = ("客户分类表", "细分概览", "细分画像", "阈值", "数据质量", "说明")
 _DESCRIPTIONS = {
-    "客户ID": "customer id (as in the source, kept as text)",
+    "客户ID": "customer id (as in the source, kept as text; an id that is a mobile number, "
+    "ID number or e-mail is a keyed pseudonym C… unless the run re-identifies)",
     "姓名": "name: a keyed pseudonym (P…) unless the run re-identifies (see the manifest)",
     "客户类型": "segment name (细分名称) from step 07",
     "细分编号": "segment number (1 = highest value)",
