@@ -21,8 +21,34 @@ app = typer.Typer(
 
 
 def _fail(exc: Exception) -> None:
+    """One line on stderr, exit status 2; a full disk is said plainly (no traceback)."""
+    from segkit.atomic import DiskFullError, is_disk_full
+
+    if is_disk_full(exc) and not isinstance(exc, DiskFullError):
+        where = getattr(exc, "filename", None)
+        exc = DiskFullError(Path(where) if where else Path("output"))
     typer.echo(f"error: {exc}", err=True)
     raise typer.Exit(code=2)
+
+
+def _new_folder(out: Path, what: str) -> None:
+    """Refuse an output folder that is a file, a link or a non-empty folder."""
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        _fail(FileExistsError(f"--out {out} exists and is not a folder; give a new folder"))
+    if out.is_dir() and any(out.iterdir()):
+        _fail(FileExistsError(f"{out} is not empty; segkit never overwrites {what}"))
+
+
+def _k_range(text: str) -> tuple[int, int]:
+    """``"2-10"`` → ``(2, 10)``; at least 2 clusters, low end first."""
+    try:
+        lo, hi = (int(x) for x in text.split("-"))
+    except ValueError:
+        _fail(ValueError(f"--k-range must look like 2-10, not {text!r}"))
+        raise  # pragma: no cover - _fail exits
+    if lo < 2 or hi < lo:
+        _fail(ValueError(f"--k-range {text}: need 2 <= low <= high (e.g. 2-10)"))
+    return lo, hi
 
 
 @app.command("demo-data")
@@ -36,10 +62,15 @@ def demo_data(
     """Write the synthetic demo company (master, transactions, survey, ground truth)."""
     from segkit import datasets
 
-    if out.exists() and any(out.iterdir()):
-        _fail(FileExistsError(f"{out} is not empty; segkit never overwrites data"))
-    data = datasets.make_demo(customers, seed=seed)
-    written = datasets.write_demo(data, out, fmt=fmt, messy=messy)  # type: ignore[arg-type]
+    if fmt not in ("csv", "parquet"):
+        _fail(ValueError(f"--format must be csv or parquet, not {fmt!r}"))
+    _new_folder(out, "data")
+    try:
+        data = datasets.make_demo(customers, seed=seed)
+        written = datasets.write_demo(data, out, fmt=fmt, messy=messy)  # type: ignore[arg-type]
+    except (SegkitError, OSError, ValueError) as exc:
+        _fail(exc)
+        return
     for name, path in written.items():
         typer.echo(f"{name}: {path}")
 
@@ -75,6 +106,7 @@ def profile(
     from pydantic import ValidationError
 
     from segkit.config import CleanPolicy, ColumnMap, ReadOptions
+    from segkit.engine import check_memory_limit
     from segkit.pipeline import profile_source, write_profile_outputs
     from segkit.privacy import install_log_masking
 
@@ -102,6 +134,12 @@ def profile(
             cancellation_prefix=cancel_prefix,
         )
         as_of_d = dt.date.fromisoformat(as_of) if as_of else None
+        if out.suffix.lower() not in (".csv", ".parquet"):
+            raise ValueError(
+                f"--out {out}: unsupported output type {out.suffix!r}; use .csv or .parquet"
+            )
+        if memory_limit is not None:
+            check_memory_limit(memory_limit)
     except (ValidationError, ValueError) as exc:
         _fail(exc)
         return
@@ -116,7 +154,7 @@ def profile(
             memory_limit=memory_limit,
         )
         written = write_profile_outputs(run, out)
-    except (SegkitError, FileExistsError, FileNotFoundError) as exc:
+    except (SegkitError, OSError) as exc:
         _fail(exc)
         return
     typer.echo(run.cleaned.summary_text())
@@ -151,13 +189,10 @@ def segment(
     install_log_masking()
     if method not in RULE_METHODS + CLUSTER_METHODS:
         _fail(InputError(f"unknown method {method!r}", code="UNKNOWN_METHOD"))
-    try:
-        lo, hi = (int(x) for x in k_range.split("-"))
-    except ValueError:
-        _fail(ValueError(f"--k-range must look like 2-10, not {k_range!r}"))
-        return
-    if out.exists() and any(out.iterdir()):
-        _fail(FileExistsError(f"{out} is not empty; segkit never overwrites outputs"))
+    if k is not None and k < 2:
+        _fail(ValueError(f"--k {k}: a segmentation needs at least 2 clusters"))
+    lo, hi = _k_range(k_range)
+    _new_folder(out, "outputs")
     try:
         if profile.suffix.lower() == ".parquet":
             frame = pd.read_parquet(profile)
@@ -172,7 +207,7 @@ def segment(
             random_state=seed,
         )
         written = result.write(out)
-    except (SegkitError, FileNotFoundError, FileExistsError) as exc:
+    except (SegkitError, OSError) as exc:
         _fail(exc)
         return
     typer.echo(result.summary_text())
@@ -254,7 +289,7 @@ def report(
         typer.echo(f"error: {exc}", err=True)
         typer.echo(f"run folder (kept): {exc.run_dir}", err=True)
         raise typer.Exit(code=1) from None
-    except (SegkitError, FileNotFoundError, FileExistsError, ValueError) as exc:
+    except (SegkitError, OSError, ValueError) as exc:
         _fail(exc)
         return
     typer.echo(report_summary(result))

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from segkit.artefacts import RunFolder
+from segkit.atomic import atomic_path, refuse_existing
 from segkit.export import TRIGGERS
 from segkit.html_report import pick_language, read_artefact
 from segkit.runconfig import RunConfig
@@ -324,36 +325,33 @@ def write_sheets(
     ['s', 's', 's']
     """
     target = Path(path)
-    if target.exists():
-        raise FileExistsError(f"{target} exists; segkit never overwrites outputs")
-    tmp = target.with_name(f".{target.name}.partial")
-    wb = _workbook(tmp)
-    fmt = _Formats(wb)
-    for title, frame in frames.items():
-        _sheet(wb, title, frame, max_rows=max_rows, fmt=fmt)
-    wb.close()
-    tmp.rename(target)
+    refuse_existing(target)
+    with atomic_path(target) as tmp:
+        wb = _workbook(tmp)
+        fmt = _Formats(wb)
+        for title, frame in frames.items():
+            _sheet(wb, title, frame, max_rows=max_rows, fmt=fmt)
+        wb.close()
     return target
 
 
 def write_segments_workbook(run: RunFolder, cfg: RunConfig) -> Path:
     """Write ``segments.xlsx`` into ``run`` (never over an existing file) and return its path."""
     target = run.path("excel")
-    if target.exists():
-        raise FileExistsError(f"{target} exists; segkit never overwrites outputs")
+    refuse_existing(target)
     table = customer_table(run, cfg)
-    # write to a temporary name first: a crash never leaves a half-written segments.xlsx
-    tmp = target.with_name(f".{target.name}.partial")
-    wb = _workbook(tmp)
-    fmt = _Formats(wb)
-    _sheet(wb, SHEETS[0], table, [12, 20, 20, 8, 10, 8, 14, 10, 10, 12, 9, 14, 13, 13, 60], fmt=fmt)
-    _sheet(wb, SHEETS[1], _overview(run), fmt=fmt)
-    artefacts = ("segment_profiles", "tier_thresholds", "quality")
-    for title, artefact in zip(SHEETS[2:5], artefacts, strict=True):
-        frame = read_artefact(run, artefact)
-        frame = pd.DataFrame() if frame is None else frame
-        _sheet(wb, title, frame, fmt=fmt)
-    _sheet(wb, SHEETS[5], _about(run, cfg, len(table)), [28, 90], fmt=fmt)
-    wb.close()
-    tmp.rename(target)
+    # a temporary name first: a crash or a full disk never leaves a half-written segments.xlsx
+    with atomic_path(target) as tmp:
+        wb = _workbook(tmp)
+        fmt = _Formats(wb)
+        widths = [12, 20, 20, 8, 10, 8, 14, 10, 10, 12, 9, 14, 13, 13, 60]
+        _sheet(wb, SHEETS[0], table, widths, fmt=fmt)
+        _sheet(wb, SHEETS[1], _overview(run), fmt=fmt)
+        artefacts = ("segment_profiles", "tier_thresholds", "quality")
+        for title, artefact in zip(SHEETS[2:5], artefacts, strict=True):
+            frame = read_artefact(run, artefact)
+            frame = pd.DataFrame() if frame is None else frame
+            _sheet(wb, title, frame, fmt=fmt)
+        _sheet(wb, SHEETS[5], _about(run, cfg, len(table)), [28, 90], fmt=fmt)
+        wb.close()
     return target

@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from segkit.artefacts import RunFolder
 from segkit.clean import CleanResult, clean
 from segkit.cluster import behaviour_features
 from segkit.collect import Collected, collect, collected_from_parquet
@@ -38,8 +39,10 @@ from segkit.readers import sql_str
 from segkit.steps.run import DEMO_AS_OF, Run
 
 
-def _copy(con: Any, query: str, path: Path) -> None:
-    con.execute(f"COPY ({query}) TO {sql_str(str(path))} (FORMAT parquet)")
+def _copy(con: Any, query: str, folder: RunFolder, name: str) -> None:
+    """DuckDB writes artefact ``name`` to a temporary file, published when complete."""
+    with folder.atomic(name) as tmp:
+        con.execute(f"COPY ({query}) TO {sql_str(str(tmp))} (FORMAT parquet)")
 
 
 # -- 01 collect ----------------------------------------------------------------------------
@@ -73,7 +76,7 @@ def collect_step(run: Run) -> CollectStep:
     path, columns, read = _source(run)
     collected = collect(path, columns, read, con=connect(date_order=read.date_order))
     folder = run.folder
-    _copy(collected.con, "SELECT * FROM staged", folder.new_file("transactions"))
+    _copy(collected.con, "SELECT * FROM staged", folder, "transactions")
     folder.write_frame("collect_rejects", collected.rejects)
     folder.write_json(
         "sources",
@@ -186,7 +189,7 @@ def clean_step(run: Run) -> CleanStep:
             source_column=master.source if master else None,
         )
     folder = run.folder
-    _copy(cleaned.con, "SELECT * FROM clean_tx", folder.new_file("clean_transactions"))
+    _copy(cleaned.con, "SELECT * FROM clean_tx", folder, "clean_transactions")
     quarantine = cleaned.quarantine
     if len(master_q):
         quarantine = pd.concat([quarantine, master_q.astype(quarantine.dtypes.to_dict())])
