@@ -233,6 +233,10 @@ def _config_error(source: str, exc: Exception) -> str:
     """One line per problem, naming the key (``segment.k_max: ...``)."""
     from pydantic import ValidationError
 
+    from segkit.runconfig import ConfigFileError
+
+    if isinstance(exc, ConfigFileError):
+        return str(exc)
     if isinstance(exc, ValidationError):
         lines = [f"{source}: {exc.error_count()} problem(s) in the run config"]
         for err in exc.errors():
@@ -278,7 +282,7 @@ def report(
                 {"client": "demo", "seed": seed, "smoke": smoke,
                  "demo": {"customers": customers, "seed": seed}}
             )  # fmt: skip
-    except (ValidationError, ValueError, FileNotFoundError) as exc:
+    except (ValidationError, ValueError, OSError) as exc:
         typer.echo(f"error: {_config_error(source, exc)}", err=True)
         raise typer.Exit(code=2) from None
     try:

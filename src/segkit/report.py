@@ -386,17 +386,19 @@ def _failure_message(name: str, output: Path, exc: BaseException) -> str:
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):
-        where = f"cell {exc.cell_index} (In [{exc.exec_count}])"
+        where = f"at cell {exc.cell_index} (In [{exc.exec_count}])"
         what = f"{exc.ename}: {exc.evalue}"
     elif is_disk_full(exc):
         where, what = "while writing the executed notebook", str(DiskFullError(output))
     else:
         where, what = "while running", f"{type(exc).__name__}: {exc}"
     what = mask_text(what.strip().splitlines()[0] if what.strip() else what)[:500]
-    return (
-        f"step {name} failed at {where}: {what}\n"
+    kept = (
         f"the executed notebook with the error is kept: {output}"
+        if output.is_file()
+        else "the executed notebook could not be kept"
     )
+    return f"step {name} failed {where}: {what}\n{kept}"
 
 
 @contextlib.contextmanager
