@@ -35,6 +35,7 @@ import contextlib
 import errno
 import os
 import secrets
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,9 +72,24 @@ class DiskFullError(SegkitError, OSError):
         return str(self.strerror)
 
 
-def is_disk_full(exc: BaseException) -> bool:
-    """True for an :class:`OSError` that means the disk (or the quota) is full."""
-    return isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS
+def is_disk_full(exc: BaseException | None) -> bool:
+    """True for an :class:`OSError` that means the disk (or the quota) is full, also when a
+    library wraps it (xlsxwriter's ``FileCreateError(OSError(...))``, a chained cause).
+
+    Examples
+    --------
+    >>> full = OSError(errno.ENOSPC, "No space left on device")
+    >>> is_disk_full(full), is_disk_full(RuntimeError(full)), is_disk_full(OSError(2, "x"))
+    (True, True, False)
+    """
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS:
+            return True
+        wrapped = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
+        exc = wrapped or exc.__cause__ or exc.__context__
+    return False
 
 
 def refuse_existing(path: str | Path) -> None:
@@ -137,6 +153,18 @@ def publish(tmp: str | Path, target: str | Path, *, overwrite: bool = False) -> 
     return target
 
 
+def _release(exc: BaseException) -> None:
+    """Drop the locals of the finished frames an exception went through, so a writer's open
+    file handle (xlsxwriter keeps its zip file in a local) is closed now: space held by an
+    unlinked but still open file is not given back to a full disk."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        traceback.clear_frames(current.__traceback__)
+        current = current.__cause__ or current.__context__
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
     """A temporary path for a writer; on success its file is published as ``path``.
@@ -170,6 +198,7 @@ def atomic_path(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
         yield tmp
         publish(tmp, target, overwrite=overwrite)
     except BaseException as exc:
+        _release(exc)
         with contextlib.suppress(OSError):
             tmp.unlink()
         if is_disk_full(exc) and not isinstance(exc, DiskFullError):

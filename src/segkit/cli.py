@@ -27,6 +27,8 @@ def _fail(exc: Exception) -> None:
     if is_disk_full(exc) and not isinstance(exc, DiskFullError):
         where = getattr(exc, "filename", None)
         exc = DiskFullError(Path(where) if where else Path("output"))
+    elif not isinstance(exc, (SegkitError, OSError, ValueError)):
+        raise exc  # a bug, not bad input: keep its traceback
     typer.echo(f"error: {exc}", err=True)
     raise typer.Exit(code=2)
 
@@ -68,7 +70,7 @@ def demo_data(
     try:
         data = datasets.make_demo(customers, seed=seed)
         written = datasets.write_demo(data, out, fmt=fmt, messy=messy)  # type: ignore[arg-type]
-    except (SegkitError, OSError, ValueError) as exc:
+    except Exception as exc:  # _fail re-raises what is neither bad input nor a full disk
         _fail(exc)
         return
     for name, path in written.items():
@@ -154,7 +156,7 @@ def profile(
             memory_limit=memory_limit,
         )
         written = write_profile_outputs(run, out)
-    except (SegkitError, OSError) as exc:
+    except Exception as exc:  # _fail re-raises what is neither bad input nor a full disk
         _fail(exc)
         return
     typer.echo(run.cleaned.summary_text())
@@ -207,7 +209,7 @@ def segment(
             random_state=seed,
         )
         written = result.write(out)
-    except (SegkitError, OSError) as exc:
+    except Exception as exc:  # _fail re-raises what is neither bad input nor a full disk
         _fail(exc)
         return
     typer.echo(result.summary_text())
@@ -293,7 +295,7 @@ def report(
         typer.echo(f"error: {exc}", err=True)
         typer.echo(f"run folder (kept): {exc.run_dir}", err=True)
         raise typer.Exit(code=1) from None
-    except (SegkitError, OSError, ValueError) as exc:
+    except Exception as exc:  # _fail re-raises what is neither bad input nor a full disk
         _fail(exc)
         return
     typer.echo(report_summary(result))

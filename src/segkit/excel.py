@@ -194,6 +194,20 @@ def _sheet(
             _write(ws, r, c, value, fmt)
 
 
+def _close(wb: Any) -> None:
+    """Close (write) a workbook; xlsxwriter wraps an ``OSError`` such as a full disk in its
+    ``FileCreateError``, which is unwrapped so the caller sees the ``OSError``."""
+    from xlsxwriter.exceptions import FileCreateError
+
+    try:
+        wb.close()
+    except FileCreateError as exc:
+        cause = exc.args[0] if exc.args else None
+        if isinstance(cause, OSError):
+            raise cause from None
+        raise
+
+
 def _workbook(path: Path) -> Any:
     """A streaming workbook (rows in order, constant memory) in which no string is ever
     turned into a formula, a number or a link."""
@@ -331,7 +345,7 @@ def write_sheets(
         fmt = _Formats(wb)
         for title, frame in frames.items():
             _sheet(wb, title, frame, max_rows=max_rows, fmt=fmt)
-        wb.close()
+        _close(wb)
     return target
 
 
@@ -353,5 +367,5 @@ def write_segments_workbook(run: RunFolder, cfg: RunConfig) -> Path:
             frame = pd.DataFrame() if frame is None else frame
             _sheet(wb, title, frame, fmt=fmt)
         _sheet(wb, SHEETS[5], _about(run, cfg, len(table)), [28, 90], fmt=fmt)
-        wb.close()
+        _close(wb)
     return target
