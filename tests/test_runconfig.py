@@ -107,3 +107,15 @@ def test_example_configs_still_load() -> None:
     assert files
     for path in files:
         assert isinstance(RunConfig.from_yaml(path), RunConfig), path
+
+
+def test_an_oversized_config_file_is_refused(tmp_path: Path) -> None:
+    from segkit.runconfig import MAX_BYTES
+
+    config = tmp_path / "big.yaml"
+    config.write_text("demo: {}\n" + "# padding\n" * (MAX_BYTES // 10 + 1), encoding="utf-8")
+    with pytest.raises(ConfigFileError, match="larger than 1,000,000 bytes"):
+        RunConfig.from_yaml(config)
+    (tmp_path / "gbk.yaml").write_bytes("client: 华东\ndemo: {}\n".encode("gbk"))
+    with pytest.raises(ConfigFileError, match="not UTF-8 text"):
+        RunConfig.from_yaml(tmp_path / "gbk.yaml")
