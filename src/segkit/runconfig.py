@@ -83,9 +83,9 @@ def load_yaml(text: str, source: str = "run config") -> Any:
 
     Examples
     --------
-    >>> load_yaml("a: 1\nb: [1, 2]\n")
+    >>> load_yaml("a: 1\\nb: [1, 2]\\n")
     {'a': 1, 'b': [1, 2]}
-    >>> load_yaml("report: {reidentify: false}\nreport: {reidentify: true}\n", "c.yaml")
+    >>> load_yaml("report: {reidentify: false}\\nreport: {reidentify: true}\\n", "c.yaml")
     Traceback (most recent call last):
     ...
     segkit.runconfig.ConfigFileError: c.yaml: key 'report' is given twice (lines 1 and 2)
