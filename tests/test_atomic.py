@@ -231,6 +231,9 @@ def test_report_run_fails_whole_at_each_write_of_the_runner(
         assert_whole(good)
     )
     assert count.calls == 6
+    for name in ("00_overview", "02_clean"):  # papermill's record names the published file
+        nb = nbformat.read(good / "notebooks" / f"{name}.ipynb", as_version=4)
+        assert nb.metadata.papermill.output_path == str(good / "notebooks" / f"{name}.ipynb")
     stages = ["params.yaml", "notebooks", "notebooks", "report.html", "segments.xlsx", None]
     for n, stage in enumerate(stages, start=1):
         root = tmp_path / f"full{n}"

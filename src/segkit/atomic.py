@@ -56,14 +56,21 @@ class DiskFullError(SegkitError, OSError):
     'disk full: could not write report.html in /r (no space left on device); nothing was ...'
     >>> isinstance(err, OSError), err.errno == errno.ENOSPC
     (True, True)
+    >>> str(DiskFullError(None))
+    'disk full: no space left on device - free some space and run again'
+
     """
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        message = (
-            f"disk full: could not write {self.path.name} in {self.path.parent} (no space "
-            "left on device); nothing was left under that name - free some space and run again"
-        )
+    def __init__(self, path: str | Path | None) -> None:
+        self.path = None if path is None else Path(path)
+        if self.path is None:
+            message = "disk full: no space left on device - free some space and run again"
+        else:
+            message = (
+                f"disk full: could not write {self.path.name} in {self.path.parent} (no space "
+                "left on device); nothing was left under that name - free some space and run "
+                "again"
+            )
         SegkitError.__init__(self, message)
         self.errno = errno.ENOSPC
         self.strerror = message

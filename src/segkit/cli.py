@@ -26,7 +26,7 @@ def _fail(exc: Exception) -> None:
 
     if is_disk_full(exc) and not isinstance(exc, DiskFullError):
         where = getattr(exc, "filename", None)
-        exc = DiskFullError(Path(where) if where else Path("output"))
+        exc = DiskFullError(Path(where) if where else None)
     elif not isinstance(exc, (SegkitError, OSError, ValueError)):
         raise exc  # a bug, not bad input: keep its traceback
     typer.echo(f"error: {exc}", err=True)

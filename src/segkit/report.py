@@ -424,11 +424,15 @@ def _keep_notebook(tmp: Path, output: Path) -> None:
     import nbformat
 
     try:
-        nbformat.read(tmp, as_version=4)
+        nb = nbformat.read(tmp, as_version=4)
     except Exception:  # cut or missing: nothing whole to keep
         tmp.unlink(missing_ok=True)
         return
     try:
+        meta = nb.metadata.get("papermill")
+        if meta is not None and meta.get("output_path") != str(output):
+            meta["output_path"] = str(output)  # the name it is published under
+            nbformat.write(nb, tmp)
         publish(tmp, output)
     except OSError:
         tmp.unlink(missing_ok=True)
@@ -438,7 +442,7 @@ def _keep_notebook(tmp: Path, output: Path) -> None:
 def _failed(stage: str, exc: BaseException) -> dict[str, str]:
     """What the manifest says about a failure outside the notebooks (one masked line)."""
     if is_disk_full(exc):
-        what = str(exc if isinstance(exc, DiskFullError) else DiskFullError(stage))
+        what = str(exc if isinstance(exc, DiskFullError) else DiskFullError(None))
     else:
         text = str(exc).strip()
         what = f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
