@@ -18,12 +18,15 @@ KeyError: "unknown artefact 'nope'"
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from segkit.atomic import atomic_path, refuse_existing, write_text
 
 #: name → path inside the run folder. Steps are numbered like the notebooks.
 ARTEFACTS: dict[str, str] = {
@@ -95,7 +98,7 @@ class RunFolder:
     """A run folder and its artefacts.
 
     Writing never replaces an existing file: a run only adds files, and an earlier run is
-    never touched.
+    never touched. Every file appears whole or not at all (:mod:`segkit.atomic`).
     """
 
     root: Path
@@ -115,14 +118,19 @@ class RunFolder:
         return self.path(name).exists()
 
     def new_file(self, name: str) -> Path:
-        """The path of artefact ``name`` for a writer that is not a DataFrame (e.g. DuckDB's
-        ``COPY``); refuses an existing file, creates the folder."""
+        """The path of artefact ``name``; refuses an existing file (or a link), creates the
+        folder. Prefer :meth:`atomic`, which never leaves a partial file under the name."""
         return self._target(name)
+
+    def atomic(self, name: str) -> contextlib.AbstractContextManager[Path]:
+        """A temporary path for artefact ``name`` for a writer that is not a DataFrame (e.g.
+        DuckDB's ``COPY``), published under the artefact's name when the block succeeds
+        (:func:`segkit.atomic.atomic_path`); refuses an existing file, creates the folder."""
+        return atomic_path(self.path(name))
 
     def _target(self, name: str) -> Path:
         path = self.path(name)
-        if path.exists():
-            raise FileExistsError(f"{path} exists; segkit never overwrites outputs")
+        refuse_existing(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -147,9 +155,8 @@ class RunFolder:
         return unescape_frame(pd.read_csv(path, dtype={"customer_id": str}))
 
     def write_json(self, name: str, data: Any) -> Path:
-        path = self._target(name)
-        path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), "utf-8")
-        return path
+        text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+        return write_text(self._target(name), text)
 
     def read_json(self, name: str) -> Any:
         return json.loads(self.path(name).read_text(encoding="utf-8"))

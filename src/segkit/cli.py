@@ -21,10 +21,37 @@ app = typer.Typer(
 
 
 def _fail(exc: Exception) -> None:
+    """One line on stderr, exit status 2; a full disk is said plainly (no traceback)."""
+    from segkit.atomic import DiskFullError, is_disk_full
     from segkit.privacy import mask_text
 
+    if is_disk_full(exc) and not isinstance(exc, DiskFullError):
+        where = getattr(exc, "filename", None)
+        exc = DiskFullError(Path(where) if where else None)
+    elif not isinstance(exc, (SegkitError, OSError, ValueError)):
+        raise exc  # a bug, not bad input: keep its traceback
     typer.echo(f"error: {mask_text(str(exc))}", err=True)  # phones in file names, values
     raise typer.Exit(code=2)
+
+
+def _new_folder(out: Path, what: str) -> None:
+    """Refuse an output folder that is a file, a link or a non-empty folder."""
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        _fail(FileExistsError(f"--out {out} exists and is not a folder; give a new folder"))
+    if out.is_dir() and any(out.iterdir()):
+        _fail(FileExistsError(f"{out} is not empty; segkit never overwrites {what}"))
+
+
+def _k_range(text: str) -> tuple[int, int]:
+    """``"2-10"`` → ``(2, 10)``; at least 2 clusters, low end first."""
+    try:
+        lo, hi = (int(x) for x in text.split("-"))
+    except ValueError:
+        _fail(ValueError(f"--k-range must look like 2-10, not {text!r}"))
+        raise  # pragma: no cover - _fail exits
+    if lo < 2 or hi < lo:
+        _fail(ValueError(f"--k-range {text}: need 2 <= low <= high (e.g. 2-10)"))
+    return lo, hi
 
 
 @app.command("demo-data")
@@ -38,10 +65,15 @@ def demo_data(
     """Write the synthetic demo company (master, transactions, survey, ground truth)."""
     from segkit import datasets
 
-    if out.exists() and any(out.iterdir()):
-        _fail(FileExistsError(f"{out} is not empty; segkit never overwrites data"))
-    data = datasets.make_demo(customers, seed=seed)
-    written = datasets.write_demo(data, out, fmt=fmt, messy=messy)  # type: ignore[arg-type]
+    if fmt not in ("csv", "parquet"):
+        _fail(ValueError(f"--format must be csv or parquet, not {fmt!r}"))
+    _new_folder(out, "data")
+    try:
+        data = datasets.make_demo(customers, seed=seed)
+        written = datasets.write_demo(data, out, fmt=fmt, messy=messy)  # type: ignore[arg-type]
+    except Exception as exc:  # _fail re-raises what is neither bad input nor a full disk
+        _fail(exc)
+        return
     for name, path in written.items():
         typer.echo(f"{name}: {path}")
 
@@ -77,6 +109,7 @@ def profile(
     from pydantic import ValidationError
 
     from segkit.config import CleanPolicy, ColumnMap, ReadOptions
+    from segkit.engine import check_memory_limit
     from segkit.pipeline import profile_source, write_profile_outputs
     from segkit.privacy import install_log_masking
 
@@ -104,6 +137,12 @@ def profile(
             cancellation_prefix=cancel_prefix,
         )
         as_of_d = dt.date.fromisoformat(as_of) if as_of else None
+        if out.suffix.lower() not in (".csv", ".parquet"):
+            raise ValueError(
+                f"--out {out}: unsupported output type {out.suffix!r}; use .csv or .parquet"
+            )
+        if memory_limit is not None:
+            check_memory_limit(memory_limit)
     except (ValidationError, ValueError) as exc:
         _fail(exc)
         return
@@ -118,7 +157,7 @@ def profile(
             memory_limit=memory_limit,
         )
         written = write_profile_outputs(run, out)
-    except (SegkitError, FileExistsError, FileNotFoundError) as exc:
+    except Exception as exc:  # _fail re-raises what is neither bad input nor a full disk
         _fail(exc)
         return
     typer.echo(run.cleaned.summary_text())
@@ -153,13 +192,10 @@ def segment(
     install_log_masking()
     if method not in RULE_METHODS + CLUSTER_METHODS:
         _fail(InputError(f"unknown method {method!r}", code="UNKNOWN_METHOD"))
-    try:
-        lo, hi = (int(x) for x in k_range.split("-"))
-    except ValueError:
-        _fail(ValueError(f"--k-range must look like 2-10, not {k_range!r}"))
-        return
-    if out.exists() and any(out.iterdir()):
-        _fail(FileExistsError(f"{out} is not empty; segkit never overwrites outputs"))
+    if k is not None and k < 2:
+        _fail(ValueError(f"--k {k}: a segmentation needs at least 2 clusters"))
+    lo, hi = _k_range(k_range)
+    _new_folder(out, "outputs")
     try:
         if profile.suffix.lower() == ".parquet":
             frame = pd.read_parquet(profile)
@@ -178,7 +214,7 @@ def segment(
             random_state=seed,
         )
         written = result.write(out)
-    except (SegkitError, FileNotFoundError, FileExistsError) as exc:
+    except Exception as exc:  # _fail re-raises what is neither bad input nor a full disk
         _fail(exc)
         return
     typer.echo(result.summary_text())
@@ -204,6 +240,10 @@ def _config_error(source: str, exc: Exception) -> str:
     """One line per problem, naming the key (``segment.k_max: ...``)."""
     from pydantic import ValidationError
 
+    from segkit.runconfig import ConfigFileError
+
+    if isinstance(exc, ConfigFileError):
+        return str(exc)
     if isinstance(exc, ValidationError):
         lines = [f"{source}: {exc.error_count()} problem(s) in the run config"]
         for err in exc.errors():
@@ -249,7 +289,7 @@ def report(
                 {"client": "demo", "seed": seed, "smoke": smoke,
                  "demo": {"customers": customers, "seed": seed}}
             )  # fmt: skip
-    except (ValidationError, ValueError, FileNotFoundError) as exc:
+    except (ValidationError, ValueError, OSError) as exc:
         typer.echo(f"error: {_config_error(source, exc)}", err=True)
         raise typer.Exit(code=2) from None
     try:
@@ -260,7 +300,7 @@ def report(
         typer.echo(f"error: {exc}", err=True)
         typer.echo(f"run folder (kept): {exc.run_dir}", err=True)
         raise typer.Exit(code=1) from None
-    except (SegkitError, FileNotFoundError, FileExistsError, ValueError) as exc:
+    except Exception as exc:  # _fail re-raises what is neither bad input nor a full disk
         _fail(exc)
         return
     typer.echo(report_summary(result))

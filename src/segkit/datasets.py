@@ -18,6 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from segkit.atomic import atomic_path, write_text
+
 # fmt: off
 __all__ = ["CATEGORIES", "LIFECYCLE_STAGES", "SEGMENTS", "SURVEY_FACTORS", "SURVEY_ITEMS",
            "DemoData", "make_demo", "make_messy_transactions", "write_demo"]
@@ -517,19 +519,23 @@ def write_demo(
         raise ValueError(f"fmt must be 'csv' or 'parquet', got {fmt!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    frames = {"customers": data.customers, "transactions": data.transactions}
-    frames.update(survey=data.survey, truth=data.truth)
+    # transactions last: its presence tells :func:`segkit.pipeline.run_demo` the data is complete
+    frames = {"customers": data.customers, "survey": data.survey, "truth": data.truth}
+    frames["transactions"] = data.transactions
     paths: dict[str, Path] = {}
     if messy:
         frames["transactions"], counts = make_messy_transactions(data.transactions)
-        paths["injected"] = out / "injected.json"
-        paths["injected"].write_text(json.dumps(counts, indent=2), encoding="utf-8")
+        paths["injected"] = write_text(
+            out / "injected.json", json.dumps(counts, indent=2), overwrite=True
+        )
     for name, df in frames.items():
         paths[name] = path = out / f"{name}.{fmt}"
-        if fmt == "parquet":
-            df.to_parquet(path, index=False)
-        else:
-            enc = "gb18030" if messy and name == "transactions" else "utf-8"
-            dfmt = "%Y-%m-%d %H:%M:%S" if name == "transactions" else "%Y-%m-%d"
-            df.to_csv(path, index=False, encoding=enc, date_format=dfmt)
+        # each file whole or not at all; a regenerated file replaces (never follows) the old one
+        with atomic_path(path, overwrite=True) as tmp:
+            if fmt == "parquet":
+                df.to_parquet(tmp, index=False)
+            else:
+                enc = "gb18030" if messy and name == "transactions" else "utf-8"
+                dfmt = "%Y-%m-%d %H:%M:%S" if name == "transactions" else "%Y-%m-%d"
+                df.to_csv(tmp, index=False, encoding=enc, date_format=dfmt)
     return paths

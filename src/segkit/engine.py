@@ -14,11 +14,40 @@ Examples
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
 
 from segkit.parse import register_macros
+
+_MEMORY_LIMIT = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+
+
+def check_memory_limit(value: str) -> str:
+    """A DuckDB memory limit such as ``4GB``, ``512 MiB`` or ``1.5GB``; anything else is
+    refused (the value goes into a ``SET`` statement).
+
+    Examples
+    --------
+    >>> check_memory_limit("4GB"), check_memory_limit("512 MiB")
+    ('4GB', '512 MiB')
+    >>> check_memory_limit("1GB'; COPY x TO 'y")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: memory limit "1GB'; COPY x TO 'y" is not a size: give a number and a unit ...
+    """
+    text = value.strip()
+    if not _MEMORY_LIMIT.match(text):
+        raise ValueError(
+            f"memory limit {value!r} is not a size: give a number and a unit such as 4GB, "
+            "512MB or 2GiB"
+        )
+    return text
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def connect(
@@ -34,7 +63,8 @@ def connect(
     Parameters
     ----------
     memory_limit : str, optional
-        e.g. ``"4GB"``; DuckDB spills to ``temp_dir`` beyond it.
+        e.g. ``"4GB"``; DuckDB spills to ``temp_dir`` beyond it. Checked with
+        :func:`check_memory_limit` (a ``ValueError`` otherwise).
     threads : int, optional
         Worker threads (default: all cores).
     temp_dir : path, optional
@@ -54,11 +84,11 @@ def connect(
     """
     con = duckdb.connect(":memory:")
     if memory_limit:
-        con.execute(f"SET memory_limit = '{memory_limit}'")
+        con.execute(f"SET memory_limit = {_sql_literal(check_memory_limit(memory_limit))}")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     if temp_dir:
-        con.execute(f"SET temp_directory = '{Path(temp_dir).as_posix()}'")
+        con.execute(f"SET temp_directory = {_sql_literal(Path(temp_dir).as_posix())}")
     try:
         con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
     except duckdb.InvalidInputException:

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from segkit.artefacts import RunFolder
+from segkit.atomic import atomic_path, refuse_existing
 from segkit.export import TRIGGERS
 from segkit.html_report import pick_language, read_artefact
 from segkit.runconfig import RunConfig
@@ -194,6 +195,20 @@ def _sheet(
             _write(ws, r, c, value, fmt)
 
 
+def _close(wb: Any) -> None:
+    """Close (write) a workbook; xlsxwriter wraps an ``OSError`` such as a full disk in its
+    ``FileCreateError``, which is unwrapped so the caller sees the ``OSError``."""
+    from xlsxwriter.exceptions import FileCreateError
+
+    try:
+        wb.close()
+    except FileCreateError as exc:
+        cause = exc.args[0] if exc.args else None
+        if isinstance(cause, OSError):
+            raise cause from None
+        raise
+
+
 def _workbook(path: Path) -> Any:
     """A streaming workbook (rows in order, constant memory) in which no string is ever
     turned into a formula, a number or a link."""
@@ -343,36 +358,33 @@ def write_sheets(
     ['s', 's', 's']
     """
     target = Path(path)
-    if target.exists():
-        raise FileExistsError(f"{target} exists; segkit never overwrites outputs")
-    tmp = target.with_name(f".{target.name}.partial")
-    wb = _workbook(tmp)
-    fmt = _Formats(wb)
-    for title, frame in frames.items():
-        _sheet(wb, title, frame, max_rows=max_rows, fmt=fmt)
-    wb.close()
-    tmp.rename(target)
+    refuse_existing(target)
+    with atomic_path(target) as tmp:
+        wb = _workbook(tmp)
+        fmt = _Formats(wb)
+        for title, frame in frames.items():
+            _sheet(wb, title, frame, max_rows=max_rows, fmt=fmt)
+        _close(wb)
     return target
 
 
 def write_segments_workbook(run: RunFolder, cfg: RunConfig) -> Path:
     """Write ``segments.xlsx`` into ``run`` (never over an existing file) and return its path."""
     target = run.path("excel")
-    if target.exists():
-        raise FileExistsError(f"{target} exists; segkit never overwrites outputs")
+    refuse_existing(target)
     table = customer_table(run, cfg)
-    # write to a temporary name first: a crash never leaves a half-written segments.xlsx
-    tmp = target.with_name(f".{target.name}.partial")
-    wb = _workbook(tmp)
-    fmt = _Formats(wb)
-    _sheet(wb, SHEETS[0], table, [12, 20, 20, 8, 10, 8, 14, 10, 10, 12, 9, 14, 13, 13, 60], fmt=fmt)
-    _sheet(wb, SHEETS[1], _overview(run), fmt=fmt)
-    artefacts = ("segment_profiles", "tier_thresholds", "quality")
-    for title, artefact in zip(SHEETS[2:5], artefacts, strict=True):
-        frame = read_artefact(run, artefact)
-        frame = pd.DataFrame() if frame is None else frame
-        _sheet(wb, title, frame, fmt=fmt)
-    _sheet(wb, SHEETS[5], _about(run, cfg, len(table)), [28, 90], fmt=fmt)
-    wb.close()
-    tmp.rename(target)
+    # a temporary name first: a crash or a full disk never leaves a half-written segments.xlsx
+    with atomic_path(target) as tmp:
+        wb = _workbook(tmp)
+        fmt = _Formats(wb)
+        widths = [12, 20, 20, 8, 10, 8, 14, 10, 10, 12, 9, 14, 13, 13, 60]
+        _sheet(wb, SHEETS[0], table, widths, fmt=fmt)
+        _sheet(wb, SHEETS[1], _overview(run), fmt=fmt)
+        artefacts = ("segment_profiles", "tier_thresholds", "quality")
+        for title, artefact in zip(SHEETS[2:5], artefacts, strict=True):
+            frame = read_artefact(run, artefact)
+            frame = pd.DataFrame() if frame is None else frame
+            _sheet(wb, title, frame, fmt=fmt)
+        _sheet(wb, SHEETS[5], _about(run, cfg, len(table)), [28, 90], fmt=fmt)
+        _close(wb)
     return target

@@ -33,6 +33,7 @@ import pandas as pd
 
 from segkit import __version__
 from segkit.artefacts import RunFolder
+from segkit.atomic import refuse_existing, write_text
 from segkit.runconfig import RunConfig
 
 _TAGS = {
@@ -482,8 +483,7 @@ def build_report(
     the header (default: the config's).
     """
     target = run.path("report")
-    if target.exists():
-        raise FileExistsError(f"{target} exists; segkit never overwrites outputs")
+    refuse_existing(target)
     lang = cfg.language
     sections = [notebook_section(Path(p)) for p in notebooks if Path(p).exists()]
     toc = [f'<li><a href="#summary">{_e(_label("summary", lang))}</a></li>']
@@ -527,5 +527,4 @@ def build_report(
 </body>
 </html>
 """
-    target.write_text(page, encoding="utf-8")
-    return target
+    return write_text(target, page)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import platform
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from segkit import __version__
+from segkit.atomic import all_or_nothing, write_text
 from segkit.clean import CleanResult, clean, dedupe_master
 from segkit.collect import QUARANTINE_COLUMNS, Collected, collect, read_table
 from segkit.config import CleanPolicy, ColumnMap, ReadOptions
@@ -100,7 +102,10 @@ def write_profile_outputs(run: ProfileRun, out: str | Path) -> dict[str, Path]:
 
     ``out`` is the profile file (``.csv`` or ``.parquet``); the others take its stem:
     ``<stem>.quarantine.csv``, ``<stem>.quality.csv``, ``<stem>.quality.txt``,
-    ``<stem>.manifest.json``. Existing files are never overwritten.
+    ``<stem>.manifest.json``. Existing files (or links at those names) are never
+    overwritten, and the set is all or nothing: each file appears whole under its name, and if
+    one cannot be written (a full disk) the ones already written are removed again, so a
+    rerun is not refused (:mod:`segkit.atomic`).
     """
     out = Path(out)
     stem = out.with_suffix("")
@@ -111,16 +116,20 @@ def write_profile_outputs(run: ProfileRun, out: str | Path) -> dict[str, Path]:
         "quality_text": Path(f"{stem}.quality.txt"),
         "manifest": Path(f"{stem}.manifest.json"),
     }
-    clash = [str(p) for p in paths.values() if p.exists()]
+    if out.suffix.lower() not in (".csv", ".parquet"):
+        raise ValueError(f"unsupported output type {out.suffix!r}: use .csv or .parquet")
+    clash = [str(p) for p in paths.values() if os.path.lexists(p)]
     if clash:
-        raise FileExistsError(f"refusing to overwrite {clash}")
-    write_table(run.profile, paths["profile"])
-    write_table(run.cleaned.quarantine, paths["quarantine"])
-    write_table(run.cleaned.summary(), paths["quality"])
-    paths["quality_text"].write_text(run.cleaned.summary_text() + "\n", encoding="utf-8")
-    paths["manifest"].write_text(
-        json.dumps(run.manifest(), ensure_ascii=False, indent=2, default=str), encoding="utf-8"
-    )
+        links = [c for c in clash if Path(c).is_symlink()]
+        what = f" (symbolic links, never written through: {links})" if links else ""
+        raise FileExistsError(f"refusing to overwrite {clash}{what}")
+    manifest = json.dumps(run.manifest(), ensure_ascii=False, indent=2, default=str)
+    with all_or_nothing() as written:
+        written.append(write_table(run.profile, paths["profile"]))
+        written.append(write_table(run.cleaned.quarantine, paths["quarantine"]))
+        written.append(write_table(run.cleaned.summary(), paths["quality"]))
+        written.append(write_text(paths["quality_text"], run.cleaned.summary_text() + "\n"))
+        written.append(write_text(paths["manifest"], manifest))
     return paths
 
 
@@ -289,7 +298,8 @@ def run_demo(
     written = write_profile_outputs(run, run_dir / "profile.parquet")
     key = load_key() if pseudonymise else None
     joined, master_q = integrate_demo_sides(run.profile, demo_dir, key)
-    (run_dir / "privacy.json").write_text(
+    write_text(
+        run_dir / "privacy.json",
         json.dumps(
             {
                 "personal_data": "pseudonymised (keyed HMAC-SHA256)"
@@ -300,7 +310,6 @@ def run_demo(
             },
             indent=2,
         ),
-        encoding="utf-8",
     )
     write_table(joined.table, run_dir / "customers.parquet")
     write_table(master_q, run_dir / "customers.quarantine.csv")

@@ -50,6 +50,7 @@ from typing import Any, get_args
 
 from segkit import __version__, paths
 from segkit.artefacts import NOTEBOOKS, RunFolder
+from segkit.atomic import DiskFullError, is_disk_full, publish, write_text
 from segkit.errors import InputError, SegkitError
 from segkit.privacy import install_log_masking, mask_text
 from segkit.runconfig import NOTEBOOK_PARAMETERS, RunConfig, SegmentSpec, notebook_parameters
@@ -352,8 +353,18 @@ class _PapermillNoise(logging.Filter):
         return not msg.startswith(("Passed unknown parameter", "Unable to parse line"))
 
 
+class _RunLog(logging.FileHandler):
+    """``run.log``: a line that cannot be written (a full disk) is dropped quietly instead of
+    printing logging's traceback to stderr; the failure itself reaches the manifest."""
+
+    dropped = 0
+
+    def handleError(self, record: logging.LogRecord) -> None:  # logging's name
+        self.dropped += 1
+
+
 def _log_to(path: Path) -> logging.Handler:
-    handler = logging.FileHandler(path, encoding="utf-8")
+    handler = _RunLog(path, encoding="utf-8")
     handler.addFilter(_PapermillNoise())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     for name in ("segkit", "papermill"):
@@ -375,15 +386,19 @@ def _failure_message(name: str, output: Path, exc: BaseException) -> str:
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):
-        where = f"cell {exc.cell_index} (In [{exc.exec_count}])"
+        where = f"at cell {exc.cell_index} (In [{exc.exec_count}])"
         what = f"{exc.ename}: {exc.evalue}"
+    elif is_disk_full(exc):
+        where, what = "while writing the executed notebook", str(DiskFullError(output))
     else:
         where, what = "while running", f"{type(exc).__name__}: {exc}"
     what = mask_text(what.strip().splitlines()[0] if what.strip() else what)[:500]
-    return (
-        f"step {name} failed at {where}: {what}\n"
+    kept = (
         f"the executed notebook with the error is kept: {output}"
+        if output.is_file()
+        else "the executed notebook could not be kept"
     )
+    return f"step {name} failed {where}: {what}\n{kept}"
 
 
 @contextlib.contextmanager
@@ -401,6 +416,37 @@ def shared_kernel(kernel_name: str, cwd: Path) -> Iterator[Any]:
         yield km
     finally:
         km.shutdown_kernel(now=True)
+
+
+def _keep_notebook(tmp: Path, output: Path) -> None:
+    """Publish papermill's output notebook under its name if it is a whole notebook (it is
+    rewritten after every cell, so a full disk can cut it); otherwise remove it."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(tmp, as_version=4)
+    except Exception:  # cut or missing: nothing whole to keep
+        tmp.unlink(missing_ok=True)
+        return
+    try:
+        meta = nb.metadata.get("papermill")
+        if meta is not None and meta.get("output_path") != str(output):
+            meta["output_path"] = str(output)  # the name it is published under
+            nbformat.write(nb, tmp)
+        publish(tmp, output)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _failed(stage: str, exc: BaseException) -> dict[str, str]:
+    """What the manifest says about a failure outside the notebooks (one masked line)."""
+    if is_disk_full(exc):
+        what = str(exc if isinstance(exc, DiskFullError) else DiskFullError(None))
+    else:
+        text = str(exc).strip()
+        what = f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
+    return {"stage": stage, "message": mask_text(what)[:500]}
 
 
 def run_report(
@@ -468,9 +514,10 @@ def run_report(
         },
         "notebooks_dir": str(nb_dir),
     }
+    stage = "params.yaml"
+    finished = False
     try:
-        params_path = folder.path("params")
-        params_path.write_text(cfg.to_yaml(), encoding="utf-8")
+        params_path = write_text(folder.path("params"), cfg.to_yaml())
         manifest["params_sha256"] = sha256_file(params_path)
         log.info("run %s: %d notebooks from %s", run_dir.name, len(present), nb_dir)
         manifest["inputs"] = [
@@ -486,6 +533,7 @@ def run_report(
         values["run_dir"] = run_dir.as_posix()
         out_dir = folder.path("notebooks")
         out_dir.mkdir()
+        stage = "notebooks"
         with (
             shared_kernel(kernel, run_dir) as km,
             tqdm(present, desc="segkit report", unit="notebook", disable=not progress) as bar,
@@ -500,10 +548,12 @@ def run_report(
                 result.steps.append(step)
                 log.info("step %s: parameters %s", name, sorted(params))
                 t0 = time.perf_counter()
+                # papermill writes to a temporary name; the notebook is published whole
+                partial = step.output.with_name(f".{name}.partial.ipynb")
                 try:
                     pm.execute_notebook(
                         _pm_path(src),
-                        _pm_path(step.output),
+                        _pm_path(partial),
                         parameters=params,
                         kernel_name=kernel,
                         language="python",
@@ -511,8 +561,11 @@ def run_report(
                         cwd=str(run_dir),
                         km=km,
                     )
+                    _keep_notebook(partial, step.output)
                 except Exception as exc:
                     step.seconds, step.status = time.perf_counter() - t0, "failed"
+                    with contextlib.suppress(OSError):
+                        _keep_notebook(partial, step.output)
                     message = _failure_message(name, step.output, exc)
                     log.error(message)
                     manifest["failed"] = {"notebook": name, "message": message}
@@ -526,12 +579,14 @@ def run_report(
         from segkit.html_report import build_report
 
         t0 = time.perf_counter()
+        stage = "report.html"
         manifest["as_of"] = _as_of(cfg, folder)
         result.report = build_report(
             folder, cfg, [s.output for s in result.steps], as_of=manifest["as_of"]["value"]
         )
         manifest["report_seconds"] = round(time.perf_counter() - t0, 2)
         t0 = time.perf_counter()
+        stage = "segments.xlsx"
         if folder.exists("customers") or folder.exists("profile"):
             result.excel = write_segments_workbook(folder, cfg)
             manifest["excel_seconds"] = round(time.perf_counter() - t0, 2)
@@ -547,6 +602,15 @@ def run_report(
             p.name: sha256_file(p) for p in (result.report, result.excel) if p is not None
         }
         log.info("report %s", result.report)
+        finished = True
+    except StepFailed:
+        raise
+    except BaseException as exc:
+        manifest["failed"] = _failed(stage, exc)
+        log.error("run failed at %s: %s", stage, manifest["failed"]["message"])
+        if is_disk_full(exc) and not isinstance(exc, DiskFullError):
+            raise DiskFullError(run_dir / stage) from None
+        raise
     finally:
         manifest.setdefault("status", "failed")
         if manifest["status"] == "running":
@@ -566,8 +630,15 @@ def run_report(
         manifest["versions"] = _versions()
         manifest["finished"] = dt.datetime.now().isoformat(timespec="seconds")
         manifest["seconds"] = round(time.perf_counter() - started, 2)
-        result.manifest = folder.write_json("manifest", manifest)
-        _unlog(handler)
+        try:
+            # atomic: manifest.json is whole (saying what failed) or absent, never cut
+            result.manifest = folder.write_json("manifest", manifest)
+        except OSError as exc:
+            log.error("manifest.json not written: %s", exc)
+            if finished:  # otherwise the run's own failure is the one to report
+                raise
+        finally:
+            _unlog(handler)
     return result
 
 

@@ -32,6 +32,87 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from segkit.config import CleanPolicy, SourceConfig
 
+#: deepest nesting of mappings/lists a run config may have (a real one needs 4)
+MAX_DEPTH = 20
+#: largest run config file read (bytes)
+MAX_BYTES = 1_000_000
+
+
+class ConfigFileError(ValueError):
+    """A run config file that is not plain, unambiguous YAML (the message names the line)."""
+
+
+def _line(mark: Any) -> int | str:
+    """The 1-based line of a PyYAML mark (``?`` when unknown)."""
+    line = getattr(mark, "line", None)
+    return "?" if line is None else int(line) + 1
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` (no Python objects) that refuses a key given twice in a mapping,
+    where PyYAML would silently keep the last value."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int | str] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # "<<: *anchor", resolved by PyYAML
+                continue
+            key = self.construct_object(key_node, deep=True)
+            line = _line(key_node.start_mark)
+            try:
+                if key in seen:
+                    where = (
+                        f"twice on line {line}"
+                        if seen[key] == line
+                        else f"twice (lines {seen[key]} and {line})"
+                    )
+                    raise ConfigFileError(f"key {key!r} is given {where}")
+                seen[key] = line
+            except TypeError:  # an unhashable key: PyYAML's own check reports it
+                continue
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(text: str, source: str = "run config") -> Any:
+    """Parse a run config's YAML safely.
+
+    Only plain YAML (``yaml.SafeLoader``: no ``!!python/...`` tags), at most
+    :data:`MAX_DEPTH` levels of nesting (checked on the event stream, before anything is
+    built, so a deeply nested file cannot exhaust the stack) and no key given twice in one
+    mapping. Every problem is a :class:`ConfigFileError` naming ``source`` and the line.
+
+    Examples
+    --------
+    >>> load_yaml("a: 1\\nb: [1, 2]\\n")
+    {'a': 1, 'b': [1, 2]}
+    >>> load_yaml("report: {reidentify: false}\\nreport: {reidentify: true}\\n", "c.yaml")
+    Traceback (most recent call last):
+    ...
+    segkit.runconfig.ConfigFileError: c.yaml: key 'report' is given twice (lines 1 and 2)
+    """
+    try:
+        depth = 0
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line = _line(event.start_mark)
+                    raise ConfigFileError(
+                        f"{source}: nested more than {MAX_DEPTH} levels deep at line {line}"
+                    )
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+        return yaml.load(text, Loader=_UniqueKeyLoader)
+    except ConfigFileError as exc:
+        if str(exc).startswith(f"{source}: "):
+            raise
+        raise ConfigFileError(f"{source}: {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {_line(mark)}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigFileError(f"{source}: not valid run-config YAML{where}: {problem}") from None
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -50,21 +131,47 @@ class MasterSpec(_Strict):
 
     path: str
     customer_id: str = "customer_id"
-    #: personal-data columns: role (name/phone/id_number/email/address) → column
+    #: personal-data columns: role (one of :data:`segkit.privacy.PII_KINDS`) → column
     pii: dict[str, str] = Field(default_factory=dict)
     #: the column holding the acquisition source (客户来源), if any
     source: str | None = None
+
+    @field_validator("pii")
+    @classmethod
+    def _pii_roles(cls, value: dict[str, str]) -> dict[str, str]:
+        from segkit.privacy import PII_KINDS
+
+        unknown = sorted(set(value) - set(PII_KINDS))
+        if unknown:
+            raise ValueError(
+                f"unknown personal-data role(s) {unknown}: segkit pseudonymises "
+                f"{', '.join(PII_KINDS)}"
+            )
+        return value
 
 
 class SegmentSpec(_Strict):
     """How the clustering step segments customers."""
 
-    method: Literal["kmeans", "minibatch", "ward", "gmm", "kprototypes"] = "kmeans"
+    #: the report's clustering step runs on the numeric step-3 features, so k-prototypes
+    #: (numeric + categorical) is refused here, before any data is read
+    method: Literal["kmeans", "minibatch", "ward", "gmm"] = "kmeans"
     k: int | None = Field(None, ge=2, le=30, description="None = chosen by the index vote")
     k_min: int = Field(2, ge=2, le=30)
     k_max: int = Field(10, ge=2, le=30)
     n_boot: int = Field(50, ge=0, le=1000, description="bootstrap resamples for stability")
     min_size: int = Field(30, ge=1, description="segments below this are flagged as too small")
+
+    @field_validator("method", mode="before")
+    @classmethod
+    def _method(cls, value: Any) -> Any:
+        if value == "kprototypes":
+            raise ValueError(
+                "kprototypes needs categorical features and the report's clustering features "
+                "are numeric: use kmeans, minibatch, ward or gmm (k-prototypes is available "
+                "in Python, segkit.cluster)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _range(self) -> SegmentSpec:
@@ -129,9 +236,16 @@ class RunConfig(_Strict):
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> RunConfig:
-        """Read and validate a YAML run config (``yaml.safe_load``: no Python objects)."""
-        text = Path(path).read_text(encoding="utf-8")
-        data = yaml.safe_load(text) or {}
+        """Read and validate a YAML run config (:func:`load_yaml`: safe, no duplicate keys,
+        bounded nesting)."""
+        file = Path(path)
+        if file.stat().st_size > MAX_BYTES:
+            raise ConfigFileError(f"{path}: larger than {MAX_BYTES:,} bytes; not a run config")
+        try:
+            text = file.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigFileError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        data = load_yaml(text, str(path)) or {}
         if not isinstance(data, dict):
             raise ValueError(f"{path}: the run config must be a mapping of keys to values")
         return cls.model_validate(data)

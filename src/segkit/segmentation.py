@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from segkit.atomic import all_or_nothing, write_text
 from segkit.cluster import SegmentClusterer, behaviour_features
 from segkit.errors import InputError
 from segkit.export import write_table
@@ -93,52 +94,47 @@ class SegmentationResult:
         return "\n".join(lines)
 
     def write(self, out_dir: str | Path) -> dict[str, Path]:
-        """Write every table into ``out_dir`` (created; existing files are never replaced)."""
+        """Write every table into ``out_dir`` (created; existing files are never replaced).
+
+        All or nothing: each file appears whole under its name, and if one cannot be written
+        (a full disk) the files this call wrote are removed again (:mod:`segkit.atomic`).
+        """
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        files: dict[str, Path] = {
-            "assignments": write_table(self.assignments, out / "assignments.parquet"),
-            "assignments_csv": write_table(self.assignments, out / "assignments.csv"),
-            "segments": write_table(self.segments, out / "segments.csv"),
-            "profiles": write_table(self.profile.table, out / "profiles.csv"),
-            "profile_index": write_table(
-                self.profile.wide("index").reset_index(), out / "profile_index.csv"
-            ),
-            "names": write_table(self.names, out / "names.csv"),
-            "strategy": write_table(self.strategy, out / "strategy.csv"),
-            "thresholds": write_table(self.thresholds, out / "thresholds.csv"),
-            "sizes": write_table(self.sizes, out / "segment_sizes.csv"),
+        tables: dict[str, tuple[pd.DataFrame, str]] = {
+            "assignments": (self.assignments, "assignments.parquet"),
+            "assignments_csv": (self.assignments, "assignments.csv"),
+            "segments": (self.segments, "segments.csv"),
+            "profiles": (self.profile.table, "profiles.csv"),
+            "profile_index": (self.profile.wide("index").reset_index(), "profile_index.csv"),
+            "names": (self.names, "names.csv"),
+            "strategy": (self.strategy, "strategy.csv"),
+            "thresholds": (self.thresholds, "thresholds.csv"),
+            "sizes": (self.sizes, "segment_sizes.csv"),
         }
+        texts: dict[str, tuple[str, str]] = {}
         if self.k_selection is not None:
-            files["k_selection"] = write_table(
-                self.k_selection.to_frame().reset_index(), out / "k_selection.csv"
-            )
-            files["k_votes"] = write_table(
-                self.k_selection.votes_.reset_index(), out / "k_votes.csv"
-            )
+            sel = self.k_selection
+            tables["k_selection"] = (sel.to_frame().reset_index(), "k_selection.csv")
+            tables["k_votes"] = (sel.votes_.reset_index(), "k_votes.csv")
         if self.stability is not None:
-            files["stability"] = write_table(
-                self.stability.table.reset_index(), out / "stability.csv"
-            )
+            tables["stability"] = (self.stability.table.reset_index(), "stability.csv")
         if self.discriminant is not None:
             d = self.discriminant
-            files["hit_rate"] = write_table(d.confusion.reset_index(), out / "lda_hit_rate.csv")
-            files["lda_variables"] = write_table(
-                d.univariate.reset_index(), out / "lda_variables.csv"
-            )
-            files["scoring_rule"] = write_table(
-                d.scoring_rule.to_frame().reset_index(), out / "scoring_rule.csv"
-            )
-            path = out / "scoring_rule.json"
-            if path.exists():
-                raise FileExistsError(f"{path} exists; segkit never overwrites outputs")
-            path.write_text(json.dumps(d.scoring_rule.to_dict(), ensure_ascii=False, indent=1))
-            files["scoring_rule_json"] = path
-        summary = out / "summary.txt"
-        if summary.exists():
-            raise FileExistsError(f"{summary} exists; segkit never overwrites outputs")
-        summary.write_text(self.summary_text() + "\n", encoding="utf-8")
-        files["summary"] = summary
+            tables["hit_rate"] = (d.confusion.reset_index(), "lda_hit_rate.csv")
+            tables["lda_variables"] = (d.univariate.reset_index(), "lda_variables.csv")
+            tables["scoring_rule"] = (d.scoring_rule.to_frame().reset_index(), "scoring_rule.csv")
+            rule = json.dumps(d.scoring_rule.to_dict(), ensure_ascii=False, indent=1)
+            texts["scoring_rule_json"] = (rule, "scoring_rule.json")
+        texts["summary"] = (self.summary_text() + "\n", "summary.txt")
+        files: dict[str, Path] = {}
+        with all_or_nothing() as written:
+            for key, (frame, name) in tables.items():
+                files[key] = write_table(frame, out / name)
+                written.append(files[key])
+            for key, (text, name) in texts.items():
+                files[key] = write_text(out / name, text)
+                written.append(files[key])
         return files
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from segkit.artefacts import RunFolder
 from segkit.clean import CleanResult, clean
 from segkit.cluster import behaviour_features
 from segkit.collect import Collected, collect, collected_from_parquet
@@ -38,8 +39,10 @@ from segkit.readers import sql_str
 from segkit.steps.run import DEMO_AS_OF, Run
 
 
-def _copy(con: Any, query: str, path: Path) -> None:
-    con.execute(f"COPY ({query}) TO {sql_str(str(path))} (FORMAT parquet)")
+def _copy(con: Any, query: str, folder: RunFolder, name: str) -> None:
+    """DuckDB writes artefact ``name`` to a temporary file, published when complete."""
+    with folder.atomic(name) as tmp:
+        con.execute(f"COPY ({query}) TO {sql_str(str(tmp))} (FORMAT parquet)")
 
 
 # -- 01 collect ----------------------------------------------------------------------------
@@ -200,7 +203,7 @@ def collect_step(run: Run) -> CollectStep:
     query, notes, counts = private_staged(run, collected.con, collected.roles)
     for note in notes:
         logging.getLogger("segkit.privacy").warning(note)
-    _copy(collected.con, query, folder.new_file("transactions"))
+    _copy(collected.con, query, folder, "transactions")
     folder.write_frame("collect_rejects", collected.rejects)
     sources: list[dict[str, Any]] = mask_json(collected.sources)  # type: ignore[assignment]
     folder.write_json(
@@ -318,7 +321,7 @@ def clean_step(run: Run) -> CleanStep:
             keep_columns=MASTER_ATTRIBUTES,
         )
     folder = run.folder
-    _copy(cleaned.con, "SELECT * FROM clean_tx", folder.new_file("clean_transactions"))
+    _copy(cleaned.con, "SELECT * FROM clean_tx", folder, "clean_transactions")
     quarantine = cleaned.quarantine
     if len(master_q):
         master_q = mask_frame_text(master_q, ("source_file", "column", "raw_value", "detail"))

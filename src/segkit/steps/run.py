@@ -25,6 +25,7 @@ import pandas as pd
 
 from segkit import pipeline
 from segkit.artefacts import ARTEFACTS, NOTEBOOKS, RunFolder
+from segkit.atomic import write_text
 from segkit.runconfig import DemoSpec, RunConfig, SegmentSpec
 
 #: the demo company's analysis date (its transactions end here)
@@ -247,7 +248,7 @@ def scratch_run(
     )
     base = Path(root) if root is not None else workspace() / "reports"
     folder = RunFolder(new_run_dir("scratch", root=base))
-    folder.new_file("params").write_text(cfg.to_yaml(), encoding="utf-8")
+    write_text(folder.path("params"), cfg.to_yaml())
     run = Run(folder=folder, config=cfg)
     for name, step in step_functions().items():
         if NOTEBOOKS.index(name) >= NOTEBOOKS.index(upto):
