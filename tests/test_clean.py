@@ -75,12 +75,41 @@ def test_returns_net_or_drop() -> None:
 
 def test_cancellations_by_prefix() -> None:
     rows = [("536365", "1", "2024-01-02", "10", "2"), ("C536366", "1", "2024-01-03", "-10", "-2")]
-    res = run(rows, CleanPolicy(cancellation_prefix="C", outliers="none"))
+    res = run(
+        rows, CleanPolicy(cancellation_prefix="C", cancellations="drop", outliers="none")
+    )
     assert res.quarantine[["source_row", "reason_code", "raw_value"]].values.tolist() == [
         [3, "CANCELLED", "C536366"]
     ]
     kept = run(rows, CleanPolicy(cancellation_prefix="C", cancellations="net", outliers="none"))
     assert kept.rows_kept == 2 and kept.detected["CANCELLED"] == 1
+
+
+def test_cancellations_net_by_default_even_when_returns_are_dropped() -> None:
+    """Issue 12: a cancelled order must not count as a sale under the default policy."""
+    from segkit.profile import build_profile
+
+    rows = [
+        ("536365", "1", "2024-01-02", "10", "2"),
+        ("536367", "1", "2024-01-02", "4", "1"),
+        ("C536366", "1", "2024-01-03", "-10", "-2"),
+        ("536368", "2", "2024-01-04", "7", "1"),
+        ("536368-R", "2", "2024-01-05", "-7", "-1"),
+    ]
+    for policy in (
+        CleanPolicy(cancellation_prefix="C", outliers="none"),
+        CleanPolicy(cancellation_prefix="C", returns="drop", outliers="none"),
+        CleanPolicy(
+            cancellation_prefix="C", returns="drop", non_positive_quantity="drop", outliers="none"
+        ),
+    ):
+        res = run(rows, policy)
+        assert res.detected["CANCELLED"] == 1
+        assert "C536366" in res.kept()["order_id"].tolist()
+        prof = build_profile(res).set_index("customer_id")
+        assert prof.loc["1", "monetary"] == 4.0  # 10 + 4 − 10 cancelled
+        expected_2 = 0.0 if policy.returns == "net" else 7.0  # a return, not a cancellation
+        assert prof.loc["2", "monetary"] == expected_2
 
 
 def test_bad_quantity_policy() -> None:

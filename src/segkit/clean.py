@@ -17,9 +17,10 @@ Reason codes (first match wins, in this order)
 ``UNPARSEABLE_AMOUNT`` / ``MISSING_AMOUNT``   no money rule accepts the text / empty
 ``DATE_OUT_OF_RANGE``   before ``policy.min_date``
 ``AFTER_AS_OF``         after the analysis date (Ti3)
-``CANCELLED``           order id starts with ``policy.cancellation_prefix`` (if dropped)
+``CANCELLED``           order id starts with ``policy.cancellation_prefix`` (if
+                        ``cancellations="drop"``; by default they are kept and net)
 ``BAD_QUANTITY``        quantity ≤ 0 on a non-return line (if dropped)
-``RETURN_LINE``         negative amount (if ``returns="drop"``)
+``RETURN_LINE``         negative amount, not a cancellation (if ``returns="drop"``)
 
 Flags (row kept): ``POSSIBLE_DUPLICATE`` (identical rows without an order id),
 ``CONFLICTING_ORDER`` (one order id under several customer ids), ``OUTLIER_HIGH``/
@@ -223,12 +224,17 @@ def _reason_cases(
     if policy.cancellation_prefix and "order_id" in roles and policy.cancellations == "drop":
         prefix = policy.cancellation_prefix.replace("'", "''")
         cases.append((f"starts_with(order_id, '{prefix}')", "CANCELLED"))
+    not_cancel = ""
+    if policy.cancellation_prefix and "order_id" in roles:
+        # kept cancellations net against the purchases they cancel: never a return to drop
+        prefix = policy.cancellation_prefix.replace("'", "''")
+        not_cancel = f" AND NOT coalesce(starts_with(order_id, '{prefix}'), FALSE)"
     if policy.non_positive_quantity == "drop" and "quantity" in roles:
         cases.append(("quantity <= 0 AND NOT amount < 0", "BAD_QUANTITY"))
         if policy.returns == "drop":
-            cases.append(("quantity <= 0", "BAD_QUANTITY"))
+            cases.append((f"quantity <= 0{not_cancel}", "BAD_QUANTITY"))
     if policy.returns == "drop":
-        cases.append(("amount < 0", "RETURN_LINE"))
+        cases.append((f"amount < 0{not_cancel}", "RETURN_LINE"))
     return cases
 
 

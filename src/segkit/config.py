@@ -122,8 +122,15 @@ class CleanPolicy(_Strict):
         of returns; ``drop`` quarantines them (``RETURN_LINE``).
     cancellation_prefix : str, optional
         Order ids starting with this text are cancellations (Online Retail: ``"C"``).
-    cancellations : {"drop", "net"}
-        ``drop`` quarantines cancellation lines (``CANCELLED``); ``net`` keeps them.
+    cancellations : {"net", "drop"}
+        ``net`` (default) keeps cancellation lines as negative amounts, so a cancellation
+        nets against what it cancels in the customer's spend (``monetary`` is purchases
+        minus cancellations and returns; a cancellation line is never quarantined as
+        ``RETURN_LINE``, even with ``returns="drop"``). The cancelled purchase order itself
+        still counts as an order (``frequency``, first/last purchase): the export does not
+        say which order a cancellation cancels. ``drop`` quarantines cancellation lines
+        (``CANCELLED``) and so **keeps the purchases they cancel as sales**; the report's
+        data-quality section says so.
     non_positive_quantity : {"keep", "drop"}
         ``drop`` quarantines lines with quantity ≤ 0 that are not returns (``BAD_QUANTITY``).
     conflicting_orders : {"flag", "ignore"}
@@ -139,7 +146,7 @@ class CleanPolicy(_Strict):
     dedupe: Literal["auto", "exact", "none"] = "auto"
     returns: Literal["net", "drop"] = "net"
     cancellation_prefix: str | None = None
-    cancellations: Literal["drop", "net"] = "drop"
+    cancellations: Literal["net", "drop"] = "net"
     non_positive_quantity: Literal["keep", "drop"] = "keep"
     conflicting_orders: Literal["flag", "ignore"] = "flag"
     outliers: Literal["flag", "winsorise", "none"] = "flag"

@@ -89,6 +89,16 @@ _LABELS: dict[str, dict[str, str]] = {
         "balance": "记录 {read:,} = 保留 {kept:,} + 隔离 {quarantined:,}"
         "（其中去重 {dups:,}）：{ok}",
         "chain": "客户：档案 {profiled:,} 位 = 已分群 {assigned:,} 位：{ok}",
+        "excluded": "另有 {n:,} 位客户只有退货或取消、没有购买，未建档也未分群"
+        "（名单见 02_excluded_customers.csv）",
+        "cancel_net": "取消订单（订单号以 “{prefix}” 开头，{n:,} 行）按负金额保留，"
+        "与所取消的购买相抵：客户消费金额为购买减去取消和退货（策略 cancellations=net）。"
+        "被取消的订单仍计入订单数和购买日期。",
+        "cancel_drop": "取消订单（订单号以 “{prefix}” 开头，{n:,} 行）已隔离，"
+        "但被取消的购买仍计为销售：本报告的消费金额包含已取消的订单"
+        "（策略 cancellations=drop）。",
+        "cancel_none": "未设置取消订单前缀（policy.cancellation_prefix）：取消订单无法识别，"
+        "负金额行按退货处理。",
         "ok": "平衡 ✓",
         "mismatch": "不平衡 ✗",
     },
@@ -123,6 +133,17 @@ _LABELS: dict[str, dict[str, str]] = {
         "balance": "records {read:,} = kept {kept:,} + quarantined {quarantined:,} "
         "(of which de-duplicated {dups:,}): {ok}",
         "chain": "customers: profiled {profiled:,} = assigned to a segment {assigned:,}: {ok}",
+        "excluded": "{n:,} more customers have only returns or cancellations and no "
+        "purchase: not profiled, not assigned (listed in 02_excluded_customers.csv)",
+        "cancel_net": "Cancellations (order ids starting with '{prefix}', {n:,} lines) are "
+        "kept as negative amounts and net against the purchases they cancel: a customer's "
+        "spend is purchases minus cancellations and returns (policy cancellations=net). The "
+        "cancelled order still counts as an order and a purchase date.",
+        "cancel_drop": "Cancellations (order ids starting with '{prefix}', {n:,} lines) are "
+        "quarantined, but the purchases they cancel are still counted as sales: spend in "
+        "this report includes cancelled orders (policy cancellations=drop).",
+        "cancel_none": "No cancellation prefix is set (policy.cancellation_prefix): "
+        "cancellations cannot be told apart, and negative lines count as returns.",
         "ok": "balanced ✓",
         "mismatch": "MISMATCH ✗",
     },
@@ -403,9 +424,10 @@ def summary_section(run: RunFolder, cfg: RunConfig) -> str:
             + "</tr>"
             for _, r in quality[keep].iterrows()
         )
+        notes = [*_balance(run, quality, lang), _cancellations(cfg, quality, lang)]
         parts.append(
             f"<h3>{_e(_label('quality', lang))}</h3>"
-            + "".join(f'<p class="note">{_e(line)}</p>' for line in _balance(run, quality, lang))
+            + "".join(f'<p class="note">{_e(line)}</p>' for line in notes)
             + f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         )
     return "\n".join(parts)
@@ -459,8 +481,35 @@ def _balance(run: RunFolder, quality: pd.DataFrame, language: str) -> list[str]:
     profiled, assigned = _rows(run, "profile"), _rows(run, "assignments")
     if profiled is not None and assigned is not None:
         ok = _label("ok" if profiled == assigned else "mismatch", language)
-        lines.append(_label("chain", language).format(profiled=profiled, assigned=assigned, ok=ok))
+        line = _label("chain", language).format(profiled=profiled, assigned=assigned, ok=ok)
+        excluded = _read(run, "excluded_customers")
+        if excluded is not None and len(excluded):
+            line += "; " + _label("excluded", language).format(n=len(excluded))
+        lines.append(line)
     return lines
+
+
+def _cancellations(cfg: RunConfig, quality: pd.DataFrame, language: str) -> str:
+    """How the run treated cancelled orders (the policy, and how many lines it concerned).
+
+    Examples
+    --------
+    >>> cfg = RunConfig.model_validate({"demo": {}, "policy": {"cancellation_prefix": "C"}})
+    >>> q = pd.DataFrame({"check": ["CANCELLED"], "detected": [3]})
+    >>> _cancellations(cfg, q, "en")[:60]
+    "Cancellations (order ids starting with 'C', 3 lines) are kep"
+    """
+    if language == "both":
+        return f"{_cancellations(cfg, quality, 'zh')} · {_cancellations(cfg, quality, 'en')}"
+    policy = cfg.policy
+    if not policy.cancellation_prefix:
+        return _label("cancel_none", language)
+    n = 0
+    if "check" in quality and "detected" in quality:
+        counts = quality.set_index("check")["detected"].fillna(0)
+        n = int(counts.get("CANCELLED", 0))
+    key = "cancel_net" if policy.cancellations == "net" else "cancel_drop"
+    return _label(key, language).format(prefix=policy.cancellation_prefix, n=n)
 
 
 _CSS = """

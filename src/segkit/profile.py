@@ -263,8 +263,11 @@ def build_profile(
     -------
     pandas.DataFrame
         One row per customer with at least one purchase line, sorted by ``customer_id``.
-        Customers whose lines are all returns are not profiled (they are counted in
-        ``DataFrame.attrs["returns_only_customers"]``).
+        Customers whose lines are all returns (or cancellations) are not profiled: they are
+        counted in ``DataFrame.attrs["returns_only_customers"]`` and listed in
+        ``attrs["returns_only_ids"]``; :func:`excluded_customers` gives them as a table,
+        which the report run writes (``02_excluded_customers.csv``) and its customer
+        balance shows.
     """
     as_of_d = pd.Timestamp(as_of).date() if as_of is not None else cleaned.as_of
     ws = pd.Timestamp(window_start).date() if window_start is not None else None
@@ -281,8 +284,42 @@ def build_profile(
             con, as_of=as_of_d, features=features, window_start=ws, max_levels=max_levels
         )
     frame = con.sql(sql).df()
-    returns_only = int((frame["frequency"] == 0).sum())
-    frame = frame[frame["frequency"] > 0].reset_index(drop=True)
+    returns_only = frame["frequency"] == 0
+    excluded = tuple(str(c) for c in frame.loc[returns_only, "customer_id"])
+    frame = frame[~returns_only].reset_index(drop=True)
     frame.attrs["as_of"] = str(as_of_d)
-    frame.attrs["returns_only_customers"] = int(returns_only)
+    frame.attrs["returns_only_customers"] = len(excluded)
+    frame.attrs["returns_only_ids"] = excluded
     return frame.reset_index(drop=True)
+
+
+#: Reason code of a customer left out of the profile because every kept line is a return
+#: or a cancellation (no purchase to measure recency, frequency or tenure from).
+RETURNS_ONLY = "RETURNS_ONLY"
+
+
+def excluded_customers(profile: pd.DataFrame) -> pd.DataFrame:
+    """The customers :func:`build_profile` left out, with the reason, as a table.
+
+    Columns ``customer_id`` and ``reason_code`` (:data:`RETURNS_ONLY`); read from the
+    profile's ``attrs`` (empty when the profile did not come from :func:`build_profile`).
+    The customer account is ``customers with kept lines = profiled + excluded``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from segkit.collect import collect_frame
+    >>> from segkit.clean import clean
+    >>> from segkit.config import ColumnMap
+    >>> tx = pd.DataFrame({"c": ["a", "b"], "d": ["2024-01-01", "2024-01-05"],
+    ...                    "amt": [10.0, -56.0]})
+    >>> res = clean(collect_frame(tx, ColumnMap(customer_id="c", date="d", amount="amt")),
+    ...             as_of="2024-01-31")
+    >>> p = build_profile(res)
+    >>> p["customer_id"].tolist(), excluded_customers(p).values.tolist()
+    (['a'], [['b', 'RETURNS_ONLY']])
+    """
+    ids = list(profile.attrs.get("returns_only_ids", ()))
+    return pd.DataFrame(
+        {"customer_id": pd.Series(ids, dtype="object"), "reason_code": RETURNS_ONLY}
+    )

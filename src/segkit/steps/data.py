@@ -161,7 +161,7 @@ def clean_step(run: Run) -> CleanStep:
     master (PII pseudonymised unless ``report.reidentify``) and the survey."""
     from segkit.pipeline import integrate_sides
     from segkit.privacy import install_log_masking, load_key
-    from segkit.profile import build_profile
+    from segkit.profile import build_profile, excluded_customers
 
     install_log_masking()
     cfg = run.config
@@ -194,6 +194,8 @@ def clean_step(run: Run) -> CleanStep:
     quality = cleaned.summary()
     folder.write_frame("quality", quality)
     folder.write_frame("profile", profile)
+    # customers with only returns / cancellations: not profiled, but listed and counted
+    folder.write_frame("excluded_customers", excluded_customers(profile))
     folder.write_frame("customers", joined.table)
     integration = joined.summary()
     folder.write_frame("integration", integration)
