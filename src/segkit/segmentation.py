@@ -39,6 +39,7 @@ from segkit.validate import (
     bootstrap_stability,
     check_segment_sizes,
     discriminant_analysis,
+    small_segments_note,
 )
 
 Method = Literal["rfm", "value", "lifecycle", "kmeans", "minibatch", "ward", "gmm", "kprototypes"]
@@ -273,8 +274,7 @@ def validate_segments(
             )  # fmt: skip
     sizes = check_segment_sizes(labels, min_size=min_size)
     if sizes["too_small"].any():
-        small = sizes.index[sizes["too_small"]].tolist()
-        notes.append(f"segments below {min_size} customers: {small}")
+        notes.append(small_segments_note(sizes))
     discriminant = None
     usable = X.loc[:, X.std() > 0]
     if labels.nunique() > 1 and usable.shape[1] and labels.value_counts().min() >= 2:
