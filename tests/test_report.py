@@ -106,7 +106,11 @@ def test_excel_table_reopened(demo_run: Path) -> None:
     assert table["姓名"].str.fullmatch(r"P[0-9a-f]{16}").all()  # pseudonyms
     assert table["客户类型"].notna().all() and table["细分编号"].notna().all()
     assert table["生命周期"].notna().all() and table["客户来源"].notna().all()
-    assert (table["购买频率"] >= 1).all()
+    # orders per month since the first purchase, not total orders (issue 12)
+    months = (customers["tenure_days"] / 30.4375).clip(lower=1.0)
+    expected = (customers["frequency"] / months).round(2)
+    assert table["购买频率(次/月)"].tolist() == pytest.approx(expected.tolist())
+    assert (table["购买频率(次/月)"] > 0).all()
     for sheet in wb.worksheets:
         for row in sheet.iter_rows():
             for cell in row:

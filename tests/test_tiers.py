@@ -221,6 +221,13 @@ def test_lifecycle_rules_and_precedence() -> None:
     assert zh.labels.astype(str).tolist() == [LIFECYCLE_ZH[s] for s in res.labels.astype(str)]
     assert list(res.labels.cat.categories) == ["new", "growing", "mature", "churning", "lost"]
     assert "precedence 1" in res.thresholds.set_index("tier").loc["lost", "rule"]
+    # issue 12: every stage has the bounds of its deciding measure, not NaN
+    thr = res.thresholds.set_index("tier")
+    assert thr[["lower", "upper"]].notna().all().all()
+    assert thr.loc["new", ["lower", "upper"]].tolist() == [0.0, 90.0]
+    assert thr.loc["growing", ["lower", "upper"]].tolist() == [90.0, 365.0]
+    assert thr.loc["churning", "lower"] == 2.0 and thr.loc["lost", "lower"] == 180.0
+    assert thr.loc["churning", "rule"].startswith("recency_days / interval_mean_days: ")
 
 
 def test_lifecycle_trend_rule() -> None:

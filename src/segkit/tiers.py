@@ -39,12 +39,16 @@ import pandas as pd
 from segkit.errors import InputError
 
 # fmt: off
-__all__ = ["INCOME_LEVELS", "LIFECYCLE_ZH", "TierResult", "chinese_name", "cuts_from_counts",
-           "frequency_tiers", "growth_tiers", "lifecycle_stages", "purchasing_power_tiers",
-           "tie_aware_cuts", "value_tiers"]
+__all__ = ["INCOME_LEVELS", "LIFECYCLE_COLUMNS", "LIFECYCLE_ZH", "TierResult", "chinese_name",
+           "cuts_from_counts", "frequency_tiers", "growth_tiers", "lifecycle_stages",
+           "purchasing_power_tiers", "tie_aware_cuts", "value_tiers"]
 #: Chinese names of the lifecycle stages.
 LIFECYCLE_ZH = {"new": "新客户", "growing": "成长客户", "mature": "成熟客户",
                 "churning": "流失风险", "lost": "已流失"}
+#: The measure each lifecycle stage's ``lower``/``upper`` bound (stages in threshold order:
+#: new, growing, mature, churning, lost).
+LIFECYCLE_COLUMNS = ("tenure_days", "tenure_days", "tenure_days",
+                     "recency_days / interval_mean_days", "recency_days")
 # fmt: on
 Lang = Literal["en", "zh"]
 _NAMES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -424,6 +428,10 @@ def lifecycle_stages(
        ``trend_ratio=None`` turns this off);
     5. **mature** — everyone else.
 
+    ``thresholds`` gives each stage the bounds of its deciding measure
+    (:data:`LIFECYCLE_COLUMNS`; ``lower <= x < upper``; churning: the ratio of recency to the
+    mean interval) and the full ``rule``, which starts with the measure's name.
+
     Missing tenure counts as long (never new or growing by tenure); missing half-window
     orders switch the trend rule off. :data:`LIFECYCLE_ZH` holds the Chinese names
     (``lang="zh"``). The defaults are the stage definitions documented in
@@ -463,6 +471,15 @@ def lifecycle_stages(
         f"(default {default_interval_days:g} d) (precedence 3)",
         "lost": f"recency_days >= {lost_days:g} or missing (precedence 1)",
     }
-    rows = [(math.nan, math.nan, rules[s]) for s in stages]
+    # each stage's deciding measure and its bounds (``lower <= x < upper``); the full rule,
+    # with the precedence, is in ``rule``
+    bounds = {
+        "new": (0.0, float(new_days)),
+        "growing": (float(new_days), float(mature_tenure_days)),
+        "mature": (float(mature_tenure_days), math.inf),
+        "churning": (float(churn_factor), math.inf),
+        "lost": (float(lost_days), math.inf),
+    }
+    rows = [(*bounds[s], f"{LIFECYCLE_COLUMNS[i]}: {rules[s]}") for i, s in enumerate(stages)]
     names = [LIFECYCLE_ZH[s] for s in stages] if lang == "zh" else stages
     return _result(pick, names, r.index, name, rows, "rules")
