@@ -75,9 +75,7 @@ def test_returns_net_or_drop() -> None:
 
 def test_cancellations_by_prefix() -> None:
     rows = [("536365", "1", "2024-01-02", "10", "2"), ("C536366", "1", "2024-01-03", "-10", "-2")]
-    res = run(
-        rows, CleanPolicy(cancellation_prefix="C", cancellations="drop", outliers="none")
-    )
+    res = run(rows, CleanPolicy(cancellation_prefix="C", cancellations="drop", outliers="none"))
     assert res.quarantine[["source_row", "reason_code", "raw_value"]].values.tolist() == [
         [3, "CANCELLED", "C536366"]
     ]

@@ -154,7 +154,8 @@ def test_tiers_step_thresholds_and_clv_check_are_reported(home: Path) -> None:
     life = thr[thr["rule"] == "lifecycle_stage"].set_index("tier")
     assert len(life) == 5 and life["lower"].notna().all() and life["upper"].notna().all()
     assert (life["condition"].str.len() > 10).all()
-    by_stage = dict(zip(life.index, life[["column", "lower", "upper"]].values.tolist(), strict=True))
+    bounds = life[["column", "lower", "upper"]].values.tolist()
+    by_stage = dict(zip(life.index, bounds, strict=True))
     assert by_stage["新客户"] == ["tenure_days", 0.0, 90.0]
     assert by_stage["已流失"][:2] == ["recency_days", 180.0]
     assert by_stage["流失风险"][:2] == ["recency_days / interval_mean_days", 2.0]

@@ -23,8 +23,8 @@ from segkit.validate import (
     bootstrap_stability,
     check_segment_sizes,
     cluster_jaccard,
-    small_segments_note,
     discriminant_analysis,
+    small_segments_note,
 )
 
 

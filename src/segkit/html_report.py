@@ -358,7 +358,7 @@ def summary_section(run: RunFolder, cfg: RunConfig) -> str:
         rows = []
         for _, r in shown.iterrows():
             prof = " / ".join(
-                _e(_trait(c, r[c], lang))
+                _e(_trait(c, r[c], lang) + _trait_figures(c, r, lang))
                 for c in ("value", "lifecycle", "growth")
                 if c in r and pd.notna(r[c])
             )
@@ -444,7 +444,7 @@ def _rows(run: RunFolder, name: str) -> int | None:
 
 
 def _trait(kind: str, value: Any, language: str) -> str:
-    """A segment's dominant tier (``high`` / ``mature`` …) in the report's language.
+    """A segment's trait (``high`` / ``mature`` …) in the report's language.
 
     Examples
     --------
@@ -458,6 +458,30 @@ def _trait(kind: str, value: Any, language: str) -> str:
     if language == "zh":
         return zh
     return text if language == "en" or zh == text else f"{zh} {text}"
+
+
+def _trait_figures(kind: str, row: pd.Series, language: str) -> str:
+    """The figures behind a segment's trait: its value index, or the share and index of its
+    most over-represented lifecycle stage / growth tier (empty when the run lacks them).
+
+    Examples
+    --------
+    >>> r = pd.Series({"value_index": 2.314, "lifecycle_share": 0.45, "lifecycle_index": 2.1})
+    >>> _trait_figures("value", r, "zh"), _trait_figures("lifecycle", r, "en")
+    ('（人均价值为平均的 2.31 倍）', ' (45% of the segment, 2.10× the average share)')
+    """
+    if kind == "value":
+        index = row.get("value_index")
+        if index is None or pd.isna(index):
+            return ""
+        zh, en = f"（人均价值为平均的 {index:.2f} 倍）", f" ({index:.2f}× the average value)"
+    else:
+        share, index = row.get(f"{kind}_share"), row.get(f"{kind}_index")
+        if share is None or index is None or pd.isna(share) or pd.isna(index):
+            return ""
+        zh = f"（占本细分 {share:.0%}，为平均占比的 {index:.2f} 倍）"
+        en = f" ({share:.0%} of the segment, {index:.2f}× the average share)"
+    return zh if language == "zh" else en if language == "en" else zh + en
 
 
 def _balance(run: RunFolder, quality: pd.DataFrame, language: str) -> list[str]:

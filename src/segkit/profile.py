@@ -36,6 +36,11 @@ line, and is dated by its first purchase line.
     half of the window
     ``[window_start, as_of]`` (``window_start`` defaults to the earliest transaction), for
     trend and growth measures.
+``orders_early``, ``orders_late``, ``monetary_early``, ``monetary_late``
+    purchase orders and their net value (returns inside a purchase order included) in the
+    first and second half of the customer's *own* tenure ``[first_purchase, as_of]``, split
+    at ``first_purchase + (as_of − first_purchase) / 2`` (an order dated at the split is
+    late): growth against the customer's own past (:func:`segkit.tiers.growth_tiers`).
 ``share_channel_<value>``, ``share_category_<value>``
     share of gross sales by channel / category (the ``max_levels`` most frequent values; the
     rest are summed into ``_other``).
@@ -215,6 +220,20 @@ def profile_sql(
     main = f"SELECT {', '.join(lvl2)} FROM o GROUP BY customer_id"
     if features == "core":
         return f"WITH o AS ({orders}) {main} ORDER BY customer_id"
+    # the customer's own tenure [first purchase, as_of] cut in two halves: orders and net
+    # value (of purchase orders) in each, for growth measured against the customer's past
+    own = f"""
+        SELECT customer_id,
+               count(*) FILTER (WHERE p_first < c_mid) AS orders_early,
+               count(*) FILTER (WHERE p_first >= c_mid) AS orders_late,
+               coalesce(sum(value) FILTER (WHERE p_first < c_mid), 0) AS monetary_early,
+               coalesce(sum(value) FILTER (WHERE p_first >= c_mid), 0) AS monetary_late
+        FROM (SELECT customer_id, p_first, value,
+                     c_first + (CAST({asof} AS TIMESTAMP) - c_first) / 2 AS c_mid
+              FROM (SELECT customer_id, p_first, value,
+                           min(p_first) OVER (PARTITION BY customer_id) AS c_first
+                    FROM o WHERE p_first IS NOT NULL))
+        GROUP BY customer_id"""
     gaps = """
         SELECT customer_id,
                stddev_samp(gap) AS interval_std_days,
@@ -225,13 +244,17 @@ def profile_sql(
                     FROM o WHERE p_first IS NOT NULL))
         WHERE gap IS NOT NULL GROUP BY customer_id"""
     return f"""
-        WITH o AS MATERIALIZED ({orders}), m AS ({main}), g AS ({gaps})
+        WITH o AS MATERIALIZED ({orders}), m AS ({main}), g AS ({gaps}), t AS ({own})
         SELECT m.*,
                CASE WHEN purchase_days > 1 THEN
                     date_diff('day', CAST(first_purchase AS DATE), CAST(last_purchase AS DATE))
                     / (purchase_days - 1) END AS interval_mean_days,
-               g.interval_std_days, g.interval_median_days
-        FROM m LEFT JOIN g USING (customer_id)
+               g.interval_std_days, g.interval_median_days,
+               coalesce(t.orders_early, 0) AS orders_early,
+               coalesce(t.orders_late, 0) AS orders_late,
+               coalesce(t.monetary_early, 0) AS monetary_early,
+               coalesce(t.monetary_late, 0) AS monetary_late
+        FROM m LEFT JOIN g USING (customer_id) LEFT JOIN t USING (customer_id)
         ORDER BY customer_id"""
 
 

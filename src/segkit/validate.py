@@ -524,5 +524,7 @@ def small_segments_note(sizes: pd.DataFrame) -> str:
     flagged = sizes[sizes["too_small"]]
     if flagged.empty:
         return ""
-    parts = [f"{seg} ({int(r['size']):,} customers: {r['reason']})" for seg, r in flagged.iterrows()]
+    parts = [
+        f"{seg} ({int(r['size']):,} customers: {r['reason']})" for seg, r in flagged.iterrows()
+    ]
     return "segments too small to act on: " + "; ".join(parts)

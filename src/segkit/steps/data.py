@@ -374,26 +374,34 @@ def tiers_step(run: Run) -> TiersStep:
     scores = rfm_scores(profile)
     rfm_seg = assign_rfm_segments(scores, lang=lang)
     life = lifecycle_stages(profile, lang=lang, name="lifecycle_stage")
-    growth = growth_tiers(profile, lang=lang)
+    notes: list[str] = []
+    with_clv = profile
+    try:
+        clv = clv_table(run)
+        with_clv = profile.assign(
+            clv=profile["customer_id"].map(clv.set_index("customer_id")["clv"])
+        )
+        notes.extend(clv.attrs.get("clv_notes", []))
+    except (InputError, ValueError, FloatingPointError) as exc:
+        notes.append(f"CLV not computed: {exc}")
+    # growth against each customer's own past, new customers apart, and the CLV when there
+    growth = growth_tiers(with_clv, predicted="clv" if "clv" in with_clv else None, lang=lang)
     tiers = pd.DataFrame(
         {"customer_id": profile["customer_id"], "value_tier": value.labels.astype(str),
          "abc_class": abc.labels.astype(str), "rfm_score": scores.scores["rfm_code"],
          "rfm_segment": rfm_seg.labels.astype(str),
          "lifecycle_stage": life.labels.astype(str), "growth_tier": growth.labels.astype(str)}
     )  # fmt: skip
-    notes: list[str] = []
-    try:
-        clv = clv_table(run)
-        tiers["clv"] = tiers["customer_id"].map(clv.set_index("customer_id")["clv"])
-        notes.extend(clv.attrs.get("clv_notes", []))
-    except (InputError, ValueError, FloatingPointError) as exc:
-        notes.append(f"CLV not computed: {exc}")
+    if "clv" in with_clv:
+        tiers["clv"] = with_clv["clv"].to_numpy()
     rfm_rows = scores.thresholds.rename(columns={"dimension": "tier"})
     column = {"R": "recency_days", "F": "frequency", "M": "monetary"}
     rfm_rows["tier"] = rfm_rows["tier"] + rfm_rows["score"].astype(str)
     rfm_rows["rule"] = [
         f"{lo:g} <= {col} <= {hi:g} (range of the customers with this score)"
-        for lo, col, hi in zip(rfm_rows["lower"], rfm_rows["column"], rfm_rows["upper"], strict=True)
+        for lo, col, hi in zip(
+            rfm_rows["lower"], rfm_rows["column"], rfm_rows["upper"], strict=True
+        )
     ]
     thresholds = pd.concat(
         [
@@ -406,7 +414,11 @@ def tiers_step(run: Run) -> TiersStep:
                 "lifecycle_stage", "", life.thresholds.assign(column=list(LIFECYCLE_COLUMNS))
             ),
             _threshold_rows(
-                "growth_tier", "growth ratio (h2 − h1) / (|h1| + |h2|)", growth.thresholds
+                "growth_tier",
+                "",
+                growth.thresholds.assign(
+                    column=["tenure_days", *["g (orders_late vs orders_early)"] * 3]
+                ),
             ),
         ],
         ignore_index=True,
