@@ -17,6 +17,7 @@ from segkit.tiers import (
     TierResult,
     frequency_tiers,
     growth_tiers,
+    LIFECYCLE_COLUMNS,
     lifecycle_stages,
     purchasing_power_tiers,
     tie_aware_cuts,
@@ -268,7 +269,9 @@ def test_lifecycle_rules_and_precedence() -> None:
     assert thr.loc["new", ["lower", "upper"]].tolist() == [0.0, 90.0]
     assert thr.loc["growing", ["lower", "upper"]].tolist() == [90.0, 365.0]
     assert thr.loc["churning", "lower"] == 2.0 and thr.loc["lost", "lower"] == 180.0
-    assert thr.loc["churning", "rule"].startswith("recency_days / interval_mean_days: ")
+    assert LIFECYCLE_COLUMNS[list(thr.index).index("churning")] == (
+        "recency_days / interval_mean_days"
+    )
 
 
 def test_lifecycle_trend_rule() -> None:

@@ -460,7 +460,7 @@ def lifecycle_stages(
 
     ``thresholds`` gives each stage the bounds of its deciding measure
     (:data:`LIFECYCLE_COLUMNS`; ``lower <= x < upper``; churning: the ratio of recency to the
-    mean interval) and the full ``rule``, which starts with the measure's name.
+    mean interval) and the full ``rule``.
 
     Missing tenure counts as long (never new or growing by tenure); missing half-window
     orders switch the trend rule off. :data:`LIFECYCLE_ZH` holds the Chinese names
@@ -510,6 +510,6 @@ def lifecycle_stages(
         "churning": (float(churn_factor), math.inf),
         "lost": (float(lost_days), math.inf),
     }
-    rows = [(*bounds[s], f"{LIFECYCLE_COLUMNS[i]}: {rules[s]}") for i, s in enumerate(stages)]
+    rows = [(*bounds[s], rules[s]) for s in stages]
     names = [LIFECYCLE_ZH[s] for s in stages] if lang == "zh" else stages
     return _result(pick, names, r.index, name, rows, "rules")
