@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 from segkit import datasets
 from segkit.errors import InputError
 from segkit.tiers import (
+    LIFECYCLE_COLUMNS,
     LIFECYCLE_ZH,
     TierResult,
     frequency_tiers,
     growth_tiers,
-    LIFECYCLE_COLUMNS,
     lifecycle_stages,
     purchasing_power_tiers,
     tie_aware_cuts,
