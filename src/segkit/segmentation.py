@@ -359,6 +359,9 @@ def plan_segments(
         traits[kind] = traits["segment"].map(over["level"])
         traits[f"{kind}_share"] = traits["segment"].map(over["share"])
         traits[f"{kind}_index"] = traits["segment"].map(over["index"])
+    # the traits first (as before), then the figures behind them
+    first = ["segment", "value", *[k for k, _ in kinds], "value_share", "value_index"]
+    traits = traits[first + [c for c in traits.columns if c not in first]]
     strategy = build_strategy(traits, playbook)
 
     segs = traits.merge(named[["segment", "name_zh", "name_en"]], on="segment")
