@@ -123,14 +123,16 @@ class CleanPolicy(_Strict):
     cancellation_prefix : str, optional
         Order ids starting with this text are cancellations (Online Retail: ``"C"``).
     cancellations : {"net", "drop"}
-        ``net`` (default) keeps cancellation lines as negative amounts, so a cancellation
-        nets against what it cancels in the customer's spend (``monetary`` is purchases
-        minus cancellations and returns; a cancellation line is never quarantined as
-        ``RETURN_LINE``, even with ``returns="drop"``). The cancelled purchase order itself
-        still counts as an order (``frequency``, first/last purchase): the export does not
-        say which order a cancellation cancels. ``drop`` quarantines cancellation lines
-        (``CANCELLED``) and so **keeps the purchases they cancel as sales**; the report's
-        data-quality section says so.
+        ``net`` (default): a cancellation nets against what it cancels. A cancellation line
+        matched to the purchase line it cancels (same customer, same amount to the cent,
+        most recent first; :func:`segkit.clean.match_cancellations`) is removed together
+        with it (``CANCELLED`` + ``CANCELLED_PURCHASE``), so the cancelled purchase counts as
+        no sale, order or purchase date; an unmatched cancellation line (partial, or
+        cancelling a purchase before the data) is kept as a negative amount and nets against
+        the customer's spend. A cancellation line is never quarantined as ``RETURN_LINE``,
+        even with ``returns="drop"``. ``drop`` quarantines cancellation lines (``CANCELLED``)
+        and so **keeps the purchases they cancel as sales**; the report's data-quality
+        section says so.
     non_positive_quantity : {"keep", "drop"}
         ``drop`` quarantines lines with quantity ≤ 0 that are not returns (``BAD_QUANTITY``).
     conflicting_orders : {"flag", "ignore"}

@@ -91,9 +91,9 @@ _LABELS: dict[str, dict[str, str]] = {
         "chain": "客户：档案 {profiled:,} 位 = 已分群 {assigned:,} 位：{ok}",
         "excluded": "另有 {n:,} 位客户只有退货或取消、没有购买，未建档也未分群"
         "（名单见 02_excluded_customers.csv）",
-        "cancel_net": "取消订单（订单号以 “{prefix}” 开头，{n:,} 行）按负金额保留，"
-        "与所取消的购买相抵：客户消费金额为购买减去取消和退货（策略 cancellations=net）。"
-        "被取消的订单仍计入订单数和购买日期。",
+        "cancel_net": "取消订单（订单号以 “{prefix}” 开头，{n:,} 行）中 {pairs:,} 行与所取消的购买"
+        "配对（同一客户、金额相同、最近者优先），二者一并移除：被取消的购买不计销售、订单或购买日期；"
+        "其余 {rest:,} 行按负金额保留，与客户消费相抵（策略 cancellations=net）。",
         "cancel_drop": "取消订单（订单号以 “{prefix}” 开头，{n:,} 行）已隔离，"
         "但被取消的购买仍计为销售：本报告的消费金额包含已取消的订单"
         "（策略 cancellations=drop）。",
@@ -135,10 +135,11 @@ _LABELS: dict[str, dict[str, str]] = {
         "chain": "customers: profiled {profiled:,} = assigned to a segment {assigned:,}: {ok}",
         "excluded": "{n:,} more customers have only returns or cancellations and no "
         "purchase: not profiled, not assigned (listed in 02_excluded_customers.csv)",
-        "cancel_net": "Cancellations (order ids starting with '{prefix}', {n:,} lines) are "
-        "kept as negative amounts and net against the purchases they cancel: a customer's "
-        "spend is purchases minus cancellations and returns (policy cancellations=net). The "
-        "cancelled order still counts as an order and a purchase date.",
+        "cancel_net": "Cancellations (order ids starting with '{prefix}', {n:,} lines): "
+        "{pairs:,} were matched to the purchase they cancel (same customer, same amount, most "
+        "recent first) and removed with it, so a cancelled purchase counts as no sale, order or "
+        "purchase date; the other {rest:,} are kept as negative amounts that net against the "
+        "customer's spend (policy cancellations=net).",
         "cancel_drop": "Cancellations (order ids starting with '{prefix}', {n:,} lines) are "
         "quarantined, but the purchases they cancel are still counted as sales: spend in "
         "this report includes cancelled orders (policy cancellations=drop).",
@@ -521,19 +522,23 @@ def _cancellations(cfg: RunConfig, quality: pd.DataFrame, language: str) -> str:
     >>> cfg = RunConfig.model_validate({"demo": {}, "policy": {"cancellation_prefix": "C"}})
     >>> q = pd.DataFrame({"check": ["CANCELLED"], "detected": [3]})
     >>> _cancellations(cfg, q, "en")[:60]
-    "Cancellations (order ids starting with 'C', 3 lines) are kep"
+    "Cancellations (order ids starting with 'C', 3 lines): 0 were"
     """
     if language == "both":
         return f"{_cancellations(cfg, quality, 'zh')} · {_cancellations(cfg, quality, 'en')}"
     policy = cfg.policy
     if not policy.cancellation_prefix:
         return _label("cancel_none", language)
-    n = 0
+    n = pairs = 0
     if "check" in quality and "detected" in quality:
-        counts = quality.set_index("check")["detected"].fillna(0)
-        n = int(counts.get("CANCELLED", 0))
+        table = quality.set_index("check")
+        n = int(table["detected"].fillna(0).get("CANCELLED", 0))
+        if "removed" in table:
+            pairs = int(table["removed"].fillna(0).get("CANCELLED", 0))
     key = "cancel_net" if policy.cancellations == "net" else "cancel_drop"
-    return _label(key, language).format(prefix=policy.cancellation_prefix, n=n)
+    return _label(key, language).format(
+        prefix=policy.cancellation_prefix, n=n, pairs=pairs, rest=n - pairs
+    )
 
 
 _CSS = """

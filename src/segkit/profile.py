@@ -309,24 +309,33 @@ def build_profile(
     frame = con.sql(sql).df()
     returns_only = frame["frequency"] == 0
     excluded = tuple(str(c) for c in frame.loc[returns_only, "customer_id"])
+    seen = set(frame["customer_id"].astype(str))
     frame = frame[~returns_only].reset_index(drop=True)
     frame.attrs["as_of"] = str(as_of_d)
     frame.attrs["returns_only_customers"] = len(excluded)
     frame.attrs["returns_only_ids"] = excluded
+    # customers all of whose purchases were cancelled (segkit.clean.match_cancellations)
+    gone = getattr(cleaned, "cancelled_customers", ())
+    frame.attrs["all_cancelled_ids"] = tuple(c for c in gone if c not in seen)
     return frame.reset_index(drop=True)
 
 
 #: Reason code of a customer left out of the profile because every kept line is a return
 #: or a cancellation (no purchase to measure recency, frequency or tenure from).
 RETURNS_ONLY = "RETURNS_ONLY"
+#: Reason code of a customer whose every purchase was cancelled (each cancellation matched
+#: to its purchase and both removed, :func:`segkit.clean.match_cancellations`).
+ALL_CANCELLED = "ALL_CANCELLED"
 
 
 def excluded_customers(profile: pd.DataFrame) -> pd.DataFrame:
     """The customers :func:`build_profile` left out, with the reason, as a table.
 
-    Columns ``customer_id`` and ``reason_code`` (:data:`RETURNS_ONLY`); read from the
-    profile's ``attrs`` (empty when the profile did not come from :func:`build_profile`).
-    The customer account is ``customers with kept lines = profiled + excluded``.
+    Columns ``customer_id`` and ``reason_code`` (:data:`RETURNS_ONLY`, or
+    :data:`ALL_CANCELLED` for a customer left without a line once cancelled purchases were
+    removed); read from the profile's ``attrs`` (empty when the profile did not come from
+    :func:`build_profile`). The customer account is ``customers with kept lines + customers
+    all cancelled = profiled + excluded``.
 
     Examples
     --------
@@ -343,6 +352,8 @@ def excluded_customers(profile: pd.DataFrame) -> pd.DataFrame:
     (['a'], [['b', 'RETURNS_ONLY']])
     """
     ids = list(profile.attrs.get("returns_only_ids", ()))
+    gone = list(profile.attrs.get("all_cancelled_ids", ()))
+    reasons = [RETURNS_ONLY] * len(ids) + [ALL_CANCELLED] * len(gone)
     return pd.DataFrame(
-        {"customer_id": pd.Series(ids, dtype="object"), "reason_code": RETURNS_ONLY}
+        {"customer_id": pd.Series(ids + gone, dtype="object"), "reason_code": reasons}
     )
