@@ -75,12 +75,57 @@ def test_returns_net_or_drop() -> None:
 
 def test_cancellations_by_prefix() -> None:
     rows = [("536365", "1", "2024-01-02", "10", "2"), ("C536366", "1", "2024-01-03", "-10", "-2")]
-    res = run(rows, CleanPolicy(cancellation_prefix="C", outliers="none"))
+    res = run(rows, CleanPolicy(cancellation_prefix="C", cancellations="drop", outliers="none"))
     assert res.quarantine[["source_row", "reason_code", "raw_value"]].values.tolist() == [
         [3, "CANCELLED", "C536366"]
     ]
-    kept = run(rows, CleanPolicy(cancellation_prefix="C", cancellations="net", outliers="none"))
-    assert kept.rows_kept == 2 and kept.detected["CANCELLED"] == 1
+    net = run(rows, CleanPolicy(cancellation_prefix="C", cancellations="net", outliers="none"))
+    # the cancellation cancels the purchase of the same amount: both go, each naming the other
+    assert net.rows_kept == 0 and net.detected["CANCELLED"] == 1
+    assert net.quarantine[["source_row", "reason_code", "detail"]].values.tolist() == [
+        [2, "CANCELLED_PURCHASE", "cancelled by row 3"],
+        [3, "CANCELLED", "cancels the purchase at row 2"],
+    ]
+
+
+def test_cancellations_net_by_default_even_when_returns_are_dropped() -> None:
+    """Issue 12: a cancelled order must not count as a sale under the default policy."""
+    from segkit.profile import build_profile, excluded_customers
+
+    rows = [
+        ("536365", "1", "2024-01-02", "10", "2"),
+        ("536367", "1", "2024-01-02", "4", "1"),
+        ("C536366", "1", "2024-01-03", "-10", "-2"),
+        ("536368", "2", "2024-01-04", "7", "1"),
+        ("536368-R", "2", "2024-01-05", "-7", "-1"),
+        ("536369", "3", "2024-01-06", "20", "4"),
+        ("C536370", "3", "2024-01-07", "-5", "-1"),  # partial: no purchase of 5 to cancel
+        ("536371", "4", "2024-01-08", "9", "1"),
+        ("C536372", "4", "2024-01-08", "-9", "-1"),  # all 4's purchases cancelled
+    ]
+    for policy in (
+        CleanPolicy(cancellation_prefix="C", outliers="none"),
+        CleanPolicy(cancellation_prefix="C", returns="drop", outliers="none"),
+        CleanPolicy(
+            cancellation_prefix="C", returns="drop", non_positive_quantity="drop", outliers="none"
+        ),
+    ):
+        res = run(rows, policy)
+        assert res.detected["CANCELLED"] == 3 and res.detected["CANCELLED_PURCHASE"] == 2
+        kept = res.kept()["order_id"].tolist()
+        assert "C536370" in kept  # unmatched: nets
+        assert not {"536365", "C536366", "536371", "C536372"} & set(kept)
+        assert res.rows_in == res.rows_kept + res.rows_removed
+        for features in ("core", "full"):
+            prof = build_profile(res, features=features).set_index("customer_id")
+            # 10 + 4 − 10 cancelled: the cancelled order is no order either
+            assert prof.loc["1", ["monetary", "frequency"]].tolist() == [4.0, 1]
+            expected_2 = 0.0 if policy.returns == "net" else 7.0  # a return, not a cancellation
+            assert prof.loc["2", "monetary"] == expected_2
+            assert prof.loc["3", "monetary"] == 15.0
+            assert "4" not in prof.index
+            excluded = excluded_customers(prof)
+            assert excluded.values.tolist() == [["4", "ALL_CANCELLED"]]
 
 
 def test_bad_quantity_policy() -> None:

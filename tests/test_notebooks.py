@@ -22,10 +22,10 @@ REQUIRED = ("run_dir", "language", "seed", "smoke")
 CONTRACT_COLUMNS = {
     "tiers": "customer_id value_tier abc_class rfm_score rfm_segment lifecycle_stage growth_tier "
     "clv",
-    "tier_thresholds": "rule tier column lower upper",
+    "tier_thresholds": "rule tier column lower upper condition",
     "assignments": "customer_id segment segment_name_zh segment_name_en",
-    "segments": "segment value lifecycle growth value_share name_zh name_en size share stability "
-    "verdict",
+    "segments": "segment value lifecycle growth value_share value_index lifecycle_share "
+    "lifecycle_index growth_share growth_index name_zh name_en size share stability verdict",
     "quality": "check detected removed changed flagged",
     "migration": "before after customers share",
 }

@@ -96,3 +96,28 @@ def test_share_levels_capped_with_other() -> None:
     assert len(cats) == 3 and "share_category__other" in cats
     assert p[cats].sum(axis=1).iloc[0] == pytest.approx(1.0)
     assert p["share_category__other"].iloc[0] == pytest.approx(0.6)
+
+
+@pytest.mark.parametrize("features", ["core", "full"])
+@pytest.mark.parametrize("with_order", [True, False])
+def test_returns_only_customer_is_listed_not_lost(features: str, with_order: bool) -> None:
+    """Issue 12: a customer whose one line is a −56 refund is counted and listed."""
+    from segkit.profile import excluded_customers
+
+    tx = pd.DataFrame(
+        {
+            "c": ["a", "a", "r"],
+            "o": ["O1", "O2", "O3-R"],
+            "d": ["2024-01-01", "2024-01-11", "2024-01-05"],
+            "amt": [10.0, 30.0, -56.0],
+        }
+    )
+    cols = ColumnMap(customer_id="c", date="d", amount="amt", order_id="o" if with_order else None)
+    res = clean(collect_frame(tx, cols), as_of="2024-01-31", policy=CleanPolicy(outliers="none"))
+    prof = build_profile(res, features=features)  # type: ignore[arg-type]
+    assert prof["customer_id"].tolist() == ["a"]
+    assert prof.attrs["returns_only_customers"] == 1
+    excluded = excluded_customers(prof)
+    assert excluded.values.tolist() == [["r", "RETURNS_ONLY"]]
+    seen = res.con.execute("SELECT count(DISTINCT customer_id) FROM clean_tx").fetchall()[0][0]
+    assert seen == len(prof) + len(excluded)  # the customer account balances

@@ -106,7 +106,11 @@ def test_excel_table_reopened(demo_run: Path) -> None:
     assert table["姓名"].str.fullmatch(r"P[0-9a-f]{16}").all()  # pseudonyms
     assert table["客户类型"].notna().all() and table["细分编号"].notna().all()
     assert table["生命周期"].notna().all() and table["客户来源"].notna().all()
-    assert (table["购买频率"] >= 1).all()
+    # orders per month since the first purchase, not total orders (issue 12)
+    months = (customers["tenure_days"] / 30.4375).clip(lower=1.0)
+    expected = (customers["frequency"] / months).round(2)
+    assert table["购买频率(次/月)"].tolist() == pytest.approx(expected.tolist())
+    assert (table["购买频率(次/月)"] > 0).all()
     for sheet in wb.worksheets:
         for row in sheet.iter_rows():
             for cell in row:
@@ -375,6 +379,25 @@ def test_example_config_on_online_retail(shared_data: Path, tmp_path: Path) -> N
     manifest = json.loads((result.run_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["as_of"]["value"] == "2011-12-10"
     assert manifest["inputs"][0]["sha256"] == sha256(shared_data / "online_retail.parquet")
+    # issue 12: cancelled orders are not sales, and the data-quality part says so
+    spend = profile.set_index("customer_id")["monetary"]
+    assert "12346" not in spend.index and spend["16446"] == pytest.approx(2.90)
+    page = result.report.read_text(encoding="utf-8")
+    quality = pd.read_csv(result.run_dir / "artefacts" / "02_quality.csv").set_index("check")
+    pairs = int(quality.loc["CANCELLED", "removed"])
+    assert pairs == int(quality.loc["CANCELLED_PURCHASE", "removed"]) > 0
+    assert (
+        f"Cancellations (order ids starting with &#x27;C&#x27;, 9,288 lines): {pairs:,} were "
+        "matched to the purchase they cancel" in page
+    )
+    assert f"取消订单（订单号以 “C” 开头，9,288 行）中 {pairs:,} 行与所取消的购买配对" in page
+    excluded = pd.read_csv(
+        result.run_dir / "artefacts" / "02_excluded_customers.csv", dtype={"customer_id": str}
+    )
+    reasons = excluded.set_index("customer_id")["reason_code"]
+    assert reasons["12346"] == "ALL_CANCELLED"
+    assert set(reasons) <= {"RETURNS_ONLY", "ALL_CANCELLED"}
+    assert f"{len(excluded):,} more customers have only returns or cancellations" in page
 
 
 def test_data_quality_page_shows_the_row_and_customer_accounts(demo_run: Path) -> None:
@@ -386,3 +409,31 @@ def test_data_quality_page_shows_the_row_and_customer_accounts(demo_run: Path) -
     profiled = len(pd.read_parquet(demo_run / "artefacts" / "02_profile.parquet"))
     assert f"客户：档案 {profiled:,} 位 = 已分群 {profiled:,} 位：平衡 ✓" in page
     assert "✗" not in page
+    # the demo sets no cancellation prefix: the page says what that means
+    assert "未设置取消订单前缀" in page
+
+
+def test_summary_traits_differ_unless_their_figures_do(demo_run: Path) -> None:
+    """Issue 12: every segment read "成熟客户 / 高成长潜力", and a segment whose value share
+    equalled its customer share read 高价值."""
+    import html
+    import re
+
+    page = (demo_run / "report.html").read_text(encoding="utf-8")
+    summary = page[page.index('<section id="summary">') : page.index("</section>")]
+    rows = re.findall(r"<tr><td>(\d+)</td>(?:<td[^>]*>.*?</td>){4}<td>(.*?)</td>", summary)
+    segs = pd.read_csv(demo_run / "artefacts" / "07_segments.csv").set_index("segment")
+    assert len(rows) == len(segs[segs["size"] >= 5]) > 1
+    texts: dict[str, set[tuple[float, ...]]] = {}
+    for seg, text in rows:
+        r = segs.loc[int(seg)]
+        figures = tuple(
+            round(float(r[c]), 2)
+            for c in ("value_index", "lifecycle_share", "lifecycle_index", "growth_share",
+                      "growth_index")
+        )  # fmt: skip
+        texts.setdefault(html.unescape(text), set()).add(figures)
+        assert f"{r['value_index']:.2f} 倍" in html.unescape(text)
+        mid = 0.8 < r["value_share"] / r["share"] < 1.2
+        assert ("中价值" in text) == mid
+    assert all(len(f) == 1 for f in texts.values()) and len(texts) == len(rows)

@@ -49,6 +49,7 @@ def _run(tmp_path: Path, names: list[str], sizes: list[int] | None = None) -> Ru
                 "customer_id": ids,
                 "name": names,
                 "frequency": range(1, n + 1),
+                "tenure_days": [60.875 * (i + 1) for i in range(n)],  # 2, 4, … months
                 "monetary": [10.5 * i for i in range(n)],
                 "last_purchase": pd.date_range("2024-01-01", periods=n, freq="D"),
                 "acquisition_channel": ["=cmd|' /C calc'!A0", *(["门店"] * (n - 1))],
@@ -121,7 +122,10 @@ def test_excel_never_writes_a_formula(tmp_path: Path) -> None:
     assert all(c.data_type == "s" for c in names)
     assert ws.cell(2, 10).value == "=cmd|' /C calc'!A0" and ws.cell(2, 10).data_type == "s"
     assert ws.cell(2, 3).value == "=甲" and ws.cell(2, 15).value.startswith("产品: =1+2")
-    assert isinstance(ws.cell(2, 12).value, dt.datetime) and ws.cell(2, 11).value == 1
+    assert isinstance(ws.cell(2, 12).value, dt.datetime)
+    # 购买频率 is per month: 1 order in 2 months, 2 in 4, …
+    assert [ws.cell(r, 11).value for r in (2, 3, 4)] == [0.5, 0.5, 0.5]
+    assert ws.cell(1, 11).value == "购买频率(次/月)"
     for sheet in wb.worksheets:
         for row in sheet.iter_rows():
             for cell in row:

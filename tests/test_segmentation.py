@@ -122,3 +122,41 @@ def test_cc_general_full_chain_without_warnings(shared_data: Path) -> None:
     assert result.stability is not None and result.discriminant is not None
     assert result.discriminant.hit_rate > 0.8
     assert len(result.strategy) == result.k and result.names["name_zh"].is_unique
+
+
+def test_segment_traits_come_from_each_segments_own_figures() -> None:
+    """Issue 12: a segment whose value share equalled its customer share was labelled 高价值,
+    and every segment read "成熟客户 / 高成长潜力". On the demo's true segments, the summary
+    text (trait + figures, as report.html renders it) must differ unless the figures do."""
+    from segkit.html_report import _trait, _trait_figures
+    from segkit.segmentation import describe_segments, plan_segments
+
+    profile, truth = demo_profile_and_truth()
+    labels = pd.Series(truth["segment_id"].to_numpy() + 1, name="segment")
+    seg_profile = describe_segments(profile, labels, describe=["avg_order_value", "frequency"])
+    segs = plan_segments(profile, labels, seg_profile).segments.set_index("segment")
+    # value: from the value index (mean value ÷ the population's), never from member counts
+    ratio = segs["value_share"] / segs["share"]
+    assert segs["value_index"].tolist() == pytest.approx(ratio.tolist())
+    assert (segs.loc[ratio >= 1.2, "value"] == "high").all()
+    assert (segs.loc[(ratio > 0.8) & (ratio < 1.2), "value"] == "mid").all()
+    assert (segs.loc[ratio <= 0.8, "value"] == "low").all()
+    # lifecycle / growth: the most over-represented level, so not the same for everyone
+    assert segs["lifecycle"].nunique() > 1 and segs["growth"].nunique() > 1
+    assert (segs["lifecycle_index"] >= 1).all() and (segs["growth_index"] >= 1).all()
+    for lang in ("zh", "en", "both"):
+        texts = {}
+        for _, r in segs.iterrows():
+            text = " / ".join(
+                _trait(c, r[c], lang) + _trait_figures(c, r, lang)
+                for c in ("value", "lifecycle", "growth")
+            )
+            figures = tuple(
+                round(float(r[c]), 2)
+                for c in ("value_index", "lifecycle_share", "lifecycle_index", "growth_share",
+                          "growth_index")
+            )  # fmt: skip
+            texts.setdefault(text, set()).add(figures)
+        # each text stands for one set of figures
+        assert all(len(f) == 1 for f in texts.values()), texts
+        assert len(texts) == len(segs)

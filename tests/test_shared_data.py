@@ -81,7 +81,10 @@ def test_online_retail_reference_facts(shared_data: Path) -> None:
             category="Country",
         ),
         read=ReadOptions(),
-        policy=CleanPolicy(cancellation_prefix="C", non_positive_quantity="drop"),
+        # the "usual cleaning" of the reference facts: cancellations and returns dropped
+        policy=CleanPolicy(
+            cancellation_prefix="C", cancellations="drop", non_positive_quantity="drop"
+        ),
         as_of="2011-12-10",
         features="core",
     )
@@ -118,3 +121,40 @@ def _dups_outside_usual(res, removed: pd.DataFrame) -> int:
         "SELECT count(*) FROM staged s JOIN _dups d ON s.source_row = d.r "
         "WHERE customer_id IS NULL OR quantity <= 0"
     ).fetchall()[0][0]
+
+
+@pytest.mark.parametrize("features", ["core", "full"])
+def test_online_retail_cancelled_orders_are_not_sales(shared_data: Path, features: str) -> None:
+    """Issue 12, with examples/online_retail.yaml (cancellation prefix C, default policy).
+
+    Reference facts from the file itself (InvoiceNo, Quantity × UnitPrice): customer 12346
+    bought 74,215 × £1.04 = £77,183.60 (541431) and cancelled it 16 minutes later
+    (C541433), so nothing of it stands; 16446 bought 2 items for £2.90 (553573) and
+    80,995 × £2.08 = £168,469.60 (581483), cancelled 12 minutes later (C581484), so £2.90
+    stands. "core" reads the fused fast path, "full" the general SQL: both must agree.
+    Each cancellation is matched to the purchase it cancels and both are removed, so 12346
+    is left with no purchase (listed as ALL_CANCELLED, not profiled) and 16446 with one order.
+    """
+    from segkit.clean import clean
+    from segkit.collect import collect
+    from segkit.engine import connect
+    from segkit.profile import build_profile, excluded_customers
+    from segkit.runconfig import RunConfig
+
+    root = Path(__file__).resolve().parents[1]
+    cfg = RunConfig.from_yaml(root / "examples" / "online_retail.yaml")
+    assert cfg.source is not None and cfg.policy.cancellations == "net"
+    collected = collect(shared_data / "online_retail.parquet", cfg.source.columns, con=connect())
+    res = clean(collected, as_of=cfg.as_of, policy=cfg.policy)
+    prof = build_profile(res, features=features)  # type: ignore[arg-type]
+    spend = prof.set_index("customer_id")["monetary"]
+    not_cancelled = {"12346": 0.0, "16446": 2.90}
+    for customer, stands in not_cancelled.items():
+        assert spend.get(customer, 0.0) <= stands + 0.005, customer
+    assert spend["16446"] == pytest.approx(2.90, abs=0.005)
+    row = prof.set_index("customer_id").loc["16446"]
+    assert row["frequency"] == 1 and str(row["last_purchase"])[:10] == "2011-05-18"
+    excluded = excluded_customers(prof).set_index("customer_id")["reason_code"]
+    assert "12346" not in spend.index and excluded["12346"] == "ALL_CANCELLED"
+    pairs = res.quarantine[res.quarantine["reason_code"] == "CANCELLED_PURCHASE"]
+    assert len(pairs) == res.detected["CANCELLED_PURCHASE"] > 0

@@ -40,7 +40,7 @@ def test_scratch_run_lives_in_the_workspace_and_runs_only_earlier_steps(home: Pa
     assert (home / "data" / "demo-300-3-messy" / "transactions.csv").exists()
     table = steps.overview(run)
     assert table["notebook"].tolist() == list(NOTEBOOKS)
-    assert table.set_index("notebook").loc["02_clean", "written"] == 6
+    assert table.set_index("notebook").loc["02_clean", "written"] == 7
     # the same run opened by its path, absolute or relative to the workspace
     assert steps.open_run(run.root).config == run.config
     assert steps.open_run(run.root.relative_to(home)).root == run.root
@@ -146,3 +146,21 @@ def test_a_step_never_overwrites(home: Path) -> None:
     run = steps.scratch_run("02_clean", customers=300, seed=4, smoke=True)
     with pytest.raises(FileExistsError):
         steps.collect_step(run)
+
+
+def test_tiers_step_thresholds_and_clv_check_are_reported(home: Path) -> None:
+    """Issue 12: lifecycle rows of 04_thresholds.csv had NaN bounds and no rule text, and
+    the Gamma-Gamma independence check was swallowed."""
+    run = steps.scratch_run("04_segment", customers=400, seed=7, smoke=True)
+    ti = steps.tiers_step(run)
+    thr = run.folder.read_frame("tier_thresholds")
+    life = thr[thr["rule"] == "lifecycle_stage"].set_index("tier")
+    assert len(life) == 5 and life["lower"].notna().all() and life["upper"].notna().all()
+    assert (life["condition"].str.len() > 10).all()
+    bounds = life[["column", "lower", "upper"]].values.tolist()
+    by_stage = dict(zip(life.index, bounds, strict=True))
+    assert by_stage["新客户"] == ["tenure_days", 0.0, 90.0]
+    assert by_stage["已流失"][:2] == ["recency_days", 180.0]
+    assert by_stage["流失风险"][:2] == ["recency_days / interval_mean_days", 2.0]
+    assert thr["condition"].notna().all() and (thr["condition"].str.len() > 0).all()
+    assert any(n.startswith("Gamma-Gamma independence check: corr(") for n in ti.notes)

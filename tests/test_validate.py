@@ -24,6 +24,7 @@ from segkit.validate import (
     check_segment_sizes,
     cluster_jaccard,
     discriminant_analysis,
+    small_segments_note,
 )
 
 
@@ -305,3 +306,20 @@ def test_check_segment_sizes() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         check_segment_sizes(["a"] * 100, on_small="warn")  # nothing small: no warning
+
+
+def test_small_segment_note_names_the_rule_that_fired() -> None:
+    """Issue 12: a segment of 368 flagged by the 2% share rule was noted "below 30 customers"."""
+    labels = ["big"] * 20_000 + ["share"] * 368 + ["tiny"] * 12_000 + ["few"] * 20
+    sizes = check_segment_sizes(labels, min_size=30)
+    assert sizes.loc["share", "reason"] == "share 1.1% < 2.0% (min_share)"
+    assert sizes.loc["few", "reason"].startswith("20 < 30 customers (min_size)")
+    assert sizes.loc["big", "reason"] == ""
+    note = small_segments_note(sizes)
+    assert "share (368 customers: share 1.1% < 2.0% (min_share))" in note
+    assert "min_size" not in note.split("few")[0]  # the share rule alone fired for 'share'
+    from segkit.segmentation import validate_segments
+
+    X = pd.DataFrame({"x": np.arange(len(labels), dtype=float)})
+    checked = validate_segments(X, pd.Series(labels), n_boot=0, progress=False)
+    assert note in checked.notes

@@ -46,6 +46,7 @@ ARTEFACTS: dict[str, str] = {
     "quarantine": "artefacts/02_quarantine.csv",
     "quality": "artefacts/02_quality.csv",
     "profile": "artefacts/02_profile.parquet",
+    "excluded_customers": "artefacts/02_excluded_customers.csv",
     "customers": "artefacts/02_customers.parquet",
     "integration": "artefacts/02_integration.csv",
     # 03 variables: screening, factor analysis, the clustering features

@@ -17,9 +17,13 @@ Reason codes (first match wins, in this order)
 ``UNPARSEABLE_AMOUNT`` / ``MISSING_AMOUNT``   no money rule accepts the text / empty
 ``DATE_OUT_OF_RANGE``   before ``policy.min_date``
 ``AFTER_AS_OF``         after the analysis date (Ti3)
-``CANCELLED``           order id starts with ``policy.cancellation_prefix`` (if dropped)
+``CANCELLED``           order id starts with ``policy.cancellation_prefix`` (if
+                        ``cancellations="drop"``; by default only those matched to the
+                        purchase they cancel, see :func:`match_cancellations`; the others
+                        are kept and net)
+``CANCELLED_PURCHASE``  the purchase line a matched cancellation cancels (default policy)
 ``BAD_QUANTITY``        quantity ≤ 0 on a non-return line (if dropped)
-``RETURN_LINE``         negative amount (if ``returns="drop"``)
+``RETURN_LINE``         negative amount, not a cancellation (if ``returns="drop"``)
 
 Flags (row kept): ``POSSIBLE_DUPLICATE`` (identical rows without an order id),
 ``CONFLICTING_ORDER`` (one order id under several customer ids), ``OUTLIER_HIGH``/
@@ -101,6 +105,9 @@ class CleanResult:
     #: Table of per-customer core sums from the fused pass (see :mod:`segkit.fastpath`),
     #: which :func:`segkit.profile.build_profile` reads; ``None`` when not computed.
     core_table: str | None = None
+    #: Customers with a cancellation matched to the purchase it cancels
+    #: (:func:`match_cancellations`); those left with no kept line are listed by the profile.
+    cancelled_customers: tuple[str, ...] = ()
 
     def kept(self) -> pd.DataFrame:
         """Kept transactions as pandas (small data only)."""
@@ -224,12 +231,17 @@ def _reason_cases(
     if policy.cancellation_prefix and "order_id" in roles and policy.cancellations == "drop":
         prefix = policy.cancellation_prefix.replace("'", "''")
         cases.append((f"starts_with(order_id, '{prefix}')", "CANCELLED"))
+    not_cancel = ""
+    if policy.cancellation_prefix and "order_id" in roles:
+        # kept cancellations net against the purchases they cancel: never a return to drop
+        prefix = policy.cancellation_prefix.replace("'", "''")
+        not_cancel = f" AND NOT coalesce(starts_with(order_id, '{prefix}'), FALSE)"
     if policy.non_positive_quantity == "drop" and "quantity" in roles:
         cases.append(("quantity <= 0 AND NOT amount < 0", "BAD_QUANTITY"))
         if policy.returns == "drop":
-            cases.append(("quantity <= 0", "BAD_QUANTITY"))
+            cases.append((f"quantity <= 0{not_cancel}", "BAD_QUANTITY"))
     if policy.returns == "drop":
-        cases.append(("amount < 0", "RETURN_LINE"))
+        cases.append((f"amount < 0{not_cancel}", "RETURN_LINE"))
     return cases
 
 
@@ -515,6 +527,21 @@ def clean(
     source = (
         "staged" if nothing_removed else "staged ANTI JOIN _removed USING (source_file, source_row)"
     )
+    # Cancellations kept to net (the default): a cancellation line and the purchase line it
+    # cancels are removed together, so the cancelled purchase is no order and no purchase date
+    cancelled_customers: tuple[str, ...] = ()
+    if policy.cancellation_prefix and has_order and policy.cancellations == "net":
+        pairs = match_cancellations(con, source, policy.cancellation_prefix)
+        if len(pairs):
+            detected["CANCELLED_PURCHASE"] = int(
+                (pairs["reason_code"] == "CANCELLED_PURCHASE").sum()
+            )
+            cancelled_customers = tuple(sorted(set(pairs.pop("customer_id"))))
+            quarantine = pd.concat([quarantine, pairs], ignore_index=True)
+            con.register("_pairs_df", pairs[["source_file", "source_row"]])
+            con.execute("INSERT INTO _removed SELECT source_file, source_row FROM _pairs_df")
+            con.unregister("_pairs_df")
+            source = "staged ANTI JOIN _removed USING (source_file, source_row)"
 
     def _define_kept(amount_sql: str) -> None:
         cols = ", ".join(f"{amount_sql} AS amount" if c == "amount" else c for c in typed)
@@ -578,11 +605,78 @@ def clean(
         as_of=as_of_d,
         policy=policy,
         notes=notes,
-        core_table=CORE_TABLE if fused is not None and policy.outliers != "winsorise" else None,
+        # the fused sums include matched cancellation pairs: then the profile reads clean_tx
+        core_table=CORE_TABLE
+        if fused is not None and policy.outliers != "winsorise" and not cancelled_customers
+        else None,
+        cancelled_customers=cancelled_customers,
     )
     if result.rows_in != result.rows_kept + result.rows_removed:  # pragma: no cover - invariant
         raise AssertionError(f"row account does not balance:\n{result.summary_text()}")
     return result
+
+
+def match_cancellations(con: duckdb.DuckDBPyConnection, source: str, prefix: str) -> pd.DataFrame:
+    """Pair each cancellation line with the purchase line it cancels; both are removed.
+
+    Rule: within one customer, a cancellation line (order id starting with ``prefix``,
+    amount −a) cancels a purchase line of exactly +a (to the cent) that is not a
+    cancellation; lines of the same customer and amount are paired one-to-one, the most
+    recent cancellation with the most recent purchase, and so on; a pair whose purchase is
+    dated after its cancellation is not a pair. Unpaired cancellation lines (a partial
+    cancellation, or one whose purchase is before the data) stay and net as negative amounts.
+
+    Returns quarantine rows (``CANCELLED`` for the cancellation line, ``CANCELLED_PURCHASE``
+    for the purchase, each naming the other's row in ``detail``) plus ``customer_id``.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE t AS SELECT * FROM (VALUES "
+    ...     "('f', 2, '1', 'A1', 'A1', TIMESTAMP '2024-01-01', 5.0), "
+    ...     "('f', 3, '1', 'C1', 'C1', TIMESTAMP '2024-01-02', -5.0), "
+    ...     "('f', 4, '1', 'C2', 'C2', TIMESTAMP '2024-01-02', -3.0)) "
+    ...     "AS t(source_file, source_row, customer_id, order_id, raw_order_id, date, amount)")
+    >>> pairs = match_cancellations(con, "t", "C")
+    >>> pairs[["source_row", "reason_code"]].values.tolist()
+    [[3, 'CANCELLED'], [2, 'CANCELLED_PURCHASE']]
+    >>> pairs["detail"].tolist()
+    ['cancels the purchase at row 2', 'cancelled by row 3']
+    """
+    lit = "'" + prefix.replace("'", "''") + "'"
+    return con.sql(
+        f"""WITH k AS (
+                SELECT source_file, source_row, customer_id, order_id, raw_order_id, date,
+                       round(amount, 2) AS cents, starts_with(order_id, {lit}) AS is_c
+                FROM {source} WHERE customer_id IS NOT NULL AND amount IS NOT NULL),
+            c AS (
+                SELECT *, row_number() OVER (PARTITION BY customer_id, -cents
+                                             ORDER BY date DESC, source_file, source_row) AS rk
+                FROM k WHERE is_c AND cents < 0),
+            p AS (
+                SELECT *, row_number() OVER (PARTITION BY customer_id, cents
+                                             ORDER BY date DESC, source_file, source_row) AS rk
+                FROM k SEMI JOIN (SELECT DISTINCT customer_id FROM c) USING (customer_id)
+                WHERE NOT is_c AND cents > 0),
+            pairs AS (
+                SELECT c.customer_id, c.source_file AS c_file, c.source_row AS c_row,
+                       c.raw_order_id AS c_raw, p.source_file AS p_file,
+                       p.source_row AS p_row, p.raw_order_id AS p_raw
+                FROM c JOIN p ON c.customer_id = p.customer_id AND -c.cents = p.cents
+                                 AND c.rk = p.rk
+                WHERE p.date <= c.date)
+        SELECT * FROM (
+            SELECT c_file AS source_file, c_row AS source_row, 'order_id' AS "column",
+                   'CANCELLED' AS reason_code, c_raw AS raw_value, 'removed' AS action,
+                   'cancels the purchase at row ' || p_row AS detail, customer_id
+            FROM pairs
+            UNION ALL
+            SELECT p_file, p_row, 'order_id', 'CANCELLED_PURCHASE', p_raw, 'removed',
+                   'cancelled by row ' || c_row, customer_id
+            FROM pairs)
+        ORDER BY reason_code, source_file, source_row"""
+    ).df()
 
 
 def dedupe_master(

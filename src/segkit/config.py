@@ -122,8 +122,17 @@ class CleanPolicy(_Strict):
         of returns; ``drop`` quarantines them (``RETURN_LINE``).
     cancellation_prefix : str, optional
         Order ids starting with this text are cancellations (Online Retail: ``"C"``).
-    cancellations : {"drop", "net"}
-        ``drop`` quarantines cancellation lines (``CANCELLED``); ``net`` keeps them.
+    cancellations : {"net", "drop"}
+        ``net`` (default): a cancellation nets against what it cancels. A cancellation line
+        matched to the purchase line it cancels (same customer, same amount to the cent,
+        most recent first; :func:`segkit.clean.match_cancellations`) is removed together
+        with it (``CANCELLED`` + ``CANCELLED_PURCHASE``), so the cancelled purchase counts as
+        no sale, order or purchase date; an unmatched cancellation line (partial, or
+        cancelling a purchase before the data) is kept as a negative amount and nets against
+        the customer's spend. A cancellation line is never quarantined as ``RETURN_LINE``,
+        even with ``returns="drop"``. ``drop`` quarantines cancellation lines (``CANCELLED``)
+        and so **keeps the purchases they cancel as sales**; the report's data-quality
+        section says so.
     non_positive_quantity : {"keep", "drop"}
         ``drop`` quarantines lines with quantity ≤ 0 that are not returns (``BAD_QUANTITY``).
     conflicting_orders : {"flag", "ignore"}
@@ -139,7 +148,7 @@ class CleanPolicy(_Strict):
     dedupe: Literal["auto", "exact", "none"] = "auto"
     returns: Literal["net", "drop"] = "net"
     cancellation_prefix: str | None = None
-    cancellations: Literal["drop", "net"] = "drop"
+    cancellations: Literal["net", "drop"] = "net"
     non_positive_quantity: Literal["keep", "drop"] = "keep"
     conflicting_orders: Literal["flag", "ignore"] = "flag"
     outliers: Literal["flag", "winsorise", "none"] = "flag"

@@ -53,7 +53,7 @@ CUSTOMER_HEADERS: tuple[str, ...] = (
     "生命周期",
     "成长潜力",
     "客户来源",
-    "购买频率",
+    "购买频率(次/月)",
     "上一次购买时间",
     "累计消费金额",
     "客户终身价值",
@@ -72,7 +72,8 @@ _DESCRIPTIONS = {
     "生命周期": "lifecycle stage (04_tiers: lifecycle_stage)",
     "成长潜力": "growth tier (04_tiers: growth_tier)",
     "客户来源": "acquisition channel from the customer master",
-    "购买频率": "number of distinct orders (profile: frequency)",
+    "购买频率(次/月)": "purchase frequency, orders per month: profile frequency (orders) ÷ "
+    "months from the first purchase to the as-of date (tenure_days / 30.4375, at least 1)",
     "上一次购买时间": "date of the last purchase (profile: last_purchase)",
     "累计消费金额": "net spend in the window (profile: monetary)",
     "客户终身价值": "customer lifetime value (04_tiers: clv)",
@@ -298,7 +299,7 @@ def customer_table(run: RunFolder, cfg: RunConfig) -> pd.DataFrame:
     if cfg.master is not None and cfg.master.source and cfg.master.source in base:
         source = cfg.master.source
     out["客户来源"] = base[source].to_numpy() if source else None
-    out["购买频率"] = base["frequency"].to_numpy() if "frequency" in base else None
+    out["购买频率(次/月)"] = orders_per_month(base)
     if "last_purchase" in base:
         last = pd.to_datetime(base["last_purchase"])
         out["上一次购买时间"] = [None if pd.isna(d) else d.date() for d in last]
@@ -311,6 +312,27 @@ def customer_table(run: RunFolder, cfg: RunConfig) -> pd.DataFrame:
     if len(out) != n:  # pragma: no cover - reindex keeps the length
         raise AssertionError("customer table lost rows")
     return out[list(CUSTOMER_HEADERS)]
+
+
+#: days in an average month (365.25 / 12)
+MONTH_DAYS = 30.4375
+
+
+def orders_per_month(customers: pd.DataFrame) -> Any:
+    """Orders per month since the first purchase, rounded to 0.01: ``frequency`` ÷
+    ``max(tenure_days / 30.4375, 1)`` (a customer of less than a month counts one month).
+
+    ``None`` when the table lacks ``frequency`` or ``tenure_days``.
+
+    Examples
+    --------
+    >>> orders_per_month(pd.DataFrame({"frequency": [12, 1, 3], "tenure_days": [365.25, 10, 0]}))
+    array([1., 1., 3.])
+    """
+    if not {"frequency", "tenure_days"} <= set(customers.columns):
+        return None
+    months = (customers["tenure_days"].astype(float) / MONTH_DAYS).clip(lower=1.0)
+    return (customers["frequency"].astype(float) / months).round(2).to_numpy()
 
 
 def _overview(run: RunFolder) -> pd.DataFrame:

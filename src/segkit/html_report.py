@@ -89,6 +89,16 @@ _LABELS: dict[str, dict[str, str]] = {
         "balance": "记录 {read:,} = 保留 {kept:,} + 隔离 {quarantined:,}"
         "（其中去重 {dups:,}）：{ok}",
         "chain": "客户：档案 {profiled:,} 位 = 已分群 {assigned:,} 位：{ok}",
+        "excluded": "另有 {n:,} 位客户只有退货或取消、没有购买，未建档也未分群"
+        "（名单见 02_excluded_customers.csv）",
+        "cancel_net": "取消订单（订单号以 “{prefix}” 开头，{n:,} 行）中 {pairs:,} 行与所取消的购买"
+        "配对（同一客户、金额相同、最近者优先），二者一并移除：被取消的购买不计销售、订单或购买日期；"
+        "其余 {rest:,} 行按负金额保留，与客户消费相抵（策略 cancellations=net）。",
+        "cancel_drop": "取消订单（订单号以 “{prefix}” 开头，{n:,} 行）已隔离，"
+        "但被取消的购买仍计为销售：本报告的消费金额包含已取消的订单"
+        "（策略 cancellations=drop）。",
+        "cancel_none": "未设置取消订单前缀（policy.cancellation_prefix）：取消订单无法识别，"
+        "负金额行按退货处理。",
         "ok": "平衡 ✓",
         "mismatch": "不平衡 ✗",
     },
@@ -123,6 +133,18 @@ _LABELS: dict[str, dict[str, str]] = {
         "balance": "records {read:,} = kept {kept:,} + quarantined {quarantined:,} "
         "(of which de-duplicated {dups:,}): {ok}",
         "chain": "customers: profiled {profiled:,} = assigned to a segment {assigned:,}: {ok}",
+        "excluded": "{n:,} more customers have only returns or cancellations and no "
+        "purchase: not profiled, not assigned (listed in 02_excluded_customers.csv)",
+        "cancel_net": "Cancellations (order ids starting with '{prefix}', {n:,} lines): "
+        "{pairs:,} were matched to the purchase they cancel (same customer, same amount, most "
+        "recent first) and removed with it, so a cancelled purchase counts as no sale, order or "
+        "purchase date; the other {rest:,} are kept as negative amounts that net against the "
+        "customer's spend (policy cancellations=net).",
+        "cancel_drop": "Cancellations (order ids starting with '{prefix}', {n:,} lines) are "
+        "quarantined, but the purchases they cancel are still counted as sales: spend in "
+        "this report includes cancelled orders (policy cancellations=drop).",
+        "cancel_none": "No cancellation prefix is set (policy.cancellation_prefix): "
+        "cancellations cannot be told apart, and negative lines count as returns.",
         "ok": "balanced ✓",
         "mismatch": "MISMATCH ✗",
     },
@@ -327,7 +349,7 @@ def summary_section(run: RunFolder, cfg: RunConfig) -> str:
         rows = []
         for _, r in shown.iterrows():
             prof = " / ".join(
-                _e(_trait(c, r[c], lang))
+                _e(_trait(c, r[c], lang) + _trait_figures(c, r, lang))
                 for c in ("value", "lifecycle", "growth")
                 if c in r and pd.notna(r[c])
             )
@@ -393,9 +415,10 @@ def summary_section(run: RunFolder, cfg: RunConfig) -> str:
             + "</tr>"
             for _, r in quality[keep].iterrows()
         )
+        notes = [*_balance(run, quality, lang), _cancellations(cfg, quality, lang)]
         parts.append(
             f"<h3>{_e(_label('quality', lang))}</h3>"
-            + "".join(f'<p class="note">{_e(line)}</p>' for line in _balance(run, quality, lang))
+            + "".join(f'<p class="note">{_e(line)}</p>' for line in notes)
             + f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         )
     return "\n".join(parts)
@@ -412,7 +435,7 @@ def _rows(run: RunFolder, name: str) -> int | None:
 
 
 def _trait(kind: str, value: Any, language: str) -> str:
-    """A segment's dominant tier (``high`` / ``mature`` …) in the report's language.
+    """A segment's trait (``high`` / ``mature`` …) in the report's language.
 
     Examples
     --------
@@ -426,6 +449,30 @@ def _trait(kind: str, value: Any, language: str) -> str:
     if language == "zh":
         return zh
     return text if language == "en" or zh == text else f"{zh} {text}"
+
+
+def _trait_figures(kind: str, row: pd.Series, language: str) -> str:
+    """The figures behind a segment's trait: its value index, or the share and index of its
+    most over-represented lifecycle stage / growth tier (empty when the run lacks them).
+
+    Examples
+    --------
+    >>> r = pd.Series({"value_index": 2.314, "lifecycle_share": 0.45, "lifecycle_index": 2.1})
+    >>> _trait_figures("value", r, "zh"), _trait_figures("lifecycle", r, "en")
+    ('（人均价值为平均的 2.31 倍）', ' (45% of the segment, 2.10× the average share)')
+    """
+    if kind == "value":
+        index = row.get("value_index")
+        if index is None or pd.isna(index):
+            return ""
+        zh, en = f"（人均价值为平均的 {index:.2f} 倍）", f" ({index:.2f}× the average value)"
+    else:
+        share, index = row.get(f"{kind}_share"), row.get(f"{kind}_index")
+        if share is None or index is None or pd.isna(share) or pd.isna(index):
+            return ""
+        zh = f"（占本细分 {share:.0%}，为平均占比的 {index:.2f} 倍）"
+        en = f" ({share:.0%} of the segment, {index:.2f}× the average share)"
+    return zh if language == "zh" else en if language == "en" else zh + en
 
 
 def _balance(run: RunFolder, quality: pd.DataFrame, language: str) -> list[str]:
@@ -449,8 +496,39 @@ def _balance(run: RunFolder, quality: pd.DataFrame, language: str) -> list[str]:
     profiled, assigned = _rows(run, "profile"), _rows(run, "assignments")
     if profiled is not None and assigned is not None:
         ok = _label("ok" if profiled == assigned else "mismatch", language)
-        lines.append(_label("chain", language).format(profiled=profiled, assigned=assigned, ok=ok))
+        line = _label("chain", language).format(profiled=profiled, assigned=assigned, ok=ok)
+        excluded = _read(run, "excluded_customers")
+        if excluded is not None and len(excluded):
+            line += "; " + _label("excluded", language).format(n=len(excluded))
+        lines.append(line)
     return lines
+
+
+def _cancellations(cfg: RunConfig, quality: pd.DataFrame, language: str) -> str:
+    """How the run treated cancelled orders (the policy, and how many lines it concerned).
+
+    Examples
+    --------
+    >>> cfg = RunConfig.model_validate({"demo": {}, "policy": {"cancellation_prefix": "C"}})
+    >>> q = pd.DataFrame({"check": ["CANCELLED"], "detected": [3]})
+    >>> _cancellations(cfg, q, "en")[:60]
+    "Cancellations (order ids starting with 'C', 3 lines): 0 were"
+    """
+    if language == "both":
+        return f"{_cancellations(cfg, quality, 'zh')} · {_cancellations(cfg, quality, 'en')}"
+    policy = cfg.policy
+    if not policy.cancellation_prefix:
+        return _label("cancel_none", language)
+    n = pairs = 0
+    if "check" in quality and "detected" in quality:
+        table = quality.set_index("check")
+        n = int(table["detected"].fillna(0).get("CANCELLED", 0))
+        if "removed" in table:
+            pairs = int(table["removed"].fillna(0).get("CANCELLED", 0))
+    key = "cancel_net" if policy.cancellations == "net" else "cancel_drop"
+    return _label(key, language).format(
+        prefix=policy.cancellation_prefix, n=n, pairs=pairs, rest=n - pairs
+    )
 
 
 _CSS = """

@@ -36,6 +36,11 @@ line, and is dated by its first purchase line.
     half of the window
     ``[window_start, as_of]`` (``window_start`` defaults to the earliest transaction), for
     trend and growth measures.
+``orders_early``, ``orders_late``, ``monetary_early``, ``monetary_late``
+    purchase orders and their net value (returns inside a purchase order included) in the
+    first and second half of the customer's *own* tenure ``[first_purchase, as_of]``, split
+    at ``first_purchase + (as_of − first_purchase) / 2`` (an order dated at the split is
+    late): growth against the customer's own past (:func:`segkit.tiers.growth_tiers`).
 ``share_channel_<value>``, ``share_category_<value>``
     share of gross sales by channel / category (the ``max_levels`` most frequent values; the
     rest are summed into ``_other``). A value that may be personal data (a phone, ID number,
@@ -240,6 +245,20 @@ def profile_sql(
     main = f"SELECT {', '.join(lvl2)} FROM o GROUP BY customer_id"
     if features == "core":
         return f"WITH o AS ({orders}) {main} ORDER BY customer_id"
+    # the customer's own tenure [first purchase, as_of] cut in two halves: orders and net
+    # value (of purchase orders) in each, for growth measured against the customer's past
+    own = f"""
+        SELECT customer_id,
+               count(*) FILTER (WHERE p_first < c_mid) AS orders_early,
+               count(*) FILTER (WHERE p_first >= c_mid) AS orders_late,
+               coalesce(sum(value) FILTER (WHERE p_first < c_mid), 0) AS monetary_early,
+               coalesce(sum(value) FILTER (WHERE p_first >= c_mid), 0) AS monetary_late
+        FROM (SELECT customer_id, p_first, value,
+                     c_first + (CAST({asof} AS TIMESTAMP) - c_first) / 2 AS c_mid
+              FROM (SELECT customer_id, p_first, value,
+                           min(p_first) OVER (PARTITION BY customer_id) AS c_first
+                    FROM o WHERE p_first IS NOT NULL))
+        GROUP BY customer_id"""
     gaps = """
         SELECT customer_id,
                stddev_samp(gap) AS interval_std_days,
@@ -250,13 +269,17 @@ def profile_sql(
                     FROM o WHERE p_first IS NOT NULL))
         WHERE gap IS NOT NULL GROUP BY customer_id"""
     return f"""
-        WITH o AS MATERIALIZED ({orders}), m AS ({main}), g AS ({gaps})
+        WITH o AS MATERIALIZED ({orders}), m AS ({main}), g AS ({gaps}), t AS ({own})
         SELECT m.*,
                CASE WHEN purchase_days > 1 THEN
                     date_diff('day', CAST(first_purchase AS DATE), CAST(last_purchase AS DATE))
                     / (purchase_days - 1) END AS interval_mean_days,
-               g.interval_std_days, g.interval_median_days
-        FROM m LEFT JOIN g USING (customer_id)
+               g.interval_std_days, g.interval_median_days,
+               coalesce(t.orders_early, 0) AS orders_early,
+               coalesce(t.orders_late, 0) AS orders_late,
+               coalesce(t.monetary_early, 0) AS monetary_early,
+               coalesce(t.monetary_late, 0) AS monetary_late
+        FROM m LEFT JOIN g USING (customer_id) LEFT JOIN t USING (customer_id)
         ORDER BY customer_id"""
 
 
@@ -288,8 +311,11 @@ def build_profile(
     -------
     pandas.DataFrame
         One row per customer with at least one purchase line, sorted by ``customer_id``.
-        Customers whose lines are all returns are not profiled (they are counted in
-        ``DataFrame.attrs["returns_only_customers"]``).
+        Customers whose lines are all returns (or cancellations) are not profiled: they are
+        counted in ``DataFrame.attrs["returns_only_customers"]`` and listed in
+        ``attrs["returns_only_ids"]``; :func:`excluded_customers` gives them as a table,
+        which the report run writes (``02_excluded_customers.csv``) and its customer
+        balance shows.
     """
     as_of_d = pd.Timestamp(as_of).date() if as_of is not None else cleaned.as_of
     ws = pd.Timestamp(window_start).date() if window_start is not None else None
@@ -306,8 +332,53 @@ def build_profile(
             con, as_of=as_of_d, features=features, window_start=ws, max_levels=max_levels
         )
     frame = con.sql(sql).df()
-    returns_only = int((frame["frequency"] == 0).sum())
-    frame = frame[frame["frequency"] > 0].reset_index(drop=True)
+    returns_only = frame["frequency"] == 0
+    excluded = tuple(str(c) for c in frame.loc[returns_only, "customer_id"])
+    seen = set(frame["customer_id"].astype(str))
+    frame = frame[~returns_only].reset_index(drop=True)
     frame.attrs["as_of"] = str(as_of_d)
-    frame.attrs["returns_only_customers"] = int(returns_only)
+    frame.attrs["returns_only_customers"] = len(excluded)
+    frame.attrs["returns_only_ids"] = excluded
+    # customers all of whose purchases were cancelled (segkit.clean.match_cancellations)
+    gone = getattr(cleaned, "cancelled_customers", ())
+    frame.attrs["all_cancelled_ids"] = tuple(c for c in gone if c not in seen)
     return frame.reset_index(drop=True)
+
+
+#: Reason code of a customer left out of the profile because every kept line is a return
+#: or a cancellation (no purchase to measure recency, frequency or tenure from).
+RETURNS_ONLY = "RETURNS_ONLY"
+#: Reason code of a customer whose every purchase was cancelled (each cancellation matched
+#: to its purchase and both removed, :func:`segkit.clean.match_cancellations`).
+ALL_CANCELLED = "ALL_CANCELLED"
+
+
+def excluded_customers(profile: pd.DataFrame) -> pd.DataFrame:
+    """The customers :func:`build_profile` left out, with the reason, as a table.
+
+    Columns ``customer_id`` and ``reason_code`` (:data:`RETURNS_ONLY`, or
+    :data:`ALL_CANCELLED` for a customer left without a line once cancelled purchases were
+    removed); read from the profile's ``attrs`` (empty when the profile did not come from
+    :func:`build_profile`). The customer account is ``customers with kept lines + customers
+    all cancelled = profiled + excluded``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from segkit.collect import collect_frame
+    >>> from segkit.clean import clean
+    >>> from segkit.config import ColumnMap
+    >>> tx = pd.DataFrame({"c": ["a", "b"], "d": ["2024-01-01", "2024-01-05"],
+    ...                    "amt": [10.0, -56.0]})
+    >>> res = clean(collect_frame(tx, ColumnMap(customer_id="c", date="d", amount="amt")),
+    ...             as_of="2024-01-31")
+    >>> p = build_profile(res)
+    >>> p["customer_id"].tolist(), excluded_customers(p).values.tolist()
+    (['a'], [['b', 'RETURNS_ONLY']])
+    """
+    ids = list(profile.attrs.get("returns_only_ids", ()))
+    gone = list(profile.attrs.get("all_cancelled_ids", ()))
+    reasons = [RETURNS_ONLY] * len(ids) + [ALL_CANCELLED] * len(gone)
+    return pd.DataFrame(
+        {"customer_id": pd.Series(ids + gone, dtype="object"), "reason_code": reasons}
+    )

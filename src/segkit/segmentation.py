@@ -32,7 +32,7 @@ from segkit.kselect import KSelection, choose_k
 from segkit.naming import apply_names, suggest_names
 from segkit.rfm import assign_rfm_segments, rfm_scores
 from segkit.segment_profiles import SegmentProfile, profile_segments
-from segkit.strategy import build_strategy, dominant
+from segkit.strategy import build_strategy, overrepresented, value_level
 from segkit.tiers import growth_tiers, lifecycle_stages, value_tiers
 from segkit.validate import (
     DiscriminantReport,
@@ -40,6 +40,7 @@ from segkit.validate import (
     bootstrap_stability,
     check_segment_sizes,
     discriminant_analysis,
+    small_segments_note,
 )
 
 Method = Literal["rfm", "value", "lifecycle", "kmeans", "minibatch", "ward", "gmm", "kprototypes"]
@@ -269,8 +270,7 @@ def validate_segments(
             )  # fmt: skip
     sizes = check_segment_sizes(labels, min_size=min_size)
     if sizes["too_small"].any():
-        small = sizes.index[sizes["too_small"]].tolist()
-        notes.append(f"segments below {min_size} customers: {small}")
+        notes.append(small_segments_note(sizes))
     discriminant = None
     usable = X.loc[:, X.std() > 0]
     if labels.nunique() > 1 and usable.shape[1] and labels.value_counts().min() >= 2:
@@ -317,7 +317,13 @@ def plan_segments(
     names: dict[Any, Any] | None = None,
     playbook: Any = None,
 ) -> Plan:
-    """Name the segments, give each its dominant value/lifecycle/growth tier and a strategy.
+    """Name the segments, give each its value, lifecycle and growth trait and a strategy.
+
+    Traits come from each segment's own figures relative to the population: ``value``
+    from ``value_index`` (value share ÷ customer share; :func:`segkit.strategy.value_level`),
+    ``lifecycle`` / ``growth`` from the stage / tier most over-represented in the segment
+    (:func:`segkit.strategy.overrepresented`; ``*_share`` and ``*_index`` give its share and
+    index). Growth uses ``clv`` as the predicted value when ``data`` has it.
 
     ``data`` and ``labels`` are aligned by row (``data`` has ``customer_id``); ``stability`` is
     :attr:`StabilityReport.table` (``mean_jaccard``, ``verdict`` by segment).
@@ -327,20 +333,31 @@ def plan_segments(
     # the profile-based suggestion as the segment's traits
     named = apply_names(suggested, {**(rule_names or {}), **(names or {})})
 
-    # segment-level traits for the playbook: the tier most members are in
+    # segment-level traits for the playbook, each from the segment's own figures relative
+    # to the population: value from its value index (mean value ÷ the population's),
+    # lifecycle and growth from the stage / tier most over-represented in it
     seg_labels = labels.reset_index(drop=True)
     data = data.reset_index(drop=True)
     traits = pd.DataFrame({"segment": sorted(seg_labels.unique(), key=_sort_key)})
-    value_tier = value_tiers(data, column=value_column).labels
-    traits["value"] = traits["segment"].map(dominant(value_tier, seg_labels))
+    sizes = seg_profile.sizes
+    share = traits["segment"].map(sizes["share"]).astype(float)
+    traits["value_share"] = traits["segment"].map(sizes["value_share"]).fillna(0.0)
+    traits["value_index"] = traits["value_share"] / share.where(share > 0)
+    traits["value"] = traits["value_index"].fillna(0.0).map(value_level)
+    kinds = []
     if {"recency_days", "tenure_days"} <= set(data.columns):
-        traits["lifecycle"] = traits["segment"].map(
-            dominant(lifecycle_stages(data).labels, seg_labels)
-        )
-    if {"monetary_h1", "monetary_h2"} <= set(data.columns):
-        traits["growth"] = traits["segment"].map(dominant(growth_tiers(data).labels, seg_labels))
-    value_share = seg_profile.sizes["value_share"]
-    traits["value_share"] = traits["segment"].map(value_share).fillna(0.0)
+        kinds.append(("lifecycle", lifecycle_stages(data).labels))
+    if {"orders_early", "orders_late", "tenure_days"} <= set(data.columns):
+        predicted = "clv" if "clv" in data.columns else None
+        kinds.append(("growth", growth_tiers(data, predicted=predicted).labels))
+    for kind, tier_labels in kinds:
+        over = overrepresented(tier_labels, seg_labels)
+        traits[kind] = traits["segment"].map(over["level"])
+        traits[f"{kind}_share"] = traits["segment"].map(over["share"])
+        traits[f"{kind}_index"] = traits["segment"].map(over["index"])
+    # the traits first (as before), then the figures behind them
+    first = ["segment", "value", *[k for k, _ in kinds], "value_share", "value_index"]
+    traits = traits[first + [c for c in traits.columns if c not in first]]
     strategy = build_strategy(traits, playbook)
 
     segs = traits.merge(named[["segment", "name_zh", "name_en"]], on="segment")

@@ -158,3 +158,55 @@ def dominant(labels: pd.Series, by: pd.Series) -> pd.Series:
     counts = frame.groupby(["g", "v"]).size().reset_index(name="n")
     counts = counts.sort_values(["g", "n", "v"], ascending=[True, False, True])
     return counts.drop_duplicates("g").set_index("g")["v"].rename(labels.name)
+
+
+def overrepresented(labels: pd.Series, by: pd.Series) -> pd.DataFrame:
+    """Per group of ``by``: the level of ``labels`` most over-represented against the
+    population, its share in the group and its index (group share ÷ population share).
+
+    A segment's lifecycle or growth trait is what sets it apart, not what it shares with
+    everyone: with "mature" the largest stage overall, the most common stage is "mature" in
+    every segment and says nothing. Ties: higher share in the group, then the level's name.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by group: ``level``, ``share``, ``index``.
+
+    Examples
+    --------
+    >>> lab = pd.Series(["m", "m", "m", "c", "m", "m", "c", "c"])
+    >>> seg = pd.Series([1, 1, 1, 1, 2, 2, 2, 2])
+    >>> overrepresented(lab, seg).round(2).values.tolist()
+    [['m', 0.75, 1.2], ['c', 0.5, 1.33]]
+    """
+    frame = pd.DataFrame({"g": by.to_numpy(), "v": labels.astype(str).to_numpy()})
+    overall = frame["v"].value_counts(normalize=True)
+    share = frame.groupby("g")["v"].value_counts(normalize=True).rename("share").reset_index()
+    share["index"] = share["share"] / share["v"].map(overall)
+    share = share.sort_values(
+        ["g", "index", "share", "v"], ascending=[True, False, False, True], kind="stable"
+    )
+    best = share.drop_duplicates("g").set_index("g")
+    return best.rename(columns={"v": "level"})[["level", "share", "index"]].rename_axis(by.name)
+
+
+#: A segment's value is "high" when its mean value is at least this many times the
+#: population's (index ≥ 120, the usual "notably above average"), "low" at or below
+#: :data:`LOW_VALUE_INDEX`, else "mid".
+HIGH_VALUE_INDEX = 1.2
+LOW_VALUE_INDEX = 0.8
+
+
+def value_level(value_index: float) -> str:
+    """``high`` / ``mid`` / ``low`` from a segment's value index (value share ÷ customer
+    share: its mean value relative to the population's).
+
+    Examples
+    --------
+    >>> [value_level(x) for x in (2.0, 1.2, 0.99, 0.8, 0.3)]
+    ['high', 'high', 'mid', 'low', 'low']
+    """
+    if value_index >= HIGH_VALUE_INDEX:
+        return "high"
+    return "low" if value_index <= LOW_VALUE_INDEX else "mid"

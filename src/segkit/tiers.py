@@ -39,12 +39,16 @@ import pandas as pd
 from segkit.errors import InputError
 
 # fmt: off
-__all__ = ["INCOME_LEVELS", "LIFECYCLE_ZH", "TierResult", "chinese_name", "cuts_from_counts",
-           "frequency_tiers", "growth_tiers", "lifecycle_stages", "purchasing_power_tiers",
-           "tie_aware_cuts", "value_tiers"]
+__all__ = ["INCOME_LEVELS", "LIFECYCLE_COLUMNS", "LIFECYCLE_ZH", "TierResult", "chinese_name",
+           "cuts_from_counts", "frequency_tiers", "growth_tiers", "lifecycle_stages",
+           "purchasing_power_tiers", "tie_aware_cuts", "value_tiers"]
 #: Chinese names of the lifecycle stages.
 LIFECYCLE_ZH = {"new": "新客户", "growing": "成长客户", "mature": "成熟客户",
                 "churning": "流失风险", "lost": "已流失"}
+#: The measure each lifecycle stage's ``lower``/``upper`` bound (stages in threshold order:
+#: new, growing, mature, churning, lost).
+LIFECYCLE_COLUMNS = ("tenure_days", "tenure_days", "tenure_days",
+                     "recency_days / interval_mean_days", "recency_days")
 # fmt: on
 Lang = Literal["en", "zh"]
 _NAMES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -53,7 +57,10 @@ _NAMES: dict[str, dict[str, tuple[str, ...]]] = {
     "percentile": {"en": ("bottom", "middle", "top"), "zh": ("尾部", "腰部", "头部")},
     "frequency": {"en": ("low", "mid", "high"), "zh": ("低频", "中频", "高频")},
     "power": {"en": ("low", "mid", "high"), "zh": ("低购买力", "中购买力", "高购买力")},
-    "growth": {"en": ("low", "mid", "high"), "zh": ("低成长潜力", "中成长潜力", "高成长潜力")},
+    "growth": {
+        "en": ("new", "low", "mid", "high"),
+        "zh": ("新客户（无历史）", "低成长潜力", "中成长潜力", "高成长潜力"),
+    },
 }
 #: Income band spellings accepted by :func:`purchasing_power_tiers` (after strip + lower).
 INCOME_LEVELS = {"低": 0, "中": 1, "高": 2, "low": 0, "mid": 1, "medium": 1, "middle": 1}
@@ -128,7 +135,7 @@ def _order_key(data: pd.DataFrame | pd.Series) -> np.ndarray:
 
 def _names(kind: str, lang: Lang, labels: Sequence[str] | None, k: int) -> list[str]:
     names = list(labels) if labels is not None else list(_NAMES[kind][lang])
-    if labels is None and k != 3:
+    if labels is None and k != len(names):
         names = [f"tier{i}" for i in range(1, k + 1)]
     if len(names) != k or len(set(names)) != k:
         raise InputError(f"need {k} distinct labels, got {names!r}", code="BAD_LABELS")
@@ -356,43 +363,70 @@ def purchasing_power_tiers(
 def growth_tiers(
     profile: pd.DataFrame,
     *,
-    h1: str = "monetary_h1",
-    h2: str = "monetary_h2",
-    predicted: str | None = None,
+    early: str = "orders_early",
+    late: str = "orders_late",
+    tenure: str = "tenure_days",
+    min_history_days: float = 90,
     threshold: float = 0.2,
+    predicted: str | None = None,
+    past: str = "monetary",
+    predicted_ratio: float = 1.5,
+    horizon_days: float = 365.25,
     eps: float = 1e-9,
     lang: Lang = "en",
     name: str = "growth_tier",
 ) -> TierResult:
-    """Growth potential (成长潜力) from the half-window trend, optionally with a forecast.
+    """Growth potential (成长潜力) against the customer's own past; new customers apart.
 
-    The growth ratio is ``g = (h2 − h1) / (|h1| + |h2| + eps)`` in ``[-1, 1]`` (absolute
-    values so net returns cannot flip the sign): high if ``g > threshold``, low if
-    ``g < −threshold``, else mid. With ``predicted`` (e.g. a CLV column), customers in its
-    tie-aware top tercile are high whatever their trend. Missing ``g`` gives low. Customers
-    who started buying in the second half have ``g = 1`` (high): combine with
-    :func:`lifecycle_stages` to tell new customers from growing ones.
+    1. **new** — ``tenure < min_history_days`` (default 90, the lifecycle's ``new_days``):
+       too little history to measure a trend, so never "high growth" by definition;
+    2. the trend compares the two halves of the customer's *own* tenure (profile columns
+       ``orders_early`` / ``orders_late``: purchase orders before and after
+       ``first_purchase + tenure / 2``): ``g = (late − early) / (|early| + |late| + eps)`` in
+       ``[-1, 1]``; **high** if ``g > threshold``, **low** if ``g < −threshold``, else
+       **mid**; a missing ``g`` is low. Two periods of equal length per customer, so an
+       early starter and a late starter are measured alike (comparing the halves of the
+       data window made every customer who started in its second half "high");
+    3. with ``predicted`` (the 12-month CLV, :mod:`segkit.clv`), a **mid** customer whose
+       predicted value is at least ``predicted_ratio`` × the past spend rate over the same
+       horizon (``past / tenure × horizon_days``) is **high**: the model expects more than
+       the customer has been spending.
+
+    Categories, in order: ``new`` (not a rank: no measurement), ``low``, ``mid``, ``high``.
+
+    On the demo company (3,000 customers, seed 1; the generator's lifecycle truth read as
+    growing = high, mature = mid, churning/lost = low, new = new) these tiers agree with the
+    truth for 88.5% of customers (Cohen's κ 0.83), against 45.2% (κ 0.28) for the former
+    data-window halves; ``tests/test_tiers.py`` measures it.
 
     Examples
     --------
-    >>> p = pd.DataFrame({"monetary_h1": [100.0, 100, 100], "monetary_h2": [300.0, 110, 10]})
+    >>> p = pd.DataFrame({"tenure_days": [400, 400, 400, 30],
+    ...                   "orders_early": [1, 3, 6, 0], "orders_late": [5, 3, 1, 2]})
     >>> growth_tiers(p).labels.tolist()
-    ['high', 'mid', 'low']
+    ['high', 'mid', 'low', 'new']
     """
-    a, b = _values(profile, h1), _values(profile, h2)
+    a, b = _values(profile, early), _values(profile, late)
+    t = _values(profile, tenure)
     g = (b - a) / (a.abs() + b.abs() + eps)
-    codes = np.where(g > threshold, 2, np.where(g >= -threshold, 1, 0))
-    rows = [(-1.0, -threshold, f"g < {-threshold:g} (or missing)"),
-            (-threshold, threshold, f"{-threshold:g} <= g <= {threshold:g}"),
-            (threshold, 1.0, f"g > {threshold:g}")]  # fmt: skip
-    method = "trend"
+    codes = np.where(g > threshold, 3, np.where(g >= -threshold, 2, 1))
+    new = (t < min_history_days).fillna(False).to_numpy(bool)
+    trend = f"g = ({late} − {early}) / ({early} + {late}), halves of the customer's own tenure"
+    rows = [(0.0, float(min_history_days), f"{tenure} < {min_history_days:g} (no history yet)"),
+            (-1.0, -threshold, f"{trend}: g < {-threshold:g} (or missing)"),
+            (-threshold, threshold, f"{trend}: {-threshold:g} <= g <= {threshold:g}"),
+            (threshold, 1.0, f"{trend}: g > {threshold:g}")]  # fmt: skip
+    method = "own-trend"
     if predicted is not None:
-        pv = _values(profile, predicted)
-        cut = tie_aware_cuts(pv, (2 / 3,))[0]
-        codes = np.where(pv.to_numpy() >= cut, 2, codes)
-        rows[2] = (threshold, 1.0, f"g > {threshold:g}, or {predicted} >= {cut:g} (top tercile)")
-        method = "trend+predicted"
-    return _result(codes, _names("growth", lang, None, 3), g.index, name, rows, method)
+        pv, spent = _values(profile, predicted), _values(profile, past)
+        rate = spent / t.clip(lower=1.0) * horizon_days
+        ahead = (pv >= predicted_ratio * rate.clip(lower=eps)).fillna(False).to_numpy(bool)
+        codes = np.where((codes == 2) & ahead, 3, codes)
+        upgrade = f"{predicted_ratio:g} × {past} per {horizon_days:g} days of {tenure}"
+        rows[3] = (threshold, 1.0, f"{rows[3][2]}, or (mid and {predicted} >= {upgrade})")
+        method = "own-trend+predicted"
+    codes = np.where(new, 0, codes)
+    return _result(codes, _names("growth", lang, None, 4), g.index, name, rows, method)
 
 
 def lifecycle_stages(
@@ -423,6 +457,10 @@ def lifecycle_stages(
        ``max(tenure_days) / 2``, i.e. the profile window starting at the first transaction;
        ``trend_ratio=None`` turns this off);
     5. **mature** — everyone else.
+
+    ``thresholds`` gives each stage the bounds of its deciding measure
+    (:data:`LIFECYCLE_COLUMNS`; ``lower <= x < upper``; churning: the ratio of recency to the
+    mean interval) and the full ``rule``.
 
     Missing tenure counts as long (never new or growing by tenure); missing half-window
     orders switch the trend rule off. :data:`LIFECYCLE_ZH` holds the Chinese names
@@ -463,6 +501,15 @@ def lifecycle_stages(
         f"(default {default_interval_days:g} d) (precedence 3)",
         "lost": f"recency_days >= {lost_days:g} or missing (precedence 1)",
     }
-    rows = [(math.nan, math.nan, rules[s]) for s in stages]
+    # each stage's deciding measure and its bounds (``lower <= x < upper``); the full rule,
+    # with the precedence, is in ``rule``
+    bounds = {
+        "new": (0.0, float(new_days)),
+        "growing": (float(new_days), float(mature_tenure_days)),
+        "mature": (float(mature_tenure_days), math.inf),
+        "churning": (float(churn_factor), math.inf),
+        "lost": (float(lost_days), math.inf),
+    }
+    rows = [(*bounds[s], rules[s]) for s in stages]
     names = [LIFECYCLE_ZH[s] for s in stages] if lang == "zh" else stages
     return _result(pick, names, r.index, name, rows, "rules")

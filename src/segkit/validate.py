@@ -473,7 +473,7 @@ def check_segment_sizes(
     ----------
     labels : Series or array-like
     min_size, min_share
-        A segment is ``too_small`` below either.
+        A segment is ``too_small`` below either; ``reason`` names the rule(s) that fired.
     on_small : {"flag", "warn", "raise"}
         Only flag, also warn (``UserWarning``), or raise ``InputError`` (``SMALL_SEGMENT``).
 
@@ -487,15 +487,44 @@ def check_segment_sizes(
         raise InputError(f"{int(lab.isna().sum())} rows have no segment", code="MISSING_LABELS")
     segs, counts = np.unique(lab.to_numpy(), return_counts=True)
     share = counts / max(len(lab), 1)
-    small = (counts < min_size) | (share < min_share)
+    by_size, by_share = counts < min_size, share < min_share
+    small = by_size | by_share
+    reasons = [
+        "; ".join(
+            ([f"{n:,} < {min_size:,} customers (min_size)"] if sz else [])
+            + ([f"share {p:.1%} < {min_share:.1%} (min_share)"] if sh else [])
+        )
+        for n, p, sz, sh in zip(counts, share, by_size, by_share, strict=True)
+    ]
     table = pd.DataFrame(
-        {"size": counts, "share": share, "too_small": small},
+        {"size": counts, "share": share, "too_small": small, "reason": reasons},
         index=pd.Index([_scalar(s) for s in segs], name="segment"),
     )
     flagged = table.index[table["too_small"]].tolist()
     if flagged and on_small != "flag":
-        msg = f"segments too small to act on: {flagged} (min {min_size} rows, {min_share:.1%})"
+        msg = small_segments_note(table)
         if on_small == "raise":
             raise InputError(msg, code="SMALL_SEGMENT")
         warnings.warn(msg, UserWarning, stacklevel=2)
     return table
+
+
+def small_segments_note(sizes: pd.DataFrame) -> str:
+    """One line naming each too-small segment and the rule that flagged it.
+
+    ``sizes`` is a :func:`check_segment_sizes` table; empty string when none is flagged.
+
+    Examples
+    --------
+    >>> t = check_segment_sizes(["a"] * 368 + ["b"] * 24_000 + ["c"] * 10, min_size=30)
+    >>> small_segments_note(t)  # doctest: +NORMALIZE_WHITESPACE
+    'segments too small to act on: a (368 customers: share 1.5% < 2.0% (min_share));
+     c (10 customers: 10 < 30 customers (min_size); share 0.0% < 2.0% (min_share))'
+    """
+    flagged = sizes[sizes["too_small"]]
+    if flagged.empty:
+        return ""
+    parts = [
+        f"{seg} ({int(r['size']):,} customers: {r['reason']})" for seg, r in flagged.iterrows()
+    ]
+    return "segments too small to act on: " + "; ".join(parts)

@@ -294,7 +294,7 @@ def clean_step(run: Run) -> CleanStep:
     master (PII pseudonymised unless ``report.reidentify``) and the survey."""
     from segkit.pipeline import integrate_sides
     from segkit.privacy import install_log_masking, load_key, mask_frame_text
-    from segkit.profile import build_profile
+    from segkit.profile import build_profile, excluded_customers
 
     install_log_masking()
     cfg = run.config
@@ -334,6 +334,8 @@ def clean_step(run: Run) -> CleanStep:
         quality = pd.concat([quality, extra.astype(quality.dtypes.to_dict())], ignore_index=True)
     folder.write_frame("quality", quality)
     folder.write_frame("profile", profile)
+    # customers with only returns / cancellations: not profiled, but listed and counted
+    folder.write_frame("excluded_customers", excluded_customers(profile))
     folder.write_frame("customers", joined.table)
     integration = joined.summary()
     folder.write_frame("integration", integration)
@@ -436,9 +438,13 @@ class TiersStep:
 
 
 def _threshold_rows(rule: str, column: str, table: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``04_thresholds.csv``: the rule, tier, measure, bounds and the rule's text
+    (a tier table's own ``column`` wins over ``column``, e.g. lifecycle stages)."""
     return pd.DataFrame(
-        {"rule": rule, "tier": table["tier"].astype(str), "column": column,
-         "lower": table["lower"].astype(float), "upper": table["upper"].astype(float)}
+        {"rule": rule, "tier": table["tier"].astype(str),
+         "column": table["column"] if "column" in table else column,
+         "lower": table["lower"].astype(float), "upper": table["upper"].astype(float),
+         "condition": table["rule"].astype(str) if "rule" in table else ""}
     )  # fmt: skip
 
 
@@ -448,7 +454,13 @@ CLV_FIT_SAMPLE = 20_000
 
 def clv_table(run: Run, horizon_months: int = 12) -> pd.DataFrame:
     """CLV per customer (BG/NBD × Gamma-Gamma) from the clean transactions, at the as-of date."""
-    from segkit.clv import BetaGeoModel, GammaGammaModel, customer_lifetime_value, rfm_summary
+    from segkit.clv import (
+        BetaGeoModel,
+        DependenceWarning,
+        GammaGammaModel,
+        customer_lifetime_value,
+        rfm_summary,
+    )
 
     con = connect()
     path = sql_str(str(run.folder.path("clean_transactions")))
@@ -469,17 +481,32 @@ def clv_table(run: Run, horizon_months: int = 12) -> pd.DataFrame:
         else summary
     )
     usable = fit_on[(fit_on["frequency"] == 0) | (fit_on["monetary_value"] > 0)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the dependence warning is reported by the notebook
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         bgf = BetaGeoModel().fit(fit_on)
         ggf = GammaGammaModel().fit(usable)
-    return customer_lifetime_value(bgf, ggf, summary, horizon_months=horizon_months)
+    out = customer_lifetime_value(bgf, ggf, summary, horizon_months=horizon_months)
+    # the Gamma-Gamma independence check is reported (TiersStep.notes, shown in the
+    # notebook and the report), never swallowed; optimiser chatter is left out
+    corr = float(getattr(ggf, "correlation_", float("nan")))
+    check = (
+        f"Gamma-Gamma independence check: corr(frequency, monetary_value) = {corr:.3f} among "
+        f"repeat buyers (threshold |r| <= {ggf.corr_threshold:g})"
+    )
+    dependent = [str(w.message) for w in caught if issubclass(w.category, DependenceWarning)]
+    out.attrs["clv_notes"] = [
+        f"{check}: WARNING — the model assumes spend per order is independent of the number "
+        "of orders; CLV spend estimates may be biased"
+        if dependent
+        else f"{check}: OK"
+    ]
+    return out
 
 
 def tiers_step(run: Run) -> TiersStep:
     """Value tiers, ABC (Pareto), RFM scores and segments, lifecycle, growth and CLV."""
     from segkit.rfm import assign_rfm_segments, rfm_scores
-    from segkit.tiers import growth_tiers, lifecycle_stages, value_tiers
+    from segkit.tiers import LIFECYCLE_COLUMNS, growth_tiers, lifecycle_stages, value_tiers
 
     profile = run.folder.read_frame("profile")
     lang: Any = run.lang
@@ -488,22 +515,35 @@ def tiers_step(run: Run) -> TiersStep:
     scores = rfm_scores(profile)
     rfm_seg = assign_rfm_segments(scores, lang=lang)
     life = lifecycle_stages(profile, lang=lang, name="lifecycle_stage")
-    growth = growth_tiers(profile, lang=lang)
+    notes: list[str] = []
+    with_clv = profile
+    try:
+        clv = clv_table(run)
+        with_clv = profile.assign(
+            clv=profile["customer_id"].map(clv.set_index("customer_id")["clv"])
+        )
+        notes.extend(clv.attrs.get("clv_notes", []))
+    except (InputError, ValueError, FloatingPointError) as exc:
+        notes.append(f"CLV not computed: {exc}")
+    # growth against each customer's own past, new customers apart, and the CLV when there
+    growth = growth_tiers(with_clv, predicted="clv" if "clv" in with_clv else None, lang=lang)
     tiers = pd.DataFrame(
         {"customer_id": profile["customer_id"], "value_tier": value.labels.astype(str),
          "abc_class": abc.labels.astype(str), "rfm_score": scores.scores["rfm_code"],
          "rfm_segment": rfm_seg.labels.astype(str),
          "lifecycle_stage": life.labels.astype(str), "growth_tier": growth.labels.astype(str)}
     )  # fmt: skip
-    notes: list[str] = []
-    try:
-        clv = clv_table(run)
-        tiers["clv"] = tiers["customer_id"].map(clv.set_index("customer_id")["clv"])
-    except (InputError, ValueError, FloatingPointError) as exc:
-        notes.append(f"CLV not computed: {exc}")
+    if "clv" in with_clv:
+        tiers["clv"] = with_clv["clv"].to_numpy()
     rfm_rows = scores.thresholds.rename(columns={"dimension": "tier"})
     column = {"R": "recency_days", "F": "frequency", "M": "monetary"}
     rfm_rows["tier"] = rfm_rows["tier"] + rfm_rows["score"].astype(str)
+    rfm_rows["rule"] = [
+        f"{lo:g} <= {col} <= {hi:g} (range of the customers with this score)"
+        for lo, col, hi in zip(
+            rfm_rows["lower"], rfm_rows["column"], rfm_rows["upper"], strict=True
+        )
+    ]
     thresholds = pd.concat(
         [
             _threshold_rows("value_tier", "monetary", value.thresholds),
@@ -511,9 +551,15 @@ def tiers_step(run: Run) -> TiersStep:
             _threshold_rows("rfm_score", "", rfm_rows).assign(
                 column=rfm_rows["tier"].str[0].map(column)
             ),
-            _threshold_rows("lifecycle_stage", "recency_days, tenure_days", life.thresholds),
             _threshold_rows(
-                "growth_tier", "growth ratio (h2 − h1) / (|h1| + |h2|)", growth.thresholds
+                "lifecycle_stage", "", life.thresholds.assign(column=list(LIFECYCLE_COLUMNS))
+            ),
+            _threshold_rows(
+                "growth_tier",
+                "",
+                growth.thresholds.assign(
+                    column=["tenure_days", *["g (orders_late vs orders_early)"] * 3]
+                ),
             ),
         ],
         ignore_index=True,

@@ -207,11 +207,17 @@ class NameStep:
 
 
 def name_strategy_step(run: Run) -> NameStep:
-    """Suggest names from the segment profiles, give each segment its dominant value,
-    lifecycle and growth tier, and match the strategy playbook."""
+    """Suggest names from the segment profiles, give each segment its value, lifecycle and
+    growth trait (relative to the population, see :func:`segkit.segmentation.plan_segments`),
+    and match the strategy playbook."""
     customers = _customers(run)
     labels = _labels(run, customers)
     profile = segment_profile(customers, labels)
+    if run.folder.exists("tiers") and "clv" not in customers:
+        # the step-4 CLV feeds the growth trait (as it feeds the growth tiers)
+        tiers = run.folder.read_frame("tiers").set_index("customer_id")
+        if "clv" in tiers:
+            customers = customers.assign(clv=customers["customer_id"].map(tiers["clv"]))
     stability = None
     if run.folder.exists("stability"):
         stability = run.folder.read_frame("stability").set_index("segment")
