@@ -516,7 +516,7 @@ def cronbach_alpha(
     --------
     >>> X = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 2, 3, 5, 5], "c": [5, 4, 3, 2, 2]})
     >>> round(cronbach_alpha(X, keys=["c"]).raw_alpha, 3)
-    0.965
+    0.979
     """
     data = numeric_frame(frame, where="cronbach_alpha").rename(columns=str)
     if correlation not in CORRELATIONS:
