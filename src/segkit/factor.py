@@ -574,7 +574,8 @@ class FactorModel(TransformerMixin, BaseEstimator):
         Which parallel-analysis count chooses k when ``n_factors`` is None.
     correlation : {"pairwise", "listwise"}, default "pairwise"
         Missing items (psych's default ``use = "pairwise"``): the model is fitted on the
-        pairwise correlation matrix; ``listwise`` fits on the complete rows.
+        pairwise correlation matrix; ``listwise`` fits on the complete rows (as does
+        ``method="principal"``, which factor_analyzer fits from the rows).
 
     Attributes
     ----------
@@ -670,8 +671,11 @@ class FactorModel(TransformerMixin, BaseEstimator):
         fa = FactorAnalyzer(
             n_factors=k, rotation=self.rotation if k > 1 else None, method=self.method
         )
-        if self.method == "principal" or use == "listwise":
-            fa.fit(data.dropna().to_numpy())
+        fit_rows = len(data)
+        if self.method == "principal" or use == "listwise":  # principal needs complete rows
+            complete = data.dropna()
+            fa.fit(complete.to_numpy())
+            fit_rows = len(complete)
         else:  # the pairwise correlation matrix; scores standardise with the available values
             fa = FactorAnalyzer(
                 n_factors=k, rotation=self.rotation if k > 1 else None, method=self.method,
@@ -701,7 +705,7 @@ class FactorModel(TransformerMixin, BaseEstimator):
         self.factor_corr_ = None
         if phi is not None:  # oblique rotation: reorder and re-sign like the loadings
             self.factor_corr_ = pd.DataFrame(phi[np.ix_(o, o)] * np.outer(sg, sg), cols, cols)
-        self.n_factors_, self.model_, self.n_obs_ = k, fa, len(data)
+        self.n_factors_, self.model_, self.n_obs_ = k, fa, fit_rows
         return self
 
     def _reliability(self, data: pd.DataFrame) -> pd.DataFrame:
