@@ -225,3 +225,57 @@ def test_order_under_two_customers_is_flagged_not_dropped() -> None:
         [3, "CONFLICTING_ORDER", "flagged"],
     ]
     assert res.detected["CONFLICTING_ORDER"] == 2
+
+
+# --- outlier fences: a robust rule that flags nothing on clean data (issue 12) --------------
+
+
+def _amount_rows(amounts: list[float]) -> list[tuple]:
+    return [
+        (f"O{i}", str(i % 50), "2024-01-02", repr(float(v)), "1") for i, v in enumerate(amounts)
+    ]
+
+
+def test_log_tukey_fences_flag_nothing_on_clean_amounts() -> None:
+    import numpy as np
+
+    seven = [12.5, 30.0, 45.0, 18.0, 99.0, 60.0, 22.0]  # the former rule flagged 12.5 and 99
+    res = run(_amount_rows(seven), CleanPolicy())
+    assert res.quarantine.empty and res.detected.get("OUTLIER_HIGH", 0) == 0
+    old = run(_amount_rows(seven), CleanPolicy(outlier_rule="quantile"))
+    assert sorted(old.quarantine["raw_value"].astype(float)) == [12.5, 99.0]
+
+    lognormal = np.random.default_rng(0).lognormal(4.0, 1.0, 2000).round(2).tolist()
+    assert run(_amount_rows(lognormal), CleanPolicy()).quarantine.empty
+    # quantile fences flag 0.1 % + 0.1 % of any data set: here 2 + 2 lines
+    assert len(run(_amount_rows(lognormal), CleanPolicy(outlier_rule="quantile")).quarantine) == 4
+
+
+def test_log_tukey_fences_by_hand() -> None:
+    import numpy as np
+
+    amounts = [10.0, 20.0, 40.0, 80.0, 160.0, 1e6, 0.001]
+    res = run(_amount_rows(amounts), CleanPolicy())
+    q1, q3 = np.quantile(np.log(amounts), [0.25, 0.75])  # quantile_cont = numpy's linear
+    lo, hi = np.exp(q1 - 3 * (q3 - q1)), np.exp(q3 + 3 * (q3 - q1))
+    flagged = res.quarantine.set_index("raw_value")["reason_code"].to_dict()
+    expected = {repr(v): ("OUTLIER_HIGH" if v > hi else "OUTLIER_LOW") for v in amounts
+                if not lo <= v <= hi}  # fmt: skip
+    assert flagged == expected and expected  # 1e6 is beyond the upper fence
+    detail = res.quarantine["detail"].iloc[0]
+    assert detail.startswith("outside the Tukey fences on the log scale (k = 3)")
+    assert f"{hi:.6g}" in detail
+    wider = run(_amount_rows(amounts), CleanPolicy(outlier_k=100))
+    assert wider.quarantine.empty
+
+
+def test_fences_when_most_amounts_are_equal() -> None:
+    rows = _amount_rows([10.0] * 98 + [1e9, 0.01])
+    res = run(rows, CleanPolicy())
+    assert sorted(res.quarantine["reason_code"]) == ["OUTLIER_HIGH", "OUTLIER_LOW"]
+    assert "×/÷ 10 of the median" in res.quarantine["detail"].iloc[0]
+    # half equal, the rest spread: the 5-95 % range gives the spread, nothing is flagged
+    mixed = [9.99] * 60 + [5.0 + i for i in range(40)]
+    assert run(_amount_rows(mixed), CleanPolicy()).quarantine.empty
+    with pytest.raises(ValueError):
+        CleanPolicy(outlier_k=0)

@@ -18,7 +18,7 @@ from sklearn.pipeline import make_pipeline
 
 from segkit import _compat, datasets
 from segkit.errors import InputError
-from segkit.factor import FactorModel, adequacy, kmo_label, n_factors
+from segkit.factor import FactorModel, adequacy, cronbach_alpha, kmo_label, n_factors
 
 GROUPS = {f: sorted(q for q, g in datasets.SURVEY_FACTORS.items() if g == f) for f in
           dict.fromkeys(datasets.SURVEY_FACTORS.values())}  # fmt: skip
@@ -168,11 +168,14 @@ def test_bad_input() -> None:
 def test_parallel_analysis_finds_four_factors_in_the_demo(survey: pd.DataFrame) -> None:
     rep = n_factors(survey)
     assert rep.kaiser == 4 and rep.parallel == 4 and rep.recommended == 4
-    cols = ["eigenvalue", "random_mean", "random_q", "kaiser", "parallel"]
+    assert (rep.factors, rep.components, rep.kind, rep.correlation) == (4, 4, "factors", "pairwise")
+    cols = ["eigenvalue", "random_mean", "random_q", "fa_eigenvalue", "fa_random_mean",
+            "fa_random_q", "kaiser", "component", "factor"]  # fmt: skip
     assert list(rep.table.columns) == cols
     assert rep.table["eigenvalue"].sum() == pytest.approx(15)
-    assert rep.table["parallel"].tolist() == [True] * 4 + [False] * 11
-    assert "parallel analysis: 4 leading eigenvalue(s)" in rep.reason and "gives 4" in rep.reason
+    assert rep.table["component"].tolist() == [True] * 4 + [False] * 11
+    assert "(psych fa.parallel, pairwise correlations" in rep.reason
+    assert "4 factor(s), 4 component(s); Kaiser (eigenvalue > 1): 4" in rep.reason
     again = n_factors(survey)
     pd.testing.assert_frame_equal(rep.table, again.table)  # seeded
 
@@ -290,16 +293,124 @@ def test_loadings_ignore_item_scale_and_sign(scales: list[float], flip: int) -> 
 @pytest.mark.shared
 def test_cc_general_factor_figures(shared_data) -> None:
     cc = pd.read_csv(shared_data / "CC_GENERAL.csv").drop(columns="CUST_ID")
-    count = n_factors(cc)
+    # R 4.2.2, psych 2.2.9: fa.parallel(cc, use = "complete") -> 6 factors, 5 components
+    # (seeds 1-3); its pc.values start 4.629300 3.463632 1.516117 1.287513 1.067025 0.971174
+    count = n_factors(cc, correlation="listwise")
     assert count.n_obs == 8636
-    assert np.round(count.eigenvalues[:6], 2).tolist() == [4.63, 3.46, 1.52, 1.29, 1.07, 0.97]
-    assert count.kaiser == 5 and count.parallel == 5  # 1.067 > 1.039 (q95 at position 5)
-    rep = adequacy(cc)
-    assert rep.passed and rep.kmo == pytest.approx(0.641, abs=1e-3) and rep.kmo_label == "mediocre"
+    np.testing.assert_allclose(
+        count.eigenvalues[:6],
+        [4.629300, 3.463632, 1.516117, 1.287513, 1.067025, 0.971174],
+        atol=1e-6,
+    )
+    assert count.kaiser == 5 and count.components == 5 and count.factors == 6
+    # fa.parallel(cc) (pairwise, psych's default): also 6 factors, 5 components, n = 8950
+    count = n_factors(cc, kind="components")
+    assert (count.n_obs, count.factors, count.components, count.recommended) == (8950, 6, 5, 5)
+    rep = adequacy(cc, correlation="listwise")
+    # psych KMO(cc[complete.cases(cc), ]) = 0.6408932
+    assert rep.passed and rep.kmo == pytest.approx(0.6408932, abs=1e-6)
+    assert rep.kmo_label == "mediocre"
     assert rep.drop_candidates == ("INSTALLMENTS_PURCHASES", "TENURE")
     assert rep.bartlett_chi2 == pytest.approx(168066.8, rel=1e-5) and rep.bartlett_df == 136
     assert rep.bartlett_p < 1e-300
-    fm = FactorModel().fit(cc)
+    # psych KMO(cc) = 0.6405932; cortest.bartlett(cor(cc, use = "pairwise"), n = 8950): 173888.2
+    rep = adequacy(cc)
+    assert rep.kmo == pytest.approx(0.6405932, abs=1e-6) and rep.n_obs == 8950
+    assert rep.bartlett_chi2 == pytest.approx(173888.2, rel=1e-6)
+    fm = FactorModel(correlation="listwise", kind="components").fit(cc)
     assert fm.n_factors_ == 5
     assert fm.factor_names_["F2"] == "CASH_ADVANCE_TRX / CASH_ADVANCE_FREQUENCY"
     assert fm.variance_["cumulative"].iloc[-1] == pytest.approx(0.612, abs=1e-3)
+
+
+# --- psych's bfi: the reference figures -----------------------------------------------------
+# R 4.2.2 with psych 2.2.9 (Debian r-cran-psych 2.2.9-1), x = the 25 items of
+# shared/data/surveys/bfi.csv (psych's bfi, 2,800 rows, 2,436 complete):
+#   fa.parallel(x)                   -> 6 factors, 6 components (set.seed(1..5), n.iter = 20)
+#   fa.parallel(x, use = "complete") -> 6 factors, 5 components (set.seed(1..3))
+#   $pc.values and $fa.values (deterministic) as in BFI_PC and BFI_FA below
+#   KMO(x)$MSA = 0.8458975; cortest.bartlett(cor(x, use = "pairwise"), n = 2800) = 20163.79
+#   alpha(x[, A1:A5], keys = "A1")$total: raw_alpha 0.7030184461, std.alpha 0.7130285787
+#   alpha(x, keys = c("A1","C4","C5","E1","E2","O2","O5")) raw 0.6924587332, std 0.7139608709
+# fa.parallel's random data come from R's generator, ours from numpy's, so the thresholds
+# differ by simulation noise; the counts are compared, and the observed eigenvalues exactly.
+BFI_PC = [5.0369025427, 2.7440854804, 2.1076321947, 1.8318415077, 1.5356864338, 1.1131589026,
+          0.8462367220]  # fmt: skip
+BFI_FA = [4.260639573211, 1.912799648857, 1.264852655060, 0.945886505709, 0.709383771810,
+          0.257498659593, 0.007426610007, -0.021888341208]  # fmt: skip
+BFI_KEYS = ["A1", "C4", "C5", "E1", "E2", "O2", "O5"]
+
+
+@pytest.fixture
+def bfi(shared_data) -> pd.DataFrame:
+    return pd.read_csv(shared_data / "surveys" / "bfi.csv").iloc[:, 1:26]
+
+
+@pytest.mark.shared
+def test_bfi_parallel_analysis_matches_psych(bfi: pd.DataFrame) -> None:
+    rep = n_factors(bfi)
+    assert (rep.n_obs, rep.correlation) == (2800, "pairwise")
+    assert (rep.factors, rep.components, rep.kaiser) == (6, 6, 6)
+    np.testing.assert_allclose(rep.eigenvalues[:7], BFI_PC, atol=1e-8)
+    np.testing.assert_allclose(rep.fa_eigenvalues[:8], BFI_FA, atol=2e-5)
+    listwise = n_factors(bfi, correlation="listwise", kind="components")
+    assert (listwise.n_obs, listwise.factors, listwise.components) == (2436, 6, 5)
+    assert listwise.recommended == 5 and "listwise correlations" in listwise.reason
+    assert "6 factor(s), 5 component(s)" in listwise.reason
+
+
+@pytest.mark.shared
+def test_bfi_kmo_bartlett_and_alpha_match_psych(bfi: pd.DataFrame) -> None:
+    rep = adequacy(bfi)
+    assert rep.kmo == pytest.approx(0.8458975, abs=1e-7) and rep.n_obs == 2800
+    assert rep.bartlett_chi2 == pytest.approx(20163.79, abs=0.01)
+    a = cronbach_alpha(bfi[[f"A{i}" for i in range(1, 6)]], keys=["A1"])
+    assert a.raw_alpha == pytest.approx(0.7030184461, abs=1e-9)
+    assert a.std_alpha == pytest.approx(0.7130285787, abs=1e-9)
+    assert a.reversed == ("A1",) and a.n_obs == 2800
+    total = cronbach_alpha(bfi, keys={k: -1 for k in BFI_KEYS})
+    assert total.raw_alpha == pytest.approx(0.6924587332, abs=1e-9)
+    assert total.std_alpha == pytest.approx(0.7139608709, abs=1e-9)
+    # psych alpha(x[, A1:A5], check.keys = FALSE) = 0.4314561053: keys matter
+    assert cronbach_alpha(bfi[[f"A{i}" for i in range(1, 6)]]).raw_alpha == pytest.approx(
+        0.4314561053, abs=1e-9
+    )
+
+
+@pytest.mark.shared
+def test_bfi_factor_model_reports_alpha_per_factor(bfi: pd.DataFrame) -> None:
+    fm = FactorModel(n_iter=20).fit(bfi)
+    assert fm.n_factors_ == 6 and fm.n_obs_ == 2800
+    rel = fm.reliability_
+    # the five scales come out as factors; their alpha is psych's for the keyed scale
+    alphas = sorted(rel["raw_alpha"].dropna().round(4).tolist()[:-1])
+    assert alphas == [0.6002, 0.7030, 0.7267, 0.7617, 0.8140]  # O, A, C, E, N (psych alpha)
+    assert rel.loc["all", "n_items"] == 25
+
+
+def test_cronbach_alpha_by_hand_and_bad_input() -> None:
+    X = pd.DataFrame({"a": [1.0, 2, 3, 4, 5], "b": [2.0, 2, 3, 5, 5], "c": [5.0, 4, 3, 2, 2]})
+    c = X.assign(c=-X["c"]).cov().to_numpy()
+    assert cronbach_alpha(X, keys=["c"]).raw_alpha == pytest.approx(
+        1.5 * (1 - np.trace(c) / c.sum())
+    )
+    with pytest.raises(InputError) as err:
+        cronbach_alpha(X, keys=["zz"])
+    assert err.value.code == "MISSING_COLUMN" and err.value.column == "zz"
+    with pytest.raises(InputError):
+        cronbach_alpha(X[["a"]])
+
+
+def test_pairwise_keeps_rows_listwise_drops_them() -> None:
+    X = two_factor(300)
+    X.iloc[:60, 0] = np.nan
+    pw, lw = n_factors(X, n_iter=10), n_factors(X, n_iter=10, correlation="listwise")
+    assert (pw.n_obs, lw.n_obs) == (300, 240)
+    np.testing.assert_allclose(pw.eigenvalues.sum(), 6)
+    hole = X.copy()
+    hole.iloc[:, 1] = np.where(X.iloc[:, 0].isna(), X.iloc[:, 1], np.nan)  # never together
+    with pytest.raises(InputError) as err:
+        adequacy(hole)
+    assert err.value.code == "NO_PAIRWISE_CORRELATION"
+    with pytest.raises(ValueError):
+        n_factors(X, kind="both")  # type: ignore[arg-type]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -192,3 +194,19 @@ def test_all_rule_tiers_in_one_query_and_spark_sql(table, con):
     assert "`recency_days`" in spark_sql and " DIV " in spark_sql
     with pytest.raises(InputError):
         scoring.to_sql(scorers, "profile", keep=["R"])
+
+
+def test_discriminant_rule_on_the_log_scale_equals_score(table, con):
+    """A rule fitted on log1p of some variables (the clustering's scale) scores raw columns
+    in SQL as in Python."""
+    frame, _ = table
+    X = behaviour_features(frame)
+    labels = SegmentClusterer("kmeans", 4, n_init=3).fit(X).labels_
+    logged = ["avg_order_value", "orders_per_active_month"]
+    rule = discriminant_analysis(X, labels, cv=2, log1p=logged).scoring_rule
+    assert rule.transforms == dict.fromkeys(logged, "log1p")
+    assert rule.to_frame().index[1] == "log1p(avg_order_value)"
+    again = type(rule).from_dict(json.loads(json.dumps(rule.to_dict())))
+    assert again.transforms == rule.transforms
+    got = aligned(frame, run(con, [scoring.rule_scorer(again, name="lda")]), "lda")
+    assert (got.astype(int) == rule.score(X).reset_index(drop=True).astype(int)).all()

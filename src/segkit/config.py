@@ -139,8 +139,15 @@ class CleanPolicy(_Strict):
         ``flag`` lists lines whose order id appears under more than one customer id
         (``CONFLICTING_ORDER``; the lines are kept). Costs one pass grouped by order.
     outliers : {"flag", "winsorise", "none"}
-        Line amounts outside ``outlier_fences`` quantiles are counted (``flag``) or clipped to
+        Positive line amounts outside the outlier fences are counted (``flag``) or clipped to
         the fences (``winsorise``; each change is logged as ``WINSORISED``).
+    outlier_rule : {"log_tukey", "quantile"}
+        ``log_tukey`` (default): Tukey's fences on the log scale, exp(Q1 − k·IQR) and
+        exp(Q3 + k·IQR) of ln(amount) with k = ``outlier_k``; they flag nothing on clean
+        (log-normal-like) amounts. ``quantile``: the ``outlier_fences`` quantiles, which flag
+        a fixed share of every data set whatever it holds (the old rule).
+    outlier_k : float
+        Tukey's multiplier (3: his "far out" values).
     min_date : date
         Dates before this are impossible (``DATE_OUT_OF_RANGE``).
     """
@@ -152,6 +159,8 @@ class CleanPolicy(_Strict):
     non_positive_quantity: Literal["keep", "drop"] = "keep"
     conflicting_orders: Literal["flag", "ignore"] = "flag"
     outliers: Literal["flag", "winsorise", "none"] = "flag"
+    outlier_rule: Literal["log_tukey", "quantile"] = "log_tukey"
+    outlier_k: float = Field(default=3.0, gt=0)
     outlier_fences: tuple[float, float] = (0.001, 0.999)
     min_date: dt.date = dt.date(1990, 1, 1)
 

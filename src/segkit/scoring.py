@@ -301,8 +301,11 @@ def rule_scorer(rule: Any, *, name: str = "segment") -> SQLScorer:
     (1, 2)
     """
     feats = [str(f) for f in rule.features]
+    logged = getattr(rule, "transforms", {}) or {}
+    zs = [_log1p(_dbl(f)) if logged.get(raw) == "log1p" else _dbl(f)
+          for f, raw in zip(feats, rule.features, strict=True)]  # fmt: skip
     return linear_argmax_scorer(feats, rule.coefficients, rule.constants, list(rule.segments),
-                                name=name)  # fmt: skip
+                                name=name, transforms=zs)  # fmt: skip
 
 
 def _preprocess_sql(pre: Any, columns: Sequence[str]) -> tuple[list[str], list[str]]:

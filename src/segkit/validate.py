@@ -1,7 +1,7 @@
 """Validate and adjust segments (验证与调整): are they distinct, stable and big enough?
 
-* :func:`bootstrap_stability` — Hennig's *clusterboot*: does a segment survive re-clustering
-  bootstrap resamples? Mean Jaccard ≥ 0.75 stable, < 0.6 unstable (稳定性).
+* :func:`bootstrap_stability` — Hennig's *clusterboot* (R fpc): does a segment survive
+  re-clustering bootstrap resamples? Mean Jaccard ≥ 0.75 stable, < 0.6 unstable (稳定性).
 * :func:`discriminant_analysis` — LDA (判别分析): cross-validated hit rate against chance,
   Wilks' lambda per variable and overall, and a :class:`ScoringRule` for new customers.
 * :func:`check_segment_sizes` — segments too small to act on (可操作性).
@@ -12,8 +12,8 @@ Any labelling works: pass the feature frame and a labels Series aligned with its
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -93,8 +93,9 @@ class StabilityReport:
     ``table``: per segment ``size``, ``mean_jaccard``, ``std_jaccard``, ``min_jaccard``,
     ``dissolved_share`` (boots with Jaccard < ``dissolved``), ``recovered_share`` (≥ ``stable``),
     ``n_boot_valid`` and ``verdict`` (stable / doubtful / unstable). ``jaccard``: best-match
-    Jaccard per bootstrap (rows) and segment (NaN if absent from the resample).
-    ``overall_mean``: unweighted mean of the segments' mean Jaccard.
+    Jaccard per bootstrap (rows) and segment (0 if absent from a clusterboot resample, as
+    fpc; NaN in the other modes). ``overall_mean``: unweighted mean of the segments' mean
+    Jaccard. ``refit``: how each resample was re-clustered, in words.
     """
 
     table: pd.DataFrame
@@ -104,6 +105,7 @@ class StabilityReport:
     sample_size: int | None
     mode: str
     thresholds: dict[str, float]
+    refit: str = ""
 
     def to_frame(self) -> pd.DataFrame:
         """The per-segment table."""
@@ -128,6 +130,8 @@ def bootstrap_stability(
     unstable: float = 0.6,
     dissolved: float = 0.5,
     progress: bool = True,
+    multipleboot: bool = False,
+    refit: str = "",
 ) -> StabilityReport:
     """Segment stability by bootstrap re-clustering (Hennig's clusterboot, 稳定性检验).
 
@@ -137,6 +141,11 @@ def bootstrap_stability(
 
     * ``fit_predict`` — a callable ``f(frame) -> labels`` or an estimator (cloned, then
       ``fit_predict``); segments are compared on the distinct rows present in the resample.
+      With ``multipleboot=False`` (the default) this is fpc's ``clusterboot(bootmethod =
+      "boot")``: the clusterer gets the *distinct* rows of the resample (fpc's default
+      ``multipleboot = FALSE``) and a segment absent from it scores 0; the stability is the
+      mean over the ``n_boot`` resamples (fpc's ``bootmean``). ``multipleboot=True`` fits on
+      all drawn rows, duplicates included.
     * ``fit`` (+ ``predict``) — ``fit(frame) -> model`` or an estimator (cloned, fitted), and
       ``predict(model, frame) -> labels`` (default ``model.predict``): fit on the resample,
       assign and compare **every** row — fit on 20 000 rows, assign a million customers.
@@ -153,6 +162,10 @@ def bootstrap_stability(
         Verdict thresholds on the mean Jaccard; below ``dissolved`` a segment has dissolved.
     progress : bool
         Show a tqdm bar (hidden when not on a terminal).
+    multipleboot : bool, default False
+        ``fit_predict`` mode: fit on all drawn rows (True) or on the distinct ones (fpc).
+    refit : str
+        A description of the re-clustering, kept in the report.
 
     Returns
     -------
@@ -182,7 +195,11 @@ def bootstrap_stability(
     jac = np.full((n_boot, n_seg), np.nan)
     for b in tqdm(range(n_boot), desc="bootstrap stability", disable=None if progress else True):
         idx = rng.integers(0, n, size=m)
-        sample = frame.iloc[idx].reset_index(drop=True)
+        rows, first = np.unique(idx, return_index=True)
+        if not multipleboot and fit is None:  # fpc: bsamp <- unique(bsamp), in draw order
+            rows = idx[np.sort(first)]
+        use = idx if multipleboot or fit is not None else rows
+        sample = frame.iloc[use].reset_index(drop=True)
         if fit is not None:
             model = clone(fit).fit(sample) if _is_estimator(fit, "fit") else fit(sample)
             boot = np.asarray(predict(model, frame) if predict else model.predict(frame))
@@ -190,12 +207,12 @@ def bootstrap_stability(
         else:
             est = _is_estimator(fit_predict, "fit_predict")
             out = np.asarray(clone(fit_predict).fit_predict(sample) if est else fit_predict(sample))
-            if len(out) != m:
-                raise ValueError(f"the clusterer returned {len(out)} labels for {m} rows")
-            rows, first = np.unique(idx, return_index=True)
-            boot, seg_codes = out[first], codes[rows]
+            if len(out) != len(sample):
+                raise ValueError(f"the clusterer returned {len(out)} labels for {len(sample)} rows")
+            boot, seg_codes = (out[first] if multipleboot else out), codes[rows]
         best = _jaccard_array(seg_codes, boot, n_seg).max(axis=1)
-        best[np.bincount(seg_codes, minlength=n_seg) == 0] = np.nan
+        absent = np.bincount(seg_codes, minlength=n_seg) == 0
+        best[absent] = 0.0 if fit is None and not multipleboot else np.nan
         jac[b] = best
     jf = pd.DataFrame(jac, columns=pd.Index(segs, name="segment")).rename_axis("boot")
     mean, valid = jf.mean(), jf.notna().sum()
@@ -215,7 +232,101 @@ def bootstrap_stability(
         sample_size=sample_size,
         mode="predict" if fit is not None else "resample",
         thresholds={"stable": stable, "unstable": unstable, "dissolved": dissolved},
+        refit=refit,
     )
+
+
+def hartigan_refine(z: np.ndarray, labels: np.ndarray, k: int, max_pass: int = 100) -> np.ndarray:
+    """Move single points between k-means clusters until Hartigan's criterion holds.
+
+    A point leaves cluster a for b when n_b/(n_b + 1)·‖x − c_b‖² < n_a/(n_a − 1)·‖x − c_a‖²
+    (the sum of squares falls), centres updated after each move: the local optimum of R's
+    default ``kmeans(algorithm = "Hartigan-Wong")``, which Lloyd's iterations (scikit-learn)
+    stop short of. Each pass screens all points at once and visits only the candidates.
+
+    Examples
+    --------
+    >>> z = np.array([[0.0], [1.0], [2.0], [10.0]])
+    >>> hartigan_refine(z, np.array([0, 0, 1, 1]), 2).tolist()
+    [0, 0, 0, 1]
+    """
+    lab = np.asarray(labels, dtype=np.int64).copy()
+    z = np.asarray(z, dtype=float)
+    for _ in range(max_pass):
+        cnt = np.bincount(lab, minlength=k).astype(float)
+        cen = np.zeros((k, z.shape[1]))
+        np.add.at(cen, lab, z)
+        cen /= np.maximum(cnt, 1)[:, None]
+        d = ((z[:, None, :] - cen[None, :, :]) ** 2).sum(axis=2)
+        add = cnt / (cnt + 1) * d
+        own = d[np.arange(len(z)), lab]
+        keep = np.where(cnt[lab] > 1, cnt[lab] / np.maximum(cnt[lab] - 1, 1) * own, 0.0)
+        add[np.arange(len(z)), lab] = np.inf
+        candidates = np.flatnonzero(add.min(axis=1) < keep * (1 - 1e-12))
+        if not len(candidates):
+            break
+        for i in candidates:
+            a = lab[i]
+            if cnt[a] <= 1:
+                continue
+            di = ((cen - z[i]) ** 2).sum(axis=1)
+            cost = cnt / (cnt + 1) * di
+            cost[a] = np.inf
+            b = int(np.argmin(cost))
+            if cost[b] < cnt[a] / (cnt[a] - 1) * di[a] * (1 - 1e-12):
+                cen[a] = (cen[a] * cnt[a] - z[i]) / (cnt[a] - 1)
+                cen[b] = (cen[b] * cnt[b] + z[i]) / (cnt[b] + 1)
+                cnt[a] -= 1
+                cnt[b] += 1
+                lab[i] = b
+    return lab
+
+
+class ClusterbootKMeans:
+    """k-means refit as fpc's ``kmeansCBI(x, k, runs = 1)``: one start from k random rows
+    (R ``kmeans``' default start), Lloyd iterations (scikit-learn, at most 100 as
+    ``iter.max``), then :func:`hartigan_refine` to Hartigan–Wong's local optimum. Each call
+    draws a fresh start from its own seeded generator, so a bootstrap run is reproducible.
+
+    Examples
+    --------
+    >>> X = pd.DataFrame(np.r_[np.zeros((5, 2)), np.ones((5, 2)) * 9] + np.arange(10)[:, None] / 50)
+    >>> ClusterbootKMeans(2, random_state=0).fit_predict(X).tolist()
+    [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
+    """
+
+    def __init__(self, n_clusters: int, random_state: int | None = 0) -> None:
+        self.n_clusters = n_clusters
+        self.rng = np.random.default_rng(random_state)
+
+    def fit_predict(self, X: Any) -> np.ndarray:
+        """Labels 0..k-1 of the rows of ``X``."""
+        from sklearn.cluster import KMeans
+        from threadpoolctl import threadpool_limits
+
+        z = np.asarray(X, dtype=float)
+        seed = int(self.rng.integers(2**31))
+        with threadpool_limits(1):
+            km = KMeans(self.n_clusters, init="random", n_init=1, max_iter=100, random_state=seed)
+            raw = km.fit(z).labels_
+        lab = np.unique(hartigan_refine(z, np.asarray(raw), self.n_clusters), return_inverse=True)[
+            1
+        ]
+        self.cluster_centers_ = np.vstack([z[lab == j].mean(axis=0) for j in range(lab.max() + 1)])
+        return lab
+
+    def fit(self, X: Any) -> ClusterbootKMeans:
+        """Fit on ``X`` (for fit-on-a-sample, assign-every-row stability)."""
+        self.fit_predict(X)
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Nearest fitted centre of every row."""
+        z = np.asarray(X, dtype=float)
+        c = self.cluster_centers_
+        return np.asarray(((c**2).sum(axis=1) - 2 * z @ c.T).argmin(axis=1))
+
+    __call__ = fit_predict
 
 
 def _scalar(value: Any) -> Any:
@@ -226,9 +337,11 @@ def _scalar(value: Any) -> Any:
 class ScoringRule:
     """Fisher's linear classification functions: ``score_g(x) = c_g + w_g · x``, assign argmax.
 
-    Coefficients are on the original variables, so the rule can be pasted into Excel or SQL.
-    ``w_g = Σ⁻¹ μ_g`` and ``c_g = −½ μ_g' Σ⁻¹ μ_g + ln π_g`` with Σ the pooled within-segment
-    covariance (divisor n, as scikit-learn) and π_g the prior of segment g.
+    Coefficients are on the original variables, or on ``log1p`` of those listed in
+    ``transforms`` (``{variable: "log1p"}``, the clustering's scale), so the rule can be pasted
+    into Excel (``LN(1 + x)``) or SQL. ``w_g = Σ⁻¹ μ_g`` and ``c_g = −½ μ_g' Σ⁻¹ μ_g + ln π_g``
+    with Σ the pooled within-segment covariance (divisor n, as scikit-learn) and π_g the
+    prior of segment g.
 
     Examples
     --------
@@ -243,12 +356,17 @@ class ScoringRule:
     segments: list[Any]
     coefficients: np.ndarray
     constants: np.ndarray
+    transforms: dict[Any, str] = field(default_factory=dict)
 
     def decision(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Classification-function score of every row for every segment."""
         if missing := [f for f in self.features if f not in frame.columns]:
             raise InputError("variable needed", column=str(missing[0]), code="MISSING_COLUMN")
-        scores = np.asarray(frame[self.features], dtype=float) @ self.coefficients.T
+        x = np.array(frame[self.features], dtype=float)
+        for i, f in enumerate(self.features):
+            if self.transforms.get(f) == "log1p":
+                x[:, i] = np.log1p(x[:, i])
+        scores = x @ self.coefficients.T
         return pd.DataFrame(scores + self.constants, index=frame.index, columns=self.segments)
 
     def score(self, frame: pd.DataFrame) -> pd.Series:
@@ -264,9 +382,10 @@ class ScoringRule:
     def to_frame(self) -> pd.DataFrame:
         """Coefficient table: rows ``(constant)`` and the variables, one column per segment."""
         data = np.vstack([self.constants, self.coefficients.T])
+        names = [f"log1p({f})" if self.transforms.get(f) == "log1p" else f for f in self.features]
         return pd.DataFrame(
             data,
-            index=pd.Index(["(constant)", *self.features], name="variable"),
+            index=pd.Index(["(constant)", *names], name="variable"),
             columns=pd.Index(self.segments, name="segment"),
         )
 
@@ -278,13 +397,17 @@ class ScoringRule:
             "segments": [_scalar(s) for s in self.segments],
             "coefficients": self.coefficients.tolist(),
             "constants": self.constants.tolist(),
+            "transforms": {str(k): v for k, v in self.transforms.items()},
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ScoringRule:
         """Rebuild a rule from :meth:`to_dict` output."""
         coef, const = (np.asarray(data[k], dtype=float) for k in ("coefficients", "constants"))
-        return cls(list(data["features"]), list(data["segments"]), coef, const)
+        feats = list(data["features"])
+        by_name = {str(f): f for f in feats}
+        transforms = {by_name[k]: v for k, v in dict(data.get("transforms") or {}).items()}
+        return cls(feats, list(data["segments"]), coef, const, transforms)
 
 
 @dataclass
@@ -345,6 +468,7 @@ def discriminant_analysis(
     cv: int = 5,
     priors: Literal["proportional", "equal"] = "proportional",
     random_state: int | None = 0,
+    log1p: Sequence[Any] = (),
 ) -> DiscriminantReport:
     """Linear discriminant analysis of a segmentation (判别分析).
 
@@ -362,6 +486,11 @@ def discriminant_analysis(
         Stratified folds of the hit-rate table (at most the smallest segment's size), seed.
     priors : {"proportional", "equal"}
         Prior probabilities of the segments.
+    log1p : sequence of column names
+        Variables analysed as ``log1p(x)``: give the clustering's log-transformed columns so
+        that the analysis runs on the scale the segments were made on (LDA is unchanged by
+        the standardisation that follows). The univariate table's ``scale`` and the scoring
+        rule's ``transforms`` record it.
 
     Returns
     -------
@@ -378,6 +507,16 @@ def discriminant_analysis(
     """
     frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
     lab = align_labels(frame, labels)
+    _numeric_checked(frame)
+    logged = [c for c in frame.columns if c in set(log1p)]
+    if missing := [c for c in log1p if c not in frame.columns]:
+        raise InputError("log1p names no variable", column=str(missing[0]), code="MISSING_COLUMN")
+    if logged:
+        if (frame[logged] <= -1).to_numpy().any():
+            bad = next(c for c in logged if (frame[c] <= -1).any())
+            raise InputError("log1p needs values > -1", column=str(bad), code="BAD_VALUE")
+        frame = frame.copy()
+        frame[logged] = np.log1p(frame[logged])
     x = _numeric_checked(frame)
     segs, codes = np.unique(lab.to_numpy(), return_inverse=True)
     n, g = x.shape[0], len(segs)
@@ -396,7 +535,8 @@ def discriminant_analysis(
     f_stat = ((sst - ssw) / (g - 1)) / (ssw / (n - g))
     univariate = pd.DataFrame(
         {"wilks_lambda": ssw / sst, "F": f_stat, "df1": g - 1, "df2": n - g,
-         "p_value": stats.f.sf(f_stat, g - 1, n - g)},
+         "p_value": stats.f.sf(f_stat, g - 1, n - g),
+         "scale": ["log1p" if c in logged else "raw" for c in frame.columns]},
         index=pd.Index(frame.columns, name="variable"),
     )  # fmt: skip
 
@@ -438,6 +578,7 @@ def discriminant_analysis(
         segments=[_scalar(s) for s in segs],
         coefficients=w,
         constants=-0.5 * np.sum(w * means, axis=1) + np.log(prior),
+        transforms={_scalar(c): "log1p" for c in logged},
     )
 
     folds = int(min(cv, counts.min()))
