@@ -1,24 +1,51 @@
 # segkit — two commands do all set-up: `make demo` (the main job) and `make test`.
-# Both create ./.venv on first use with Python ≥ 3.11 and install segkit with its test and
-# spark extras (the Spark tests need Java 17 and skip without it); scripts/system-deps.sh adds
-# a CJK font and chromium (Debian, as root) when they are missing.
+# Both create ./.venv on first use with Python ≥ 3.11 and install the versions pinned in
+# requirements.lock (segkit with its test and spark extras; the Spark tests need Java 17 and
+# skip without it) with uv, a fast installer from PyPI, falling back to pip; each set-up stage
+# prints one line with its usual duration. scripts/system-deps.sh adds a CJK font and chromium
+# (Debian, as root) when they are missing. The durations are wall times measured on this
+# project's 2-core machine (README: "Two commands").
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LOCK   := requirements.lock
+SHELL  := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+# uv copies from its cache: hard links fail (with a warning) when the cache is on another disk
+export UV_LINK_MODE ?= copy
 
-.PHONY: demo test lint bench venv clean-venv sysdeps
+.PHONY: demo test test-fast lint-check unit-tests slow-tests spark-tests notebook-tests \
+        lint bench venv lock clean-venv sysdeps
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "segkit needs Python >= 3.11"'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,spark]'
-	$(BIN)/python -m ipykernel install --sys-prefix --name segkit --display-name 'segkit (Python 3)' >/dev/null
-	touch $(STAMP)
+$(STAMP): pyproject.toml $(LOCK)
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "segkit needs Python >= 3.11"'
+	@echo "segkit set-up [1/4] virtual environment $(VENV) with $(PYTHON) (about 5 s)"
+	@$(PYTHON) -m venv $(VENV)
+	@echo "segkit set-up [2/4] the installer uv from PyPI (about 5 s; pip is the fallback)"
+	@$(BIN)/python -m pip install -qq --disable-pip-version-check uv \
+	    || echo "segkit set-up: uv could not be installed; pip installs instead (about 5 min)"
+	@echo "segkit set-up [3/4] packages pinned in $(LOCK) (about 30 s with uv, 15 s from its cache)"
+	@if [ -x $(BIN)/uv ]; then \
+	    $(BIN)/uv pip install --python $(BIN)/python -r $(LOCK) 2>&1 \
+	        | { grep -v -E '^ [-+~] ' || true; } ; \
+	    $(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e . ; \
+	else \
+	    $(BIN)/python -m pip install --progress-bar off --disable-pip-version-check -r $(LOCK) \
+	        | { grep -E '^(Collecting|Successfully)' || true; } ; \
+	    $(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e . ; \
+	fi
+	@echo "segkit set-up [4/4] Jupyter kernel 'segkit' in $(VENV) (about 2 s)"
+	@$(BIN)/python -m ipykernel install --sys-prefix --name segkit --display-name 'segkit (Python 3)' >/dev/null
+	@touch $(STAMP)
 
 venv: $(STAMP)
+
+## Re-pin requirements.lock after a change of pyproject.toml's dependencies (needs the venv's uv)
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra spark --universal \
+	    --python-version 3.11 --quiet -o $(LOCK)
 
 ## System packages (a no-op when present): fonts-wqy-microhei, chromium
 sysdeps:
@@ -26,16 +53,40 @@ sysdeps:
 
 ## The main job: a full report run on the demo company → reports/demo/<run>/report.html
 demo: sysdeps $(STAMP)
-	$(BIN)/segkit report --demo
+	@echo "segkit demo: a report run on 10,000 demo customers (about 1 min)"
+	@$(BIN)/segkit report --demo
 
-## The whole test suite: lint, format check, type check, unit + integration tests, doctests,
-## then every notebook on its own with its default parameters (nbval: runs, no output compare)
+## The whole test suite, in parts, each announced: lint and types, unit tests, slow tests (report
+## runs, chained notebooks, real data), Spark, then every notebook on its own with nbval (runs,
+## no output compare). What CI runs (.ci/run).
 test: sysdeps $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy
-	$(BIN)/python -m pytest
-	$(BIN)/python -m pytest --nbval-lax notebooks/
+	@$(MAKE) --no-print-directory lint-check unit-tests slow-tests spark-tests notebook-tests
+
+## For development: lint, types and the unit tests (no Spark, no notebooks, no slow tests)
+test-fast: $(STAMP)
+	@$(MAKE) --no-print-directory lint-check unit-tests
+
+lint-check: $(STAMP)
+	@echo "segkit test [lint] ruff check, ruff format --check, mypy (about 1 min)"
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+	@$(BIN)/mypy
+
+unit-tests: $(STAMP)
+	@echo "segkit test [unit] pytest: unit, property, doctests, corpus (about 6 min)"
+	@$(BIN)/python -m pytest -m "not slow and not spark"
+
+slow-tests: $(STAMP)
+	@echo "segkit test [slow] pytest: report runs, chained notebooks, long checks (about 5 min)"
+	@$(BIN)/python -m pytest -m "slow and not spark"
+
+spark-tests: $(STAMP)
+	@echo "segkit test [spark] pytest: DuckDB = Spark, one local SparkSession (about 3 min)"
+	@$(BIN)/python -m pytest -m "spark"
+
+notebook-tests: $(STAMP)
+	@echo "segkit test [notebooks] every notebook on its own with nbval (about 2 min)"
+	@$(BIN)/python -m pytest --nbval-lax notebooks/
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .
