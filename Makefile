@@ -2,42 +2,23 @@
 # Both create ./.venv on first use with Python ≥ 3.11 and install the versions pinned in
 # requirements.lock (segkit with its test and spark extras; the Spark tests need Java 17 and
 # skip without it) with uv, a fast installer from PyPI, falling back to pip; each set-up stage
-# prints one line with its usual duration. scripts/system-deps.sh adds a CJK font and chromium
-# (Debian, as root) when they are missing. The durations are wall times measured on this
-# project's 2-core machine (README: "Two commands").
+# prints one line with its usual duration (scripts/setup-venv.sh). scripts/system-deps.sh adds
+# a CJK font and chromium (Debian, as root) when they are missing. The durations are wall times
+# measured on this project's 2-core machine (README: "Two commands").
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LOCK   := requirements.lock
-SHELL  := /bin/bash
-.SHELLFLAGS := -eo pipefail -c
 # uv copies from its cache: hard links fail (with a warning) when the cache is on another disk
 export UV_LINK_MODE ?= copy
 
 .PHONY: demo test test-fast lint-check unit-tests slow-tests spark-tests notebook-tests \
         lint bench venv lock clean-venv sysdeps
 
-$(STAMP): pyproject.toml $(LOCK)
-	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "segkit needs Python >= 3.11"'
-	@echo "segkit set-up [1/4] virtual environment $(VENV) with $(PYTHON) (about 5 s)"
-	@$(PYTHON) -m venv $(VENV)
-	@echo "segkit set-up [2/4] the installer uv from PyPI (about 5 s; pip is the fallback)"
-	@$(BIN)/python -m pip install -qq --disable-pip-version-check uv \
-	    || echo "segkit set-up: uv could not be installed; pip installs instead (about 5 min)"
-	@echo "segkit set-up [3/4] packages pinned in $(LOCK) (about 30 s with uv, 15 s from its cache)"
-	@if [ -x $(BIN)/uv ]; then \
-	    $(BIN)/uv pip install --python $(BIN)/python -r $(LOCK) 2>&1 \
-	        | { grep -v -E '^ [-+~] ' || true; } ; \
-	    $(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e . ; \
-	else \
-	    $(BIN)/python -m pip install --progress-bar off --disable-pip-version-check -r $(LOCK) \
-	        | { grep -E '^(Collecting|Successfully)' || true; } ; \
-	    $(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e . ; \
-	fi
-	@echo "segkit set-up [4/4] Jupyter kernel 'segkit' in $(VENV) (about 2 s)"
-	@$(BIN)/python -m ipykernel install --sys-prefix --name segkit --display-name 'segkit (Python 3)' >/dev/null
+$(STAMP): pyproject.toml $(LOCK) scripts/setup-venv.sh
+	@bash scripts/setup-venv.sh $(PYTHON) $(VENV) $(LOCK)
 	@touch $(STAMP)
 
 venv: $(STAMP)
