@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Create the virtual environment and install segkit into it: what `make demo` and `make test`
-# run on first use (the Makefile's venv stamp). Usage: scripts/setup-venv.sh PYTHON VENV LOCK
+# run on first use (the Makefile's venv stamps).
+#
+#   scripts/setup-venv.sh PYTHON VENV requirements.lock       the venv with segkit (make demo)
+#   scripts/setup-venv.sh extras VENV requirements-test.lock  + test and Spark extras (make test)
 #
 # Four stages, one line each with its usual duration (wall times measured on a 2-core machine,
 # README "Two commands"): the venv, the installer uv from PyPI (pip is the fallback when uv
@@ -9,9 +12,14 @@
 # like a hang; the installers' own output is shown only when they fail.
 set -euo pipefail
 
-python=${1:?usage: setup-venv.sh PYTHON VENV LOCK}
-venv=${2:?usage: setup-venv.sh PYTHON VENV LOCK}
-lock=${3:?usage: setup-venv.sh PYTHON VENV LOCK}
+usage="usage: setup-venv.sh PYTHON VENV LOCK, or setup-venv.sh extras VENV LOCK"
+python=${1:?$usage}
+venv=${2:?$usage}
+lock=${3:?$usage}
+mode=base
+if [ "$python" = extras ]; then
+    mode=extras
+fi
 bin="$venv/bin"
 started=$(date +%s)
 
@@ -45,6 +53,22 @@ logged() {
     return "$status"
 }
 
+install_lock() {  # install_lock LOCK WHAT: the pinned packages, with uv or else pip
+    if [ -x "$bin/uv" ]; then
+        with_heartbeat "installing $2" logged "$bin/uv" pip install --python "$bin/python" -r "$1"
+    else
+        with_heartbeat "installing $2" logged \
+            "$bin/python" -m pip install --disable-pip-version-check -r "$1"
+    fi
+}
+
+if [ "$mode" = extras ]; then
+    say "[test] test and Spark packages pinned in $lock (about 1 min, 15 s from uv's cache)"
+    install_lock "$lock" "test and Spark packages"
+    say "done in $(($(date +%s) - started)) s"
+    exit 0
+fi
+
 "$python" -c 'import sys; assert sys.version_info >= (3, 11), "segkit needs Python >= 3.11"'
 
 say "[1/4] virtual environment $venv with $("$python" -c 'import sys; print(sys.executable)') (about 5 s)"
@@ -56,14 +80,14 @@ if ! logged "$bin/python" -m pip install --disable-pip-version-check uv; then
 fi
 
 if [ -x "$bin/uv" ]; then
-    say "[3/4] packages pinned in $lock with uv (about 1 min, 20 s from uv's cache)"
-    with_heartbeat "installing packages" logged \
-        "$bin/uv" pip install --python "$bin/python" -r "$lock"
+    say "[3/4] packages pinned in $lock with uv (about 1 min, 10 s from uv's cache)"
+else
+    say "[3/4] packages pinned in $lock with pip (about 4 min)"
+fi
+install_lock "$lock" packages
+if [ -x "$bin/uv" ]; then
     logged "$bin/uv" pip install --python "$bin/python" --no-deps -e .
 else
-    say "[3/4] packages pinned in $lock with pip (about 5 min)"
-    with_heartbeat "installing packages" logged \
-        "$bin/python" -m pip install --disable-pip-version-check -r "$lock"
     logged "$bin/python" -m pip install --disable-pip-version-check --no-deps -e .
 fi
 

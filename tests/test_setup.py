@@ -19,10 +19,10 @@ REPO = Path(__file__).resolve().parents[1]
 MARKS = ("slow", "spark", "shared")
 
 
-def _locked() -> dict[str, str]:
+def _locked(name: str) -> dict[str, str]:
     """Package → pinned version for this Python (markers of the universal lock evaluated)."""
     pins: dict[str, str] = {}
-    for line in (REPO / "requirements.lock").read_text(encoding="utf-8").splitlines():
+    for line in (REPO / name).read_text(encoding="utf-8").splitlines():
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
@@ -34,19 +34,26 @@ def _locked() -> dict[str, str]:
     return pins
 
 
-def test_lock_pins_every_dependency_within_its_range() -> None:
-    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    extras = project["optional-dependencies"]
-    wanted = [*project["dependencies"], *extras["test"], *extras["spark"]]
-    pins = _locked()
+def _check_pinned(wanted: list[str], pins: dict[str, str], lock: str) -> None:
     for text in wanted:
         req = Requirement(text)
         name = canonicalize_name(req.name)
-        assert name in pins, f"{req.name} is not in requirements.lock: run `make lock`"
+        assert name in pins, f"{req.name} is not in {lock}: run `make lock`"
         assert req.specifier.contains(pins[name], prereleases=True), (
-            f"requirements.lock pins {req.name}=={pins[name]}, outside {req.specifier}: "
-            "run `make lock`"
+            f"{lock} pins {req.name}=={pins[name]}, outside {req.specifier}: run `make lock`"
         )
+
+
+def test_locks_pin_every_dependency_within_its_range_and_agree() -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    run, full = _locked("requirements.lock"), _locked("requirements-test.lock")
+    _check_pinned(project["dependencies"], run, "requirements.lock")
+    _check_pinned([*project["dependencies"], *extras["test"], *extras["spark"]], full,
+                  "requirements-test.lock")  # fmt: skip
+    assert "pyspark" not in run and "pytest" not in run  # make demo installs no test tools
+    differ = {n: (v, full[n]) for n, v in run.items() if full.get(n) != v}
+    assert not differ, f"the two locks disagree (run `make lock`): {differ}"
 
 
 def _recipe(target: str) -> str:
