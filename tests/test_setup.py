@@ -145,3 +145,84 @@ def test_system_deps_shows_apt_output_only_on_failure(bare_path: Path) -> None:
     assert "second try" in lines[2]
     assert "could not install fonts-wqy-microhei chromium; install them by hand" in lines[3]
     assert any(line.startswith("E: Unable to locate package") for line in lines[4:])
+
+
+STUB_PYTHON = r"""#!/usr/bin/env bash
+# a stand-in for python, pip and uv: logs its calls, fails or sleeps on request
+echo "python $*" >> "$CALLS"
+here=$(cd "$(dirname "$0")" && pwd)
+case "$*" in
+  "-m venv "*)
+    mkdir -p "$3/bin" && cp "$0" "$3/bin/python" ;;
+  "-m pip install --disable-pip-version-check uv")
+    if [ -n "${NO_UV:-}" ]; then echo "ERROR: No matching distribution found for uv"; exit 1; fi
+    printf '#!/usr/bin/env bash\necho "uv $*" >> "$CALLS"\nsleep "${UV_SLEEP:-0}"\n%s\n' \
+      '[ -z "${UV_FAILS:-}" ] || { echo "error: No solution found"; exit 2; }' > "$here/uv"
+    chmod +x "$here/uv" ;;
+esac
+exit 0
+"""
+
+
+def _setup_venv(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    stub = tmp_path / "python"
+    stub.write_text(STUB_PYTHON)
+    stub.chmod(0o755)
+    full_env = {**os.environ, "CALLS": str(tmp_path / "calls.txt"), **env}
+    argv = ["bash", str(REPO / "scripts" / "setup-venv.sh")]
+    argv += list(args) if args else [str(stub), ".venv", "requirements.lock"]
+    return subprocess.run(argv, capture_output=True, text=True, env=full_env, cwd=tmp_path)
+
+
+def _calls(tmp_path: Path) -> list[str]:
+    return (tmp_path / "calls.txt").read_text().splitlines()
+
+
+def test_setup_venv_prints_each_stage_and_a_line_every_heartbeat(tmp_path: Path) -> None:
+    proc = _setup_venv(tmp_path, SEGKIT_HEARTBEAT="1", UV_SLEEP="2.5")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("segkit set-up [1/4] virtual environment .venv with ")
+    assert (
+        lines[1]
+        == "segkit set-up [2/4] the installer uv from PyPI (about 5 s; pip is the fallback)"
+    )
+    assert lines[2].startswith("segkit set-up [3/4] packages pinned in requirements.lock with uv")
+    still = [line for line in lines if "… still installing packages (" in line]
+    assert 1 <= len(still) <= 3, lines
+    assert lines[-2] == "segkit set-up [4/4] Jupyter kernel 'segkit' in .venv (about 2 s)"
+    assert re.fullmatch(r"segkit set-up done in \d+ s", lines[-1])
+    assert proc.stderr == ""  # the installers' output is not shown when they succeed
+    calls = _calls(tmp_path)
+    assert "uv pip install --python .venv/bin/python -r requirements.lock" in calls
+    assert "uv pip install --python .venv/bin/python --no-deps -e ." in calls
+    assert calls[-1].startswith("python -m ipykernel install --sys-prefix --name segkit")
+
+
+def test_setup_venv_falls_back_to_pip_without_uv(tmp_path: Path) -> None:
+    proc = _setup_venv(tmp_path, NO_UV="1")
+    assert proc.returncode == 0, proc.stderr
+    assert "pip installs instead" in proc.stdout
+    assert "packages pinned in requirements.lock with pip (about 4 min)" in proc.stdout
+    assert "No matching distribution found for uv" in proc.stderr  # the reason is shown
+    calls = _calls(tmp_path)
+    assert "python -m pip install --disable-pip-version-check -r requirements.lock" in calls
+
+
+def test_setup_venv_shows_the_installer_output_when_it_fails(tmp_path: Path) -> None:
+    proc = _setup_venv(tmp_path, UV_FAILS="1")
+    assert proc.returncode != 0
+    assert "error: No solution found" in proc.stderr
+    assert "[4/4]" not in proc.stdout  # stops at the failing stage
+
+
+def test_setup_venv_extras_installs_the_test_lock(tmp_path: Path) -> None:
+    assert _setup_venv(tmp_path).returncode == 0  # the venv first
+    proc = _setup_venv(tmp_path, "extras", ".venv", "requirements-test.lock")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0].startswith(
+        "segkit set-up [test] test and Spark packages pinned in requirements-test.lock"
+    )
+    assert (
+        _calls(tmp_path)[-1] == "uv pip install --python .venv/bin/python -r requirements-test.lock"
+    )
