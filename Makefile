@@ -44,7 +44,7 @@ sysdeps:
 
 ## The main job: a full report run on the demo company → reports/demo/<run>/report.html
 demo: sysdeps $(STAMP)
-	@echo "segkit demo: a report run on 10,000 demo customers (about 1 min)"
+	@echo "segkit demo: a report run on 10,000 demo customers (about 1 min; 2–3 min on a busy machine)"
 	@$(BIN)/segkit report --demo
 
 ## The whole test suite, in parts, each announced: lint and types, unit tests, slow tests (report
@@ -64,19 +64,19 @@ lint-check: $(TEST_STAMP)
 	@$(BIN)/mypy
 
 unit-tests: $(TEST_STAMP)
-	@echo "segkit test [unit] pytest: unit, property, doctests, corpus (about 6 min)"
+	@echo "segkit test [unit] pytest: unit, property, doctests, corpus (5–9 min)"
 	@$(BIN)/python -m pytest -m "not slow and not spark"
 
 slow-tests: $(TEST_STAMP)
-	@echo "segkit test [slow] pytest: report runs, chained notebooks, long checks (about 5 min)"
+	@echo "segkit test [slow] pytest: report runs, chained notebooks, long checks (3–7 min)"
 	@$(BIN)/python -m pytest -m "slow and not spark"
 
 spark-tests: $(TEST_STAMP)
-	@echo "segkit test [spark] pytest: DuckDB = Spark, one local SparkSession (about 3 min)"
+	@echo "segkit test [spark] pytest: DuckDB = Spark, one local SparkSession (about 1 min)"
 	@$(BIN)/python -m pytest -m "spark"
 
 notebook-tests: $(TEST_STAMP)
-	@echo "segkit test [notebooks] every notebook on its own with nbval (about 2 min)"
+	@echo "segkit test [notebooks] every notebook on its own with nbval (about 1.5 min)"
 	@$(BIN)/python -m pytest --nbval-lax notebooks/
 
 lint: $(TEST_STAMP)

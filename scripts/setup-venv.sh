@@ -10,6 +10,7 @@
 # cannot be installed), the packages pinned in the lock file, the Jupyter kernel. A stage that
 # runs longer than 20 s prints a "still ..." line every 20 s, so a slow download never looks
 # like a hang; the installers' own output is shown only when they fail.
+# (SEGKIT_HEARTBEAT=N changes the 20 s, for the tests.)
 set -euo pipefail
 
 usage="usage: setup-venv.sh PYTHON VENV LOCK, or setup-venv.sh extras VENV LOCK"
@@ -63,7 +64,7 @@ install_lock() {  # install_lock LOCK WHAT: the pinned packages, with uv or else
 }
 
 if [ "$mode" = extras ]; then
-    say "[test] test and Spark packages pinned in $lock (about 1 min, 15 s from uv's cache)"
+    say "[test] test and Spark packages pinned in $lock (about 1.5 min, 20 s from uv's cache)"
     install_lock "$lock" "test and Spark packages"
     say "done in $(($(date +%s) - started)) s"
     exit 0
