@@ -104,14 +104,17 @@ def profile(
     ] = None,
     features: Annotated[str, typer.Option(help="core or full")] = "full",
     memory_limit: Annotated[str | None, typer.Option(help="DuckDB memory limit, e.g. 4GB")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress lines")] = False,
 ) -> None:
     """Build the customer profile (客户档案) from a transaction file; quarantine beside it."""
     from pydantic import ValidationError
 
     from segkit.config import CleanPolicy, ColumnMap, ReadOptions
     from segkit.engine import check_memory_limit
-    from segkit.pipeline import profile_source, write_profile_outputs
+    from segkit.hints import column_match_note
+    from segkit.pipeline import PROFILE_STAGES, profile_source, write_profile_outputs
     from segkit.privacy import install_log_masking
+    from segkit.progress import Stages
 
     install_log_masking()
     try:
@@ -147,19 +150,24 @@ def profile(
         _fail(exc)
         return
     try:
-        run = profile_source(
-            path,
-            columns,
-            read=read,
-            policy=policy,
-            as_of=as_of_d,
-            features=features,
-            memory_limit=memory_limit,
-        )
-        written = write_profile_outputs(run, out)
+        with Stages("segkit profile", [*PROFILE_STAGES, "write"], enabled=not quiet) as stages:
+            run = profile_source(
+                path,
+                columns,
+                read=read,
+                policy=policy,
+                as_of=as_of_d,
+                features=features,
+                memory_limit=memory_limit,
+                on_stage=stages.start,
+            )
+            stages.start("write")
+            written = write_profile_outputs(run, out)
     except Exception as exc:  # _fail re-raises what is neither bad input nor a full disk
         _fail(exc)
         return
+    if note := column_match_note(columns.roles(), run.collected.sources):
+        typer.echo(note, err=True)
     typer.echo(run.cleaned.summary_text())
     typer.echo(f"customers: {len(run.profile):,}")
     for name, p in written.items():
@@ -181,13 +189,19 @@ def segment(
     k_range: Annotated[str, typer.Option(help="k range for the vote, e.g. 2-10")] = "2-10",
     n_boot: Annotated[int, typer.Option(help="bootstrap resamples for stability")] = 50,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress lines")] = False,
 ) -> None:
     """Segment customers; write assignments, k selection, stability, profiles, names, strategy."""
-    import pandas as pd
-
     from segkit.errors import InputError
+    from segkit.hints import read_profile_table
     from segkit.privacy import install_log_masking
-    from segkit.segmentation import CLUSTER_METHODS, RULE_METHODS, segment_customers
+    from segkit.progress import Stages
+    from segkit.segmentation import (
+        CLUSTER_METHODS,
+        RULE_METHODS,
+        SEGMENT_STAGES,
+        segment_customers,
+    )
 
     install_log_masking()
     if method not in RULE_METHODS + CLUSTER_METHODS:
@@ -197,23 +211,23 @@ def segment(
     lo, hi = _k_range(k_range)
     _new_folder(out, "outputs")
     try:
-        if profile.suffix.lower() == ".parquet":
-            frame = pd.read_parquet(profile)
-        else:
-            from segkit.export import unescape_frame  # undo the spreadsheet guard
-
-            frame = unescape_frame(
-                pd.read_csv(profile, dtype={"customer_id": str}, encoding="utf-8-sig")
+        with Stages(
+            "segkit segment", ["read", *SEGMENT_STAGES, "write"], enabled=not quiet
+        ) as stages:
+            stages.start("read")
+            frame = read_profile_table(profile)
+            result = segment_customers(
+                frame,
+                method=method,  # type: ignore[arg-type]  # checked against the lists above
+                k=k,
+                k_range=(lo, hi),
+                n_boot=n_boot,
+                random_state=seed,
+                progress=not quiet,
+                on_stage=stages.start,
             )
-        result = segment_customers(
-            frame,
-            method=method,  # type: ignore[arg-type]  # checked against the lists above
-            k=k,
-            k_range=(lo, hi),
-            n_boot=n_boot,
-            random_state=seed,
-        )
-        written = result.write(out)
+            stages.start("write")
+            written = result.write(out)
     except Exception as exc:  # _fail re-raises what is neither bad input nor a full disk
         _fail(exc)
         return
@@ -268,7 +282,8 @@ def report(
     notebooks: Annotated[
         Path | None, typer.Option(help="folder of the step notebooks (default: segkit's own)")
     ] = None,
-    progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+    progress: Annotated[bool, typer.Option(help="show progress (a bar on a terminal)")] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress lines")] = False,
 ) -> None:
     """A full report run: notebooks (papermill) → report.html, segments.xlsx, manifest.json."""
     from pydantic import ValidationError
@@ -294,7 +309,7 @@ def report(
         raise typer.Exit(code=2) from None
     try:
         result = run_report(
-            cfg, notebooks_dir=notebooks, reports_root=reports_root, progress=progress
+            cfg, notebooks_dir=notebooks, reports_root=reports_root, progress=progress and not quiet
         )
     except StepFailed as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import platform
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,8 @@ DEMO_COLUMNS = ColumnMap(
 )
 DEMO_PII = {"name": "name", "phone": "phone", "id_number": "id_number"}
 DEMO_AS_OF = "2024-12-31"
+#: the stages :func:`profile_source` announces through ``on_stage``
+PROFILE_STAGES = ("read", "clean", "profile")
 
 
 @dataclass
@@ -78,12 +81,14 @@ def profile_source(
     memory_limit: str | None = None,
     temp_dir: str | Path | None = None,
     progress: bool = False,
+    on_stage: Callable[[str], None] | None = None,
 ) -> ProfileRun:
     """Collect, clean and profile one transaction source (a file or a glob of files).
 
     ``memory_limit`` / ``temp_dir`` bound DuckDB's memory and say where it spills;
     ``progress`` shows DuckDB's progress bar on long statements
-    (see :func:`segkit.engine.connect`).
+    (see :func:`segkit.engine.connect`); ``on_stage`` is called with each stage name of
+    :data:`PROFILE_STAGES` as it starts (``segkit profile`` shows them as progress).
     """
     from segkit.engine import connect
 
@@ -91,8 +96,12 @@ def profile_source(
     con = connect(
         memory_limit=memory_limit, temp_dir=temp_dir, date_order=read.date_order, progress=progress
     )
+    stage = on_stage if on_stage is not None else (lambda name: None)
+    stage(PROFILE_STAGES[0])
     collected = collect(path, columns, read, con=con)
+    stage(PROFILE_STAGES[1])
     cleaned = clean(collected, as_of=as_of, policy=policy)
+    stage(PROFILE_STAGES[2])
     profile = build_profile(cleaned, features=features)  # type: ignore[arg-type]
     return ProfileRun(collected=collected, cleaned=cleaned, profile=profile)
 

@@ -3,7 +3,7 @@
 :func:`run_report` validates nothing itself (the config is a :class:`~segkit.runconfig.RunConfig`
 already); it resolves the input paths, creates ``reports/<client>/<timestamp>-<id>/``, writes
 ``params.yaml``, executes the notebooks of :data:`segkit.artefacts.NOTEBOOKS` in order with
-papermill (a tqdm bar over the notebooks), then builds ``report.html``
+papermill (progress per notebook, see :mod:`segkit.progress`), then builds ``report.html``
 (:mod:`segkit.html_report`), ``segments.xlsx`` (:mod:`segkit.excel`) and ``manifest.json``.
 A failing notebook stops the run: the executed notebook with the error stays in the run folder,
 the manifest says which step failed, and :class:`StepFailed` carries a one-line message.
@@ -57,6 +57,8 @@ from segkit.runconfig import NOTEBOOK_PARAMETERS, RunConfig, SegmentSpec, notebo
 
 log = logging.getLogger("segkit.report")
 
+#: the stages after the notebooks, shown in the run's progress
+FINAL_STAGES = ("report.html", "segments.xlsx")
 #: the Jupyter kernel the notebooks run in (registered in the venv on first use)
 KERNEL_NAME = "segkit"
 NOTEBOOKS_ENV = "SEGKIT_NOTEBOOKS"
@@ -408,14 +410,22 @@ def shared_kernel(kernel_name: str, cwd: Path) -> Iterator[Any]:
     Starting a kernel and importing the scientific stack costs about 3 s per notebook; the
     notebooks still run on their own (nbval tests each with its default parameters).
     """
+    import tempfile
+
     from jupyter_client.manager import KernelManager
 
-    km = KernelManager(kernel_name=kernel_name)
-    km.start_kernel(cwd=str(cwd))
-    try:
-        yield km
-    finally:
-        km.shutdown_kernel(now=True)
+    # IPC transport: the kernel's sockets are files in a private folder (mode 0700) instead of
+    # TCP ports on localhost, so no other user can reach them and ipykernel has no reason to
+    # warn "Kernel is running over TCP without encryption" (dependency notes P7). The folder
+    # is short (/tmp/segkit-kernel-XXXX) because a socket path is limited to ~100 bytes.
+    with tempfile.TemporaryDirectory(prefix="segkit-kernel-") as sockets:
+        km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=f"{sockets}/k")
+        km.start_kernel(cwd=str(cwd))
+        try:
+            yield km
+        finally:
+            km.shutdown_kernel(now=True)
+            km.cleanup_resources()
 
 
 def _keep_notebook(tmp: Path, output: Path) -> None:
@@ -456,6 +466,7 @@ def run_report(
     reports_root: str | Path | None = None,
     base: str | Path | None = None,
     progress: bool = True,
+    progress_bar: bool | None = None,
 ) -> ReportRun:
     """Execute a whole report run; see the module docstring.
 
@@ -471,7 +482,11 @@ def run_report(
     base : path, optional
         Folder that relative input paths in ``cfg`` are read from (default: the project folder).
     progress : bool
-        Show a progress bar over the notebooks (stderr).
+        Show progress over the notebooks and the report/table stage on stderr
+        (:class:`segkit.progress.Stages`: a bar on a terminal, one line per stage elsewhere);
+        ``False`` is quiet.
+    progress_bar : bool, optional
+        Force the bar (``True``) or plain lines (``False``); default: a bar on a terminal.
 
     Raises
     ------
@@ -481,7 +496,8 @@ def run_report(
         An input file of the config does not exist.
     """
     import papermill as pm
-    from tqdm.auto import tqdm
+
+    from segkit.progress import Stages
 
     install_log_masking()
     started = time.perf_counter()
@@ -533,69 +549,72 @@ def run_report(
         values["run_dir"] = run_dir.as_posix()
         out_dir = folder.path("notebooks")
         out_dir.mkdir()
-        stage = "notebooks"
-        with (
-            shared_kernel(kernel, run_dir) as km,
-            tqdm(present, desc="segkit report", unit="notebook", disable=not progress) as bar,
-        ):
-            for name in bar:
-                bar.set_postfix_str(name)
-                src = nb_dir / f"{name}.ipynb"
-                declared = declared_parameters(src)
-                params = select_parameters(declared, values, run_dir.as_posix())
-                check_parameter_code(parameter_code(params), params)
-                step = StepRun(name, src, out_dir / f"{name}.ipynb", params)
-                result.steps.append(step)
-                log.info("step %s: parameters %s", name, sorted(params))
-                t0 = time.perf_counter()
-                # papermill writes to a temporary name; the notebook is published whole
-                partial = step.output.with_name(f".{name}.partial.ipynb")
-                try:
-                    pm.execute_notebook(
-                        _pm_path(src),
-                        _pm_path(partial),
-                        parameters=params,
-                        kernel_name=kernel,
-                        language="python",
-                        progress_bar=False,
-                        cwd=str(run_dir),
-                        km=km,
-                    )
-                    _keep_notebook(partial, step.output)
-                except Exception as exc:
-                    step.seconds, step.status = time.perf_counter() - t0, "failed"
-                    with contextlib.suppress(OSError):
-                        _keep_notebook(partial, step.output)
-                    message = _failure_message(name, step.output, exc)
-                    log.error(message)
-                    manifest["failed"] = {"notebook": name, "message": message}
-                    raise StepFailed(
-                        message, run_dir=run_dir, notebook=name, output=step.output
-                    ) from None
-                step.seconds, step.status = time.perf_counter() - t0, "ok"
-                log.info("step %s done in %.1f s", name, step.seconds)
-
-        from segkit.excel import write_segments_workbook
-        from segkit.html_report import build_report
-
-        t0 = time.perf_counter()
-        stage = "report.html"
-        manifest["as_of"] = _as_of(cfg, folder)
-        result.report = build_report(
-            folder, cfg, [s.output for s in result.steps], as_of=manifest["as_of"]["value"]
+        stages = Stages(
+            "segkit report", [*present, *FINAL_STAGES], enabled=progress, bar=progress_bar
         )
-        manifest["report_seconds"] = round(time.perf_counter() - t0, 2)
-        t0 = time.perf_counter()
-        stage = "segments.xlsx"
-        if folder.exists("customers") or folder.exists("profile"):
-            result.excel = write_segments_workbook(folder, cfg)
-            manifest["excel_seconds"] = round(time.perf_counter() - t0, 2)
-        else:
-            result.notes.append(
-                "segments.xlsx not written: the run has no customer table "
-                "(artefacts/02_customers.parquet or 02_profile.parquet; step 02)"
+        stage = "notebooks"
+        with stages:
+            with shared_kernel(kernel, run_dir) as km:
+                for name in present:
+                    stages.start(name)
+                    src = nb_dir / f"{name}.ipynb"
+                    declared = declared_parameters(src)
+                    params = select_parameters(declared, values, run_dir.as_posix())
+                    check_parameter_code(parameter_code(params), params)
+                    step = StepRun(name, src, out_dir / f"{name}.ipynb", params)
+                    result.steps.append(step)
+                    log.info("step %s: parameters %s", name, sorted(params))
+                    t0 = time.perf_counter()
+                    # papermill writes to a temporary name; the notebook is published whole
+                    partial = step.output.with_name(f".{name}.partial.ipynb")
+                    try:
+                        pm.execute_notebook(
+                            _pm_path(src),
+                            _pm_path(partial),
+                            parameters=params,
+                            kernel_name=kernel,
+                            language="python",
+                            progress_bar=False,
+                            cwd=str(run_dir),
+                            km=km,
+                        )
+                        _keep_notebook(partial, step.output)
+                    except Exception as exc:
+                        step.seconds, step.status = time.perf_counter() - t0, "failed"
+                        with contextlib.suppress(OSError):
+                            _keep_notebook(partial, step.output)
+                        message = _failure_message(name, step.output, exc)
+                        log.error(message)
+                        manifest["failed"] = {"notebook": name, "message": message}
+                        raise StepFailed(
+                            message, run_dir=run_dir, notebook=name, output=step.output
+                        ) from None
+                    step.seconds, step.status = time.perf_counter() - t0, "ok"
+                    log.info("step %s done in %.1f s", name, step.seconds)
+
+            from segkit.excel import write_segments_workbook
+            from segkit.html_report import build_report
+
+            stages.start(FINAL_STAGES[0])
+            t0 = time.perf_counter()
+            stage = "report.html"
+            manifest["as_of"] = _as_of(cfg, folder)
+            result.report = build_report(
+                folder, cfg, [s.output for s in result.steps], as_of=manifest["as_of"]["value"]
             )
-            log.warning(result.notes[-1])
+            manifest["report_seconds"] = round(time.perf_counter() - t0, 2)
+            stages.start(FINAL_STAGES[1])
+            t0 = time.perf_counter()
+            stage = "segments.xlsx"
+            if folder.exists("customers") or folder.exists("profile"):
+                result.excel = write_segments_workbook(folder, cfg)
+                manifest["excel_seconds"] = round(time.perf_counter() - t0, 2)
+            else:
+                result.notes.append(
+                    "segments.xlsx not written: the run has no customer table "
+                    "(artefacts/02_customers.parquet or 02_profile.parquet; step 02)"
+                )
+                log.warning(result.notes[-1])
         manifest["notes"] = result.notes
         manifest["status"] = "ok"
         manifest["outputs"] = {

@@ -18,6 +18,7 @@ puts them in a folder as CSV (Parquet for the assignments) plus a text summary.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -59,6 +60,47 @@ PROFILE_VARIABLES = (
     "recency_days", "frequency", "monetary", "avg_order_value", "tenure_days", "return_rate",
     "active_months", "interval_mean_days", "orders_per_active_month",
 )  # fmt: skip
+#: the stages :func:`segment_customers` announces through ``on_stage``
+SEGMENT_STAGES = ("segment", "validate", "profile segments", "names and strategy")
+#: columns that only a transaction table has (lower case); a profile has none of them
+TRANSACTION_HINTS = (
+    "order_id", "order_time", "order_date", "invoiceno", "invoicedate", "invoice", "quantity",
+    "unit_price", "unitprice", "amount", "date", "dollar_value", "stockcode",
+)  # fmt: skip
+
+
+def transactions_hint(table: pd.DataFrame) -> str | None:
+    """Why ``table`` looks like a transaction table rather than a customer profile, or None.
+
+    A profile (:func:`segkit.profile.build_profile`) has one row per ``customer_id`` and the
+    columns ``recency_days``, ``frequency`` and ``monetary``. A table without them that repeats
+    its customer ids, or that has order-line columns (``order_id``, ``InvoiceDate``,
+    ``Quantity`` …), is transactions: it has to go through ``segkit profile`` first.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"], "amount": [1.0, 2.0, 3.0]})
+    >>> transactions_hint(tx)
+    "3 rows for 2 customer ids and order-line columns ['amount']"
+    >>> transactions_hint(pd.DataFrame({"customer_id": ["a"], "recency_days": [3],
+    ...                                 "frequency": [1], "monetary": [9.0]})) is None
+    True
+    """
+    if {"recency_days", "frequency", "monetary"} <= set(table.columns):
+        return None
+    ids = next((c for c in table.columns if str(c).casefold() in _ID_NAMES), None)
+    reasons = []
+    if ids is not None and len(table):
+        n_ids = int(table[ids].nunique(dropna=True))
+        if n_ids < len(table):
+            reasons.append(f"{len(table):,} rows for {n_ids:,} customer ids")
+    lines = [str(c) for c in table.columns if str(c).casefold() in TRANSACTION_HINTS]
+    if lines:
+        reasons.append(f"order-line columns {lines[:4]}")
+    return " and ".join(reasons) or None
+
+
+_ID_NAMES = ("customer_id", "customerid", "customer id", "cust_id", "客户编号", "客户id")
 
 
 @dataclass
@@ -475,6 +517,7 @@ def segment_customers(
     playbook: Any = None,
     min_size: int = 30,
     progress: bool = True,
+    on_stage: Callable[[str], None] | None = None,
 ) -> SegmentationResult:
     """Segment the customers of a profile and describe, validate, name and plan for them.
 
@@ -498,13 +541,17 @@ def segment_customers(
         numeric column when the table is not a segkit profile).
     names : dict, optional
         Segment → name overrides (see :func:`segkit.naming.apply_names`).
+    on_stage : callable, optional
+        Called with each stage name of :data:`SEGMENT_STAGES` as it starts (progress).
     """
+    stage = on_stage if on_stage is not None else (lambda name: None)
     if "customer_id" not in profile:
         raise InputError("the profile needs a customer_id column", code="MISSING_COLUMN")
     data = profile.sort_values("customer_id", kind="stable").reset_index(drop=True)
     notes: list[str] = []
     selection = None
     rule_names: dict[str, dict[str, str]] = {}
+    stage(SEGMENT_STAGES[0])
     if method in RULE_METHODS:
         labels, thresholds, rule_names = _rule_labels(data, method)
         X = data[[c for c in RULE_VARIABLES[method] if c in data]].astype(float)
@@ -521,13 +568,16 @@ def segment_customers(
     else:
         raise InputError(f"unknown method {method!r}", code="UNKNOWN_METHOD")
 
+    stage(SEGMENT_STAGES[1])
     checked = validate_segments(
         X, labels, method=method, n_boot=n_boot, random_state=random_state, min_size=min_size,
         progress=progress,
     )  # fmt: skip
     notes.extend(checked.notes)
+    stage(SEGMENT_STAGES[2])
     seg_profile = describe_segments(data, labels, value_column=value_column, describe=describe)
     stability = checked.stability
+    stage(SEGMENT_STAGES[3])
     plan = plan_segments(
         data, labels, seg_profile, value_column=value_column,
         stability=stability.table if stability is not None else None,
