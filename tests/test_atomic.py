@@ -295,7 +295,9 @@ def test_profile_on_a_full_tmpfs(small_demo: Path, tmp_path: Path, size: str) ->
     with tmpfs(tmp_path / "disk", size) as disk:
         done = _profile_cli(small_demo / "transactions.csv", disk / "p.csv")
         assert done.returncode == 2, done.stderr
-        assert done.stderr.startswith("error: disk full: could not write"), done.stderr
+        *stages, last = done.stderr.strip().splitlines()
+        assert last.startswith("error: disk full: could not write"), done.stderr
+        assert all(line.startswith("segkit profile [") for line in stages), done.stderr
         assert "Traceback" not in done.stderr
         assert assert_whole(disk) == []
     with tmpfs(tmp_path / "bigger", "4m") as disk:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -195,7 +196,12 @@ def small_profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _one_line_error(result: object, expected: str) -> None:
-    output = result.output  # type: ignore[attr-defined]
+    # the stage lines of the progress (segkit.progress, stderr) may come first
+    output = "".join(
+        line
+        for line in result.output.splitlines(keepends=True)  # type: ignore[attr-defined]
+        if not re.match(r"segkit \w+ \[\d+/\d+\] ", line)
+    )
     assert result.exit_code == 2, output  # type: ignore[attr-defined]
     assert output.startswith("error: ") and expected in output, output
     assert "Traceback" not in output and len(output.strip().splitlines()) == 1, output
