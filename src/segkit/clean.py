@@ -10,12 +10,15 @@ The data-quality summary proves the account balances::
 
 Reason codes (first match wins, in this order)
 ----------------------------------------------
-``TOO_MANY_COLUMNS``, ``MISSING_COLUMNS``, ``INVALID_ENCODING``  record could not be read
+``TOO_MANY_COLUMNS``, ``MISSING_COLUMNS``, ``INVALID_ENCODING``, ``MIXED_ENCODING``
+                        record could not be read (or is in another encoding than its file)
 ``DUPLICATE_ROW``       identical to an earlier record in every source column (de-duplication)
 ``NO_CUSTOMER_KEY``     customer id empty
 ``UNPARSEABLE_DATE`` / ``MISSING_DATE``       no date rule accepts the text / empty
 ``UNPARSEABLE_AMOUNT`` / ``MISSING_AMOUNT``   no money rule accepts the text / empty
+``NON_FINITE_AMOUNT``   an amount too large for a number (``1e309``), infinite or NaN
 ``DATE_OUT_OF_RANGE``   before ``policy.min_date``
+``FUTURE_DATE``         after ``policy.max_date`` (default: the run date), e.g. a 2099 typo
 ``AFTER_AS_OF``         after the analysis date (Ti3)
 ``CANCELLED``           order id starts with ``policy.cancellation_prefix`` (if dropped)
 ``BAD_QUANTITY``        quantity ≤ 0 on a non-return line (if dropped)
@@ -44,12 +47,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 
-from segkit.collect import QUARANTINE_COLUMNS, ROLE_ORDER, Collected, na_marker_sql
+from segkit.collect import (
+    QUARANTINE_COLUMNS,
+    ROLE_ORDER,
+    Collected,
+    dedupe_key_sql,
+    na_marker_sql,
+)
 from segkit.config import CleanPolicy
 from segkit.fastpath import CORE_TABLE, FusedStats, run_fused, suspect_scope
 
@@ -61,7 +71,9 @@ _RAW = {  # reason → (column role, raw text expression)
     "UNPARSEABLE_DATE": ("date", "raw_date"),
     "MISSING_AMOUNT": ("amount", "raw_amount"),
     "UNPARSEABLE_AMOUNT": ("amount", "raw_amount"),
+    "NON_FINITE_AMOUNT": ("amount", "raw_amount"),
     "DATE_OUT_OF_RANGE": ("date", "raw_date"),
+    "FUTURE_DATE": ("date", "raw_date"),
     "AFTER_AS_OF": ("date", "raw_date"),
     "CANCELLED": ("order_id", "raw_order_id"),
     "BAD_QUANTITY": ("quantity", "raw_quantity"),
@@ -165,6 +177,7 @@ class CleanResult:
             "rows_in": self.rows_in,
             "rows_kept": self.rows_kept,
             "rows_quarantined": self.rows_removed,
+            "max_date": str(horizon(self.policy)),
             "detected": dict(self.detected),
             "policy": self.policy.model_dump(mode="json"),
         }
@@ -186,6 +199,17 @@ FOREIGN_CURRENCY = (
 NO_KEY = "customer_id IS NULL"
 
 
+def _sql_double(x: float) -> str:
+    """A float as a SQL literal that is valid for every value, ``inf`` and ``nan`` included
+    (``repr`` pasted bare turns ``inf`` into a column name)."""
+    return f"CAST('{float(x)!r}' AS DOUBLE)"
+
+
+def horizon(policy: CleanPolicy) -> dt.date:
+    """The latest believable transaction date: ``policy.max_date``, or the run date."""
+    return policy.max_date or dt.date.today()
+
+
 def _no_key_sql(collected: Collected) -> str:
     """SQL true where a line has no customer key: a missing id, or one of the source's
     missing-value markers (``ReadOptions.na_values``, T7; see
@@ -193,6 +217,24 @@ def _no_key_sql(collected: Collected) -> str:
     markers = collected.sources[0].get("na_values", ()) if collected.sources else ()
     test = na_marker_sql("customer_id", markers, trimmed=True)  # segkit_id trimmed it
     return NO_KEY if test is None else f"({NO_KEY} OR {test})"
+
+
+def _no_dates_error(collected: Collected, future: int, last_day: dt.date) -> Exception:
+    """No believable transaction date to choose a default as-of date from."""
+    from segkit.errors import InputError
+
+    first = collected.sources[0]["path"] if collected.sources else "<input>"
+    why = (
+        f"all {future:,} dates lie after {last_day} (policy.max_date, default the run date)"
+        if future
+        else "no date in the file could be read"
+    )
+    return InputError(
+        f"cannot choose an as-of date: {why}; pass --as-of / as_of, or fix the dates",
+        file=first,
+        column=collected.source_column("date"),
+        code="NO_DATES",
+    )
 
 
 def _reason_cases(
@@ -216,8 +258,10 @@ def _reason_cases(
         ("_date_blank", "MISSING_DATE"),
         ("date IS NULL", "UNPARSEABLE_DATE"),
         ("_amount_blank", "MISSING_AMOUNT"),
-        ("amount IS NULL OR isnan(amount)", "UNPARSEABLE_AMOUNT"),
+        ("amount IS NULL", "UNPARSEABLE_AMOUNT"),
+        ("NOT isfinite(amount)", "NON_FINITE_AMOUNT"),
         (f"date < DATE '{policy.min_date}'", "DATE_OUT_OF_RANGE"),
+        (f"date >= DATE '{horizon(policy)}' + INTERVAL 1 DAY", "FUTURE_DATE"),
         (f"date >= DATE '{as_of}' + INTERVAL 1 DAY", "AFTER_AS_OF"),
     ]
     if policy.cancellation_prefix and "order_id" in roles and policy.cancellations == "drop":
@@ -254,6 +298,10 @@ def _removed_sql(
 
 #: Checks only a removed line can fail; the others may be true on kept lines.
 _REMOVING = {
+    "SUMMARY_ROW",
+    "PRECISION_LOST",
+    "NON_FINITE_AMOUNT",
+    "FUTURE_DATE",
     "NO_CUSTOMER_KEY",
     "UNPARSEABLE_DATE",
     "MISSING_DATE",
@@ -267,13 +315,19 @@ _REMOVING = {
 def _detect_sql(
     policy: CleanPolicy, roles: tuple[str, ...], as_of: dt.date, no_key: str = NO_KEY
 ) -> dict[str, str]:
+    cases = dict((code, cond) for cond, code in _reason_cases(policy, roles, as_of, no_key))
     checks = {
+        # found by the same tests that remove them, so "found" and "removed" agree
+        "SUMMARY_ROW": cases["SUMMARY_ROW"],
+        "PRECISION_LOST": cases["PRECISION_LOST"],
         "NO_CUSTOMER_KEY": no_key,
         "UNPARSEABLE_DATE": "date IS NULL AND NOT _date_blank",
         "MISSING_DATE": "_date_blank",
         "UNPARSEABLE_AMOUNT": "amount IS NULL AND NOT _amount_blank",
         "MISSING_AMOUNT": "_amount_blank",
+        "NON_FINITE_AMOUNT": "NOT isfinite(amount)",
         "DATE_OUT_OF_RANGE": f"date < DATE '{policy.min_date}'",
+        "FUTURE_DATE": cases["FUTURE_DATE"],
         "AFTER_AS_OF": f"date >= DATE '{as_of}' + INTERVAL 1 DAY",
         "NEGATIVE_AMOUNT": "amount < 0",
     }
@@ -356,12 +410,26 @@ def clean(
     con = collected.con
     roles = collected.roles
     notes: list[str] = []
+    last_day = horizon(policy)
     if as_of is None:
-        latest = con.execute("SELECT max(date) FROM staged").fetchall()[0][0]
+        # the latest believable date: a typo in the future (2099-12-31) must not move it
+        latest, future = con.execute(
+            "SELECT max(date) FILTER (WHERE date < ?::DATE + INTERVAL 1 DAY), "
+            "count(*) FILTER (WHERE date >= ?::DATE + INTERVAL 1 DAY) FROM staged",
+            [last_day, last_day],
+        ).fetchall()[0]
         if latest is None:
-            raise ValueError("no parseable dates: cannot choose an as-of date")
-        as_of = (pd.Timestamp(latest).normalize() + pd.Timedelta(days=1)).date()
-        notes.append(f"as_of not given: using the day after the latest transaction ({as_of})")
+            raise _no_dates_error(collected, int(future), last_day)
+        day_after = (pd.Timestamp(latest).normalize() + pd.Timedelta(days=1)).date()
+        as_of = min(day_after, last_day)
+        notes.append(
+            f"as_of not given: using the day after the latest transaction ({as_of})"
+            if as_of == day_after
+            else f"as_of not given: using the run date ({as_of}; latest transaction "
+            f"{latest:%Y-%m-%d})"
+        )
+        if future:
+            notes.append(f"{future:,} dates after {last_day} quarantined as FUTURE_DATE")
     as_of_d: dt.date = pd.Timestamp(as_of).date()
     _refuse_column_problems(collected)
 
@@ -371,7 +439,7 @@ def clean(
         dedupe = "exact" if has_order else "flag"
     order_key = "order_id" if has_order else "source_file || ':' || source_row"
 
-    raw_cols = ", ".join("raw_" + r for r in roles)
+    key_cols = dedupe_key_sql(roles)
     typed = [r for r in ROLE_ORDER if r in roles or r == "amount"]
     no_key = _no_key_sql(collected)
     detect = _detect_sql(policy, roles, as_of_d, no_key)
@@ -400,7 +468,7 @@ def clean(
             cand AS (SELECT _row_hash FROM scope GROUP BY _row_hash HAVING count(*) > 1)
             SELECT source_file, source_row FROM (
                 SELECT source_file, source_row,
-                       row_number() OVER (PARTITION BY _row_hash, {raw_cols}
+                       row_number() OVER (PARTITION BY _row_hash, {key_cols}
                                           ORDER BY source_file, source_row) AS dup_rank
                 FROM scope SEMI JOIN cand USING (_row_hash))
             WHERE dup_rank > 1"""
@@ -471,6 +539,20 @@ def clean(
         False
     ).astype(bool)
     quarantine.loc[comma, "detail"] = "a decimal comma? set read.decimal=',' for this file"
+    huge = (quarantine["reason_code"] == "UNPARSEABLE_AMOUNT") & quarantine["raw_value"].astype(
+        "string"
+    ).str.fullmatch(r"\s*[-+]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+\s*").fillna(False).astype(bool)
+    quarantine.loc[huge, "detail"] = "a number beyond the range of a double (about ±1.8e308)"
+    comma_files = {Path(src["path"]).name for src in collected.sources if src.get("decimal") == ","}
+    point = (
+        (quarantine["reason_code"] == "UNPARSEABLE_AMOUNT")
+        & quarantine["source_file"].isin(comma_files)
+        & quarantine["raw_value"].astype("string").str.contains(".", regex=False).fillna(False)
+    ).astype(bool)
+    quarantine.loc[point, "detail"] = (
+        "a decimal point in a file read with read.decimal=',': 12.50 could be 12.5 or 1250, "
+        "so it is not guessed"
+    )
     if dedupe == "flag":
         flagged = con.sql(
             f"""SELECT source_file, source_row, NULL AS "column",
@@ -529,27 +611,33 @@ def clean(
     if policy.outliers != "none":
         lo_q, hi_q = policy.outlier_fences
         fences = con.execute(
-            f"SELECT quantile_cont(amount, {lo_q}), quantile_cont(amount, {hi_q}) "
-            "FROM clean_tx WHERE amount > 0"
+            "SELECT quantile_cont(amount, ?), quantile_cont(amount, ?) "
+            "FROM clean_tx WHERE amount > 0",
+            [lo_q, hi_q],
         ).fetchall()[0]
         if fences and fences[0] is not None:
             lo, hi = float(fences[0]), float(fences[1])
             action = "changed" if policy.outliers == "winsorise" else "flagged"
-            out = con.sql(
+            # the fences are bound as parameters, never pasted into the SQL text (a pasted
+            # ``inf`` was read as a column name: issue 14)
+            out = con.execute(
                 f"""SELECT source_file, source_row, 'amount' AS "column",
-                    CASE WHEN amount > {hi} THEN 'OUTLIER_HIGH' ELSE 'OUTLIER_LOW' END
+                    CASE WHEN amount > $hi THEN 'OUTLIER_HIGH' ELSE 'OUTLIER_LOW' END
                         AS reason_code,
                     CAST(amount AS VARCHAR) AS raw_value, '{action}' AS action,
-                    'outside the {lo_q:g}–{hi_q:g} quantile fences [' || {lo!r} || ', '
-                        || {hi!r} || ']' AS detail
-                FROM clean_tx WHERE amount > 0 AND (amount > {hi} OR amount < {lo})"""
+                    'outside the {lo_q:g}–{hi_q:g} quantile fences [' || $lo_text || ', '
+                        || $hi_text || ']' AS detail
+                FROM clean_tx WHERE amount > 0 AND (amount > $hi OR amount < $lo)""",
+                {"lo": lo, "hi": hi, "lo_text": repr(lo), "hi_text": repr(hi)},
             ).df()
             detected["OUTLIER_HIGH"] = int((out["reason_code"] == "OUTLIER_HIGH").sum())
             detected["OUTLIER_LOW"] = int((out["reason_code"] == "OUTLIER_LOW").sum())
             if policy.outliers == "winsorise":
                 out["reason_code"] = "WINSORISED"
+                lo_sql, hi_sql = _sql_double(lo), _sql_double(hi)  # a view takes no parameters
                 _define_kept(
-                    f"CASE WHEN amount > 0 THEN least(greatest(amount, {lo}), {hi}) ELSE amount END"
+                    f"CASE WHEN amount > 0 THEN least(greatest(amount, {lo_sql}), {hi_sql}) "
+                    "ELSE amount END"
                 )
             quarantine = pd.concat([quarantine, out], ignore_index=True)
 
@@ -565,6 +653,21 @@ def clean(
     removed = int((quarantine["action"] == "removed").sum())
     # counted, not derived: the balance below is a real check (cheap: only row keys are read)
     kept = con.execute("SELECT count(*) FROM clean_tx").fetchall()[0][0]
+    late = int((quarantine["reason_code"] == "AFTER_AS_OF").sum())
+    if kept == 0 and late:  # an empty profile would look like a result: refuse
+        from segkit.errors import InputError
+
+        first = con.execute(
+            "SELECT min(date) FROM staged WHERE date >= ?::DATE + INTERVAL 1 DAY", [as_of_d]
+        ).fetchall()[0][0]
+        raise InputError(
+            f"the as-of date {as_of_d} is before every transaction (the earliest is "
+            f"{first:%Y-%m-%d}): {late:,} rows would be "
+            "quarantined as AFTER_AS_OF and the profile would be empty; choose a later as-of",
+            file=collected.sources[0]["path"] if collected.sources else "<input>",
+            column=collected.source_column("date"),
+            code="AS_OF_BEFORE_DATA",
+        )
     result = CleanResult(
         con=con,
         quarantine=quarantine,
