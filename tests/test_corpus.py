@@ -960,6 +960,32 @@ def test_H46_gbk_file_with_traditional_characters() -> None:
     assert kept(res, "channel") == ["线上", "线上", "线上", "門市"]
 
 
+def test_H47_big5_line_in_a_gbk_file() -> None:
+    col, res = arun("H47.csv")
+    assert col.sources[0]["encoding"] == "gb18030"
+    assert kept(res, "category") == ["门店服装"] * 5
+    assert quarantined(res) == [(7, "MIXED_ENCODING", None, "C9,O9,2024-01-09,1,臺北")]
+    assert "BIG5" in res.quarantine["detail"].iloc[0]
+
+
+def test_H48_gbk_line_in_a_big5_file() -> None:
+    col, res = arun("H48.csv")
+    assert col.sources[0]["encoding"] == "big5"
+    assert kept(res, "category") == ["臺北門市"] * 5
+    assert quarantined(res) == [(7, "MIXED_ENCODING", None, "C9,O9,2024-01-09,1,服装")]
+
+
+@BOTH
+def test_F3_words_strptime_takes_for_dates_are_unparseable(ext: str) -> None:
+    _, res = run(f"F3.{ext}")
+    assert [(r, c, raw) for r, c, _, raw in quarantined(res)] == [
+        (2, "UNPARSEABLE_DATE", "INFINItY"),
+        (3, "UNPARSEABLE_DATE", "epoch"),
+        (4, "UNPARSEABLE_DATE", "-infinity"),
+    ]
+    assert kept(res) == ["00004"]
+
+
 def test_corpus_files_are_generated_by_the_script(tmp_path: Path) -> None:
     import subprocess
     import sys

@@ -18,8 +18,10 @@ Rules
 ``segkit_ts(text) -> TIMESTAMP``
     ISO ``2023-09-28[ 14:05[:00[.ffffff]]]`` (also with ``T``), ``2023/9/28``, ``2023.9.28``,
     ``2023年9月28日[ 14:05]``, compact ``20230928``, and Excel serial day numbers between
-    20000 and 80000 (origin 1899-12-30, as Excel's 1900 date system). Day-first or month-first
-    forms (``28/09/2023``) are read only in the order the connection was set up with.
+    20000 and 80000 (origin 1899-12-30, as Excel's 1900 date system). Text without a digit
+    is never a date (DuckDB's ``strptime`` would read ``epoch`` and ``infinity``). Day-first
+    or month-first forms (``28/09/2023``) are read only in the order the connection was set
+    up with.
 ``segkit_id(text) -> VARCHAR``
     identifiers stay text: trimmed, NFKC-like folding of full-width digits and letters,
     zero-width characters removed; ``''`` becomes NULL. Leading zeros are kept.
@@ -142,8 +144,11 @@ def macro_sql(date_order: str = "YMD") -> list[str]:
                      AND TRY_CAST(raw AS DOUBLE) BETWEEN 20000 AND 80000
                     THEN TIMESTAMP '1899-12-30'
                          + to_microseconds(CAST(round(CAST(raw AS DOUBLE) * 86400e6) AS BIGINT))
+                -- strptime also accepts the words 'epoch' and 'infinity': a date has digits
+                WHEN NOT regexp_matches(raw, '[0-9]') THEN NULL
                 ELSE try_strptime(replace(segkit_date_text(raw), 'T', ' '), {formats})
-            END)[1]""",
+            END)
+            .list_transform(lambda t: CASE WHEN isfinite(t) THEN t END)[1]""",
         # fast path: plain ISO timestamps (the common case) are cast directly
         r"""CREATE OR REPLACE MACRO segkit_ts(s) AS CASE
             WHEN regexp_full_match(CAST(s AS VARCHAR),

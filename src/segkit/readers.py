@@ -211,6 +211,10 @@ def plausibility(text: str, encoding: str) -> float:
     >>> plausibility("服装", "gb18030"), plausibility("服装".encode("gbk").decode("big5"), "big5")
     (1.0, 0.5)
     """
+    if encoding == "gb18030":  # the common case, one call: the whole text is GB2312
+        with contextlib.suppress(UnicodeEncodeError):
+            text.encode("gb2312")
+            return 1.0
     chars = [c for c in text if not c.isascii()]
     if not chars:
         return 1.0
@@ -384,11 +388,7 @@ def plan_decoding(
                 utf8_text[no],
                 f"line is UTF-8, the rest of the file {file_enc.upper()}: re-export it",
             )
-        for no, body in other:
-            if not _decodes(body, file_enc):
-                bad[no] = BadLine(
-                    no, "INVALID_ENCODING", _show(body, None), f"line is not valid {file_enc}"
-                )
+        bad.update(_legacy_lines(path, file_enc, bom, set(utf8_lines)))
         if len(bad) > max(1, (len(utf8_lines) + n_other) // 10):
             raise InputError(
                 f"cannot tell the file's encoding: {len(utf8_lines):,} lines are UTF-8 and "
@@ -407,6 +407,43 @@ def plan_decoding(
             code=bad[1].code,
         )
     return dec
+
+
+def _legacy_lines(path: Path, encoding: str, bom: bool, skip: set[int]) -> dict[int, BadLine]:
+    """The lines of a legacy-encoded file that are not in it: undecodable ones
+    (``INVALID_ENCODING``), and ones whose reading is implausible while the other legacy
+    encoding reads them as common text (a Big5 line in a GBK file: ``MIXED_ENCODING``)."""
+    bad: dict[int, BadLine] = {}
+    with open(path, "rb") as fh:
+        for no, raw in enumerate(fh, start=1):
+            body = raw[3:] if no == 1 and bom else raw
+            if no in skip or body.isascii():
+                continue
+            try:
+                text = body.decode(encoding)
+            except UnicodeDecodeError:
+                bad[no] = BadLine(
+                    no, "INVALID_ENCODING", _show(body, None), f"line is not valid {encoding}"
+                )
+            else:
+                if plausibility(text, encoding) < MIN_PLAUSIBLE:
+                    for alt in LEGACY_ENCODINGS:
+                        if alt == encoding:
+                            continue
+                        with contextlib.suppress(UnicodeDecodeError):
+                            other = body.decode(alt)
+                            if plausibility(other, alt) >= MIN_PLAUSIBLE:
+                                bad[no] = BadLine(
+                                    no,
+                                    "MIXED_ENCODING",
+                                    _show(body, alt),
+                                    f"line reads as {alt.upper()}, the rest of the file "
+                                    f"{encoding.upper()}: re-export it",
+                                )
+                                break
+            if len(bad) > _KEEP:
+                break
+    return bad
 
 
 def _explicit(path: Path, encoding: str, bom: bool) -> Decoding:

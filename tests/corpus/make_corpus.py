@@ -970,6 +970,31 @@ def _h46() -> dict[str, bytes]:
     return {"H46.csv": body + "00009,O009,2024-03-01,1,門市\n".encode("gbk")}
 
 
+@case("H47")
+def _h47() -> dict[str, bytes]:
+    """A GBK file with one Big5 line: GB18030 decodes it, but only as rare characters,
+    while Big5 reads it as common ones (臺北)."""
+    rows = [[f"C{i}", f"O{i}", f"2024-01-0{i}", "1", "门店服装"] for i in range(1, 6)]
+    body = _ascii(rows).encode("gbk")
+    return {"H47.csv": body + "C9,O9,2024-01-09,1,臺北\n".encode("big5")}
+
+
+@case("H48")
+def _h48() -> dict[str, bytes]:
+    """A Big5 file with one GBK line (服装 read as Big5 is 督蚾, half rare)."""
+    rows = [[f"C{i}", f"O{i}", f"2024-01-0{i}", "1", "臺北門市"] for i in range(1, 6)]
+    body = _ascii(rows).encode("big5")
+    return {"H48.csv": body + "C9,O9,2024-01-09,1,服装\n".encode("gbk")}
+
+
+@case("F3")
+def _f3() -> dict[str, bytes]:
+    """DuckDB's strptime read the words 'infinity' (year 294247) and 'epoch' as dates."""
+    rows = good(4)
+    rows[0][2], rows[1][2], rows[2][2] = "INFINItY", "epoch", "-infinity"
+    return both("F3", rows)
+
+
 def build() -> dict[str, bytes]:
     """Every fixture file of the corpus: name → bytes."""
     files: dict[str, bytes] = {}
