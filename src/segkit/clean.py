@@ -219,6 +219,38 @@ def _no_key_sql(collected: Collected) -> str:
     return NO_KEY if test is None else f"({NO_KEY} OR {test})"
 
 
+def default_as_of(
+    con: duckdb.DuckDBPyConnection, table: str, policy: CleanPolicy
+) -> tuple[dt.date | None, dt.datetime | None, int]:
+    """The as-of date used when none is given: the day after the latest transaction on or
+    before :func:`horizon` (a typo such as 2099-12-31 must not move it), and never later
+    than the horizon itself.
+
+    Parameters
+    ----------
+    con : duckdb connection
+    table : str
+        SQL table expression with a ``date`` column (``staged``, or ``read_parquet(...)``).
+    policy : CleanPolicy
+
+    Returns
+    -------
+    as_of, latest, future
+        The date (``None`` when no believable date exists), the latest believable
+        transaction time, and how many dates lie after the horizon.
+    """
+    last_day = horizon(policy)
+    latest, future = con.execute(
+        "SELECT max(date) FILTER (WHERE date < ?::DATE + INTERVAL 1 DAY), "
+        f"count(*) FILTER (WHERE date >= ?::DATE + INTERVAL 1 DAY) FROM {table}",
+        [last_day, last_day],
+    ).fetchall()[0]
+    if latest is None:
+        return None, None, int(future)
+    day_after = (pd.Timestamp(latest).normalize() + pd.Timedelta(days=1)).date()
+    return min(day_after, last_day), latest, int(future)
+
+
 def _no_dates_error(collected: Collected, future: int, last_day: dt.date) -> Exception:
     """No believable transaction date to choose a default as-of date from."""
     from segkit.errors import InputError
@@ -328,7 +360,9 @@ def _detect_sql(
         "NON_FINITE_AMOUNT": "NOT isfinite(amount)",
         "DATE_OUT_OF_RANGE": f"date < DATE '{policy.min_date}'",
         "FUTURE_DATE": cases["FUTURE_DATE"],
-        "AFTER_AS_OF": f"date >= DATE '{as_of}' + INTERVAL 1 DAY",
+        # a date after the run date is a FUTURE_DATE, not also a late one
+        "AFTER_AS_OF": f"date >= DATE '{as_of}' + INTERVAL 1 DAY "
+        f"AND NOT ({cases['FUTURE_DATE']})",
         "NEGATIVE_AMOUNT": "amount < 0",
     }
     if policy.cancellation_prefix and "order_id" in roles:
@@ -412,16 +446,10 @@ def clean(
     notes: list[str] = []
     last_day = horizon(policy)
     if as_of is None:
-        # the latest believable date: a typo in the future (2099-12-31) must not move it
-        latest, future = con.execute(
-            "SELECT max(date) FILTER (WHERE date < ?::DATE + INTERVAL 1 DAY), "
-            "count(*) FILTER (WHERE date >= ?::DATE + INTERVAL 1 DAY) FROM staged",
-            [last_day, last_day],
-        ).fetchall()[0]
-        if latest is None:
+        as_of, latest, future = default_as_of(con, "staged", policy)
+        if as_of is None or latest is None:
             raise _no_dates_error(collected, int(future), last_day)
         day_after = (pd.Timestamp(latest).normalize() + pd.Timedelta(days=1)).date()
-        as_of = min(day_after, last_day)
         notes.append(
             f"as_of not given: using the day after the latest transaction ({as_of})"
             if as_of == day_after

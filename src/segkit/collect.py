@@ -6,9 +6,14 @@ rules and keeps an account of each record:
 * **formats** — CSV/TXT/TSV (DuckDB's reader; delimiter sniffed, or ``whitespace``), Excel
   ``.xlsx``/``.xlsm`` (openpyxl, values only, macros never run; XML parsed with defusedxml) and
   Parquet. Pickles are refused: loading one runs code.
-* **encodings** — byte-order marks (UTF-8, UTF-16), then strict UTF-8, then strict GB18030
-  (a superset of GBK/GB2312, so ``刘䶮`` survives). Characters are never replaced; lines that do
-  not decode are quarantined as ``INVALID_ENCODING``.
+* **encodings** — decided line by line (:func:`segkit.readers.plan_decoding`): a UTF-16
+  byte-order mark, else UTF-8 first, else GB18030 (a superset of GBK/GB2312, so ``刘䶮``
+  survives) or Big5, whichever reads the lines as common characters. Lines in another
+  encoding than their file's are quarantined as ``MIXED_ENCODING``, lines in none as
+  ``INVALID_ENCODING``; a file whose encoding cannot be told is refused, naming the lines.
+  Characters are never replaced.
+* **consistency** — each file is hashed and checked for UTF-8 in one pass; a file whose size
+  or time stamp changes before it has been read is refused (``FILE_CHANGED``).
 * **structure** — records with too many or too few fields are quarantined
   (``TOO_MANY_COLUMNS`` / ``MISSING_COLUMNS``) with their line number and raw text; a missing
   column is an error that lists near matches (e.g. ``\\ufeff客户编号``).

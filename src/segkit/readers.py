@@ -4,9 +4,12 @@ The lowest layer of :mod:`segkit.collect`. Nothing here interprets a value; it o
 record of a CSV/TXT, Excel or Parquet file into DuckDB as faithfully as possible, and accounts
 for the records it cannot read (with line number, reason code and raw text).
 
-* encodings: byte-order marks (UTF-8, UTF-16), then strict UTF-8, then strict GB18030 (a
-  superset of GBK/GB2312); characters are never replaced; undecodable lines become
-  ``INVALID_ENCODING`` quarantine rows (GB18030 files are transcoded to a scratch copy).
+* encodings: decided line by line (:func:`plan_decoding`): UTF-16 by its byte-order mark;
+  a file that is valid UTF-8 is read as it is (proved in chunks while hashing); otherwise
+  UTF-8 first, then GB18030 (a superset of GBK/GB2312) or Big5 by :func:`plausibility`;
+  lines in another encoding than the file's become ``MIXED_ENCODING`` quarantine rows,
+  undecodable lines ``INVALID_ENCODING`` (non-UTF-8 files are transcoded to a scratch copy);
+  characters are never replaced.
 * delimiters: sniffed among ``, ; tab | ，`` (ambiguity is an error) or ``whitespace``.
 * headers: matched by NFKC-folded, blank- and BOM-insensitive names; duplicates and
   ``Unnamed:`` columns are refused; a missing column lists near matches.
