@@ -361,8 +361,7 @@ def _detect_sql(
         "DATE_OUT_OF_RANGE": f"date < DATE '{policy.min_date}'",
         "FUTURE_DATE": cases["FUTURE_DATE"],
         # a date after the run date is a FUTURE_DATE, not also a late one
-        "AFTER_AS_OF": f"date >= DATE '{as_of}' + INTERVAL 1 DAY "
-        f"AND NOT ({cases['FUTURE_DATE']})",
+        "AFTER_AS_OF": f"date >= DATE '{as_of}' + INTERVAL 1 DAY AND NOT ({cases['FUTURE_DATE']})",
         "NEGATIVE_AMOUNT": "amount < 0",
     }
     if policy.cancellation_prefix and "order_id" in roles:
