@@ -302,3 +302,33 @@ def test_read_table_of_a_big5_master(tmp_path: Path) -> None:
     path.write_bytes("cid,city\n001,臺北\n002,高雄\n".encode("big5"))
     table = read_table(path)
     assert table["city"].tolist() == ["臺北", "高雄"]
+
+
+def test_broken_or_empty_parquet_side_table_and_a_folder(tmp_path: Path) -> None:
+    empty = tmp_path / "m.parquet"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError, match="EMPTY_FILE"):
+        read_table(empty)
+    text = tmp_path / "t.parquet"
+    text.write_text("a,b\n1,2\n")
+    with pytest.raises(InputError, match="BAD_PARQUET"):
+        read_table(text)
+    folder = tmp_path / "dir.csv"
+    folder.mkdir()
+    with pytest.raises(InputError, match="NOT_A_FILE"):
+        collect(folder, COLS)
+
+
+def test_legacy_choice_on_a_sample_still_checks_every_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the sample the encoding is not chosen again, but every line is still checked."""
+    from segkit import readers
+
+    monkeypatch.setattr(readers, "_SAMPLE", 1_000)  # a small sample: most lines lie past it
+    lines = "".join(f"门{i},{i:03d},2023-09-28,{i}\n" for i in range(1, 3000))
+    path = tmp_path / "g.csv"
+    path.write_bytes((HEADER + lines).encode("gbk") + b"X1,\xff\xfe,2023-09-28,1\n")
+    dec = readers.plan_decoding(path)
+    assert dec.encoding == "gb18030" and list(dec.bad) == [3001]
+    assert dec.bad[3001].code == "INVALID_ENCODING"

@@ -500,7 +500,14 @@ def read_table(
     f = files[0]
     suffix = f.suffix.lower()
     if suffix in PARQUET_SUFFIXES:
-        frame = pd.read_parquet(f)
+        try:
+            frame = pd.read_parquet(f)
+        except Exception as exc:  # pyarrow raises several types for a broken file
+            raise InputError(
+                f"not a readable Parquet file: {type(exc).__name__}: {str(exc)[:200]}",
+                file=f,
+                code="BAD_PARQUET" if f.stat().st_size else "EMPTY_FILE",
+            ) from None
         out = frame.astype("object").where(frame.notna(), None)
         out = out.apply(lambda s: s.map(cell_text))
         out.insert(0, "source_row", range(1, len(out) + 1))

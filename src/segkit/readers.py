@@ -26,6 +26,7 @@ import difflib
 import glob
 import hashlib
 import os
+import stat
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,6 +99,8 @@ MIN_PLAUSIBLE = 0.6
 _CHUNK = 1 << 20
 #: at most this many lines of a file are quarantined for their encoding (more: refused)
 _KEEP = 10_000
+#: bytes of non-UTF-8 lines the legacy encoding is chosen on
+_SAMPLE = 1 << 18
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,6 +121,8 @@ def scan_file(path: str | Path, *, text: bool = True) -> FileScan:
     incremental UTF-8 decoder, so a character cut between chunks is judged whole.
     """
     before = os.stat(path)
+    if not stat.S_ISREG(before.st_mode):
+        raise InputError("not a regular file (a folder or a device?)", file=path, code="NOT_A_FILE")
     h = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")("strict") if text else None
     utf8 = text
@@ -292,7 +297,7 @@ def plan_decoding(
     n_other = 0
     fails = dict.fromkeys(LEGACY_ENCODINGS, 0)
     texts: dict[str, list[str]] = {e: [] for e in LEGACY_ENCODINGS}
-    sample = 0
+    sample = sampled = 0
     with open(path, "rb") as fh:
         for no, raw in enumerate(fh, start=1):
             body = raw[3:] if no == 1 and bom else raw
@@ -306,18 +311,19 @@ def plan_decoding(
             n_other += 1
             if len(other) < _KEEP:
                 other.append((no, body))
+            if sample >= _SAMPLE:  # the choice is made on a sample; every line is checked
+                continue  # against the chosen encoding afterwards (_legacy_lines)
+            sampled += 1
             for enc in LEGACY_ENCODINGS:
                 try:
-                    text = body.decode(enc)
+                    texts[enc].append(body.decode(enc))
                 except UnicodeDecodeError:
                     fails[enc] += 1
-                    continue
-                if sample < 200_000:
-                    texts[enc].append(text)
             sample += len(body)
     scores = {e: plausibility("".join(texts[e]), e) for e in LEGACY_ENCODINGS}
     legacy = min(LEGACY_ENCODINGS, key=lambda e: (fails[e], -scores[e], LEGACY_ENCODINGS.index(e)))
-    legacy_ok = n_other - fails[legacy]
+    # lines the chosen encoding reads, estimated from the sample
+    legacy_ok = round(n_other * (sampled - fails[legacy]) / sampled) if sampled else 0
     believable = legacy_ok > 0 and scores[legacy] >= MIN_PLAUSIBLE
     other_lines = [n for n, _ in other]
     if bom and not utf8_lines:
