@@ -212,7 +212,7 @@ def _typed_expr(
 def _ts_1904(t: str) -> str:
     """``segkit_ts`` for a 1904-date workbook: bare serial numbers shifted by 1,462 days."""
     return (
-        f"CASE WHEN regexp_full_match(trim({t}), '[0-9]{{4,5}}(\\.[0-9]+)?') "
+        f"CASE WHEN regexp_full_match(trim({t}), '[0-9]{{5}}(\\.[0-9]+)?') "
         f"THEN segkit_ts(CAST(CAST(trim({t}) AS DOUBLE) + {EXCEL_1904_OFFSET} AS VARCHAR)) "
         f"ELSE segkit_ts({t}) END"
     )

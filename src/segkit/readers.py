@@ -297,9 +297,10 @@ def plan_decoding(
     n_other = 0
     fails = dict.fromkeys(LEGACY_ENCODINGS, 0)
     texts: dict[str, list[str]] = {e: [] for e in LEGACY_ENCODINGS}
-    sample = sampled = 0
+    sample = sampled = total = 0
     with open(path, "rb") as fh:
         for no, raw in enumerate(fh, start=1):
+            total = no
             body = raw[3:] if no == 1 and bom else raw
             if body.isascii():
                 continue
@@ -361,7 +362,7 @@ def plan_decoding(
                 code="UNKNOWN_ENCODING",
             )
         invalid = [n for n, b in other if not (believable and _decodes(b, legacy))]
-        if len(invalid) > max(1, (len(utf8_lines) + n_other) // 10):
+        if len(invalid) > max(1, total // 10):  # a tenth of the lines is not a few
             raise InputError(
                 f"cannot tell the file's encoding: lines {_lines_text(invalid)} are neither "
                 "UTF-8 like the rest nor GB18030/Big5; set read.encoding or re-export as UTF-8",
@@ -398,7 +399,7 @@ def plan_decoding(
                 f"line is UTF-8, the rest of the file {file_enc.upper()}: re-export it",
             )
         bad.update(_legacy_lines(path, file_enc, bom, set(utf8_lines)))
-        if len(bad) > max(1, (len(utf8_lines) + n_other) // 10):
+        if len(bad) > max(1, total // 10):
             raise InputError(
                 f"cannot tell the file's encoding: {len(utf8_lines):,} lines are UTF-8 and "
                 f"{n_other:,} are not (lines {_lines_text(sorted(bad))} do not fit "
