@@ -120,14 +120,17 @@ TRADITIONAL = ["服裝", "門市", "線上", "臺北", "書籍", "會員專區",
 LINE_ENCODINGS = ["utf-8", "gbk", "big5", "gb18030", "latin-1", "junk"]
 
 
-def target_mixed_encodings(lines: list[tuple[int, str]], bom: bool, crlf: list[bool]) -> None:
+def target_mixed_encodings(
+    lines: list[tuple[int, str | None]], base: str, bom: bool, crlf: list[bool]
+) -> None:
     """Lines each in its own encoding (the line-by-line decoder, issue 14). A run either
     refuses the file (InputError) or: the account balances; a line written in the encoding
     the file is read in comes back exactly; a non-ASCII UTF-8 line is never read as anything
     but itself (UTF-8 files) or quarantined (legacy files)."""
     written: dict[int, tuple[str, str]] = {}  # line number -> (encoding, category)
     body = b"cid,oid,day,amt,cat\r\n" if crlf[:1] == [True] else b"cid,oid,day,amt,cat\n"
-    for i, (word, enc) in enumerate(lines):
+    for i, (word, line_enc) in enumerate(lines):
+        enc = line_enc or base  # most lines in the file's own encoding, a few in others
         cat = (TRADITIONAL if enc == "big5" else SIMPLIFIED)[word % 8]
         end = "\r\n" if crlf[(i + 1) % len(crlf)] else "\n"
         text = f"C{i},O{i},2024-01-01,{i + 1},"
@@ -220,11 +223,12 @@ def build_tests() -> dict[str, Callable[..., None]]:
         ),
         "mixed_encodings": given(
             st.lists(
-                st.tuples(st.integers(0, 7), st.sampled_from(LINE_ENCODINGS)),
+                st.tuples(st.integers(0, 7), st.sampled_from([None] * 12 + LINE_ENCODINGS)),
                 min_size=1,
                 max_size=25,
             ),
-            st.booleans(),
+            st.sampled_from(["utf-8", "gbk", "big5", "gb18030"]),
+            st.sampled_from([False, False, False, True]),  # a UTF-8 BOM, now and then
             st.lists(st.booleans(), min_size=1, max_size=4),
         )(target_mixed_encodings),
         "side_tables": given(batch(st.one_of(st.none(), junk, amount_text), max_size=30))(
