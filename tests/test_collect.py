@@ -240,7 +240,7 @@ def test_valid_utf8_is_proved_in_the_hashing_pass_and_never_copied(tmp_path: Pat
     path = write(tmp_path, HEADER + "A1,001,2023-09-28,5\n" * 1000 + "A2,刘䶮,2023-09-28,6\n")
     scan = scan_file(path)
     assert scan.utf8 and scan.size == path.stat().st_size
-    decoding = plan_decoding(path, utf8=scan.utf8)
+    decoding = plan_decoding(path, scan=scan)
     assert (decoding.encoding, decoding.bad, decoding.needs_copy) == ("utf-8", {}, False)
     # a character cut by a chunk boundary is judged whole
     big = tmp_path / "big.csv"

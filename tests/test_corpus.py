@@ -975,6 +975,25 @@ def test_H48_gbk_line_in_a_big5_file() -> None:
     assert quarantined(res) == [(7, "MIXED_ENCODING", None, "C9,O9,2024-01-09,1,服装")]
 
 
+def test_H49_gbk_line_that_is_also_valid_utf8() -> None:
+    col, res = arun("H49.csv")
+    assert col.sources[0]["encoding"] == "utf-8"
+    assert kept(res, "category") == ["服装", "食品"]
+    assert quarantined(res) == [(4, "MIXED_ENCODING", None, "C3,O3,2024-01-03,30,母婴")]
+
+
+def test_H50_gbk_file_that_is_also_valid_utf8() -> None:
+    col, res = arun("H50.csv")
+    assert col.sources[0]["encoding"] == "gb18030"
+    assert kept(res, "category") == ["母婴", "食品"]  # not ĸӤ
+
+
+def test_H51_genuine_two_byte_utf8_characters() -> None:
+    col, res = arun("H51.csv")
+    assert col.sources[0]["encoding"] == "utf-8"
+    assert kept(res, "category") == ["Café", "A·B", "2×3", "服装"] and res.rows_removed == 0
+
+
 @BOTH
 def test_F3_words_strptime_takes_for_dates_are_unparseable(ext: str) -> None:
     _, res = run(f"F3.{ext}")

@@ -81,7 +81,9 @@ def test_day_first_only_when_configured() -> None:
         parse_dates(["2023-01-01"], date_order="XYZ")
 
 
-@settings(max_examples=200, derandomize=True)
+# no deadline: the first example also builds the cached parsing connection (~0.3 s on a
+# loaded machine), which is not what this property is about
+@settings(max_examples=200, derandomize=True, deadline=None)
 @given(st.decimals(min_value=-(10**9), max_value=10**9, places=2, allow_nan=False))
 def test_amount_round_trips_with_thousands_and_yuan(value) -> None:
     text = f"¥{value:,.2f}" if value >= 0 else f"({-value:,.2f})"

@@ -26,6 +26,7 @@ import difflib
 import glob
 import hashlib
 import os
+import re
 import stat
 import unicodedata
 from collections.abc import Iterator
@@ -99,6 +100,7 @@ MIN_PLAUSIBLE = 0.6
 _CHUNK = 1 << 20
 #: at most this many lines of a file are quarantined for their encoding (more: refused)
 _KEEP = 10_000
+_NARROW_LEAD = re.compile(rb"[\xc2-\xdf]")
 #: bytes of non-UTF-8 lines the legacy encoding is chosen on
 _SAMPLE = 1 << 18
 
@@ -112,6 +114,8 @@ class FileScan:
     size: int
     mtime_ns: int
     utf8: bool
+    #: valid UTF-8 with two-byte sequences (U+0080–U+07FF): GBK text can be such bytes
+    narrow: bool = False
 
 
 def scan_file(path: str | Path, *, text: bool = True) -> FileScan:
@@ -126,6 +130,7 @@ def scan_file(path: str | Path, *, text: bool = True) -> FileScan:
     h = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")("strict") if text else None
     utf8 = text
+    narrow = False
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(_CHUNK), b""):
             h.update(chunk)
@@ -134,12 +139,14 @@ def scan_file(path: str | Path, *, text: bool = True) -> FileScan:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:
                     utf8 = False
+                # in valid UTF-8 a byte C2–DF only ever starts a two-byte sequence
+                narrow = narrow or _NARROW_LEAD.search(chunk) is not None
         if utf8 and decoder is not None:
             try:
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
                 utf8 = False
-    scan = FileScan(h.hexdigest(), before.st_size, before.st_mtime_ns, utf8)
+    scan = FileScan(h.hexdigest(), before.st_size, before.st_mtime_ns, utf8, utf8 and narrow)
     check_unchanged(path, scan)
     return scan
 
@@ -189,6 +196,28 @@ def _decodes(raw: bytes, encoding: str) -> bool:
         return True
     except UnicodeDecodeError:
         return False
+
+
+def _reads_as_utf8(body: bytes) -> bool:
+    """Whether a non-ASCII line is UTF-8. Valid UTF-8 is not enough: GBK hanzi whose lead
+    byte is C2–DF and trail byte A1–BF are valid two-byte UTF-8 (母婴 → ``ĸӤ``). A line is
+    UTF-8 when it decodes and has a character from U+0800 up (CJK in UTF-8 is three bytes),
+    or when its characters are mostly Latin-1 letters and signs (``café``, ``·``, ``×``), or
+    when no legacy encoding reads it as common text."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    if max(text) >= "\u0800":
+        return True
+    wide = [c for c in text if not c.isascii()]
+    if 2 * sum("\u00a0" <= c <= "\u00ff" for c in wide) >= len(wide):
+        return True
+    for enc in LEGACY_ENCODINGS:
+        with contextlib.suppress(UnicodeDecodeError):
+            if plausibility(body.decode(enc), enc) >= MIN_PLAUSIBLE:
+                return False
+    return True
 
 
 def _common(ch: str, encoding: str) -> bool:
@@ -248,7 +277,7 @@ def _utf16_bom(head: bytes) -> bool:
 
 
 def plan_decoding(
-    path: str | Path, requested: str = "auto", *, utf8: bool | None = None
+    path: str | Path, requested: str = "auto", *, scan: FileScan | None = None
 ) -> Decoding:
     """Decide how to decode a text file, line by line (UTF-8 first).
 
@@ -258,8 +287,8 @@ def plan_decoding(
     requested : {"auto", "utf-8", "gb18030", "big5", "utf-16"}
         ``read.encoding``. An explicit encoding is used for every line; lines that do not
         decode in it are quarantined as ``INVALID_ENCODING``.
-    utf8 : bool, optional
-        Whether the whole file is valid UTF-8, when already known (:func:`scan_file`).
+    scan : FileScan, optional
+        The file's :func:`scan_file`, when already made (whether it is valid UTF-8).
 
     Returns
     -------
@@ -284,9 +313,10 @@ def plan_decoding(
     if requested == "utf-16" or (requested == "auto" and _utf16_bom(head)):
         return Decoding("utf-16", {})
     bom = head.startswith(codecs.BOM_UTF8)
-    if requested == "auto" and utf8 is None:
-        utf8 = scan_file(path).utf8
-    if requested in ("auto", "utf-8") and utf8:
+    if scan is None and requested in ("auto", "utf-8"):
+        scan = scan_file(path)
+    if scan is not None and scan.utf8 and (requested == "utf-8" or not scan.narrow):
+        # valid UTF-8, and no two-byte sequences GBK text could also be: no per-line work
         return Decoding("utf-8", {}, bom=bom)
     if requested != "auto":
         return _explicit(path, requested, bom)
@@ -304,7 +334,7 @@ def plan_decoding(
             body = raw[3:] if no == 1 and bom else raw
             if body.isascii():
                 continue
-            if _decodes(body, "utf-8"):
+            if _reads_as_utf8(body):
                 utf8_lines.append(no)
                 if len(utf8_text) < _KEEP:
                     utf8_text[no] = _show(body, "utf-8")
@@ -798,7 +828,7 @@ def read_csv_records(
     """
     if path.stat().st_size == 0:
         raise InputError("empty file: 0 data rows", file=path, code="EMPTY_FILE")
-    decoding = plan_decoding(path, read.encoding, utf8=scan.utf8 if scan else None)
+    decoding = plan_decoding(path, read.encoding, scan=scan)
     src = path
     if decoding.needs_copy:
         src = work / (view + ".utf8.csv")

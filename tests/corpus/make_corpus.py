@@ -987,6 +987,31 @@ def _h48() -> dict[str, bytes]:
     return {"H48.csv": body + "C9,O9,2024-01-09,1,服装\n".encode("gbk")}
 
 
+@case("H49")
+def _h49() -> dict[str, bytes]:
+    """A UTF-8 file with one GBK line whose bytes are valid UTF-8 too (母婴 = C4B8 D3A4,
+    which UTF-8 reads as ĸӤ): the whole file is valid UTF-8, yet the line is GBK."""
+    head = _ascii(
+        [["C1", "O1", "2024-01-01", "10", "服装"], ["C2", "O2", "2024-01-02", "20", "食品"]]
+    )
+    return {"H49.csv": head.encode() + "C3,O3,2024-01-03,30,母婴\n".encode("gbk")}
+
+
+@case("H50")
+def _h50() -> dict[str, bytes]:
+    """A GBK file every line of which is also valid UTF-8 (the messy demo's case)."""
+    rows = [[f"C{i}", f"O{i}", f"2024-01-0{i}", "1", w] for i, w in enumerate(["母婴", "食品"], 1)]
+    return {"H50.csv": _ascii(rows).encode("gbk")}
+
+
+@case("H51")
+def _h51() -> dict[str, bytes]:
+    """Genuine UTF-8 two-byte characters (é, ·, ×) beside CJK: read as UTF-8."""
+    rows = [["C1", "O1", "2024-01-01", "10", "Café"], ["C2", "O2", "2024-01-02", "20", "A·B"],
+            ["C3", "O3", "2024-01-03", "30", "2×3"], ["C4", "O4", "2024-01-04", "40", "服装"]]  # fmt: skip
+    return {"H51.csv": _ascii(rows).encode()}
+
+
 @case("F3")
 def _f3() -> dict[str, bytes]:
     """DuckDB's strptime read the words 'infinity' (year 294247) and 'epoch' as dates."""
