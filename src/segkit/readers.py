@@ -5,7 +5,9 @@ record of a CSV/TXT, Excel or Parquet file into DuckDB as faithfully as possible
 for the records it cannot read (with line number, reason code and raw text).
 
 * encodings: decided line by line (:func:`plan_decoding`): UTF-16 by its byte-order mark;
-  a file that is valid UTF-8 is read as it is (proved in chunks while hashing); otherwise
+  a file that is valid UTF-8 without two-byte sequences is read as it is (proved in chunks
+  while hashing; GBK text can be valid two-byte UTF-8, so those files are checked per line);
+  otherwise
   UTF-8 first, then GB18030 (a superset of GBK/GB2312) or Big5 by :func:`plausibility`;
   lines in another encoding than the file's become ``MIXED_ENCODING`` quarantine rows,
   undecodable lines ``INVALID_ENCODING`` (non-UTF-8 files are transcoded to a scratch copy);
