@@ -1,4 +1,6 @@
-"""Fuzz segkit's parsers: amounts, dates, ids, encodings/CSV structure, side-table codings.
+"""Fuzz segkit's parsers: amounts, dates, ids, encodings/CSV structure, files whose lines are
+each in their own encoding (UTF-8, GBK, Big5, GB18030, Latin-1, junk; BOM; CRLF/LF),
+side-table codings.
 
 Hypothesis generates inputs (random Unicode, near-miss money and date strings, random
 bytes); each target asserts that the parser either returns a well-formed value or refuses
@@ -112,6 +114,64 @@ def target_file_bytes(data: bytes, suffix: str) -> None:
         assert staged + len(col.rejects) == col.records, (staged, len(col.rejects), col.records)
 
 
+#: category words for the mixed-encoding target: simplified (GBK) and traditional (Big5)
+SIMPLIFIED = ["服装", "门店", "线上", "家居", "鞋帽", "刘䶮", "食品", "会员"]
+TRADITIONAL = ["服裝", "門市", "線上", "臺北", "書籍", "會員專區", "家電", "食品"]
+LINE_ENCODINGS = ["utf-8", "gbk", "big5", "gb18030", "latin-1", "junk"]
+
+
+def target_mixed_encodings(
+    lines: list[tuple[int, str | None]], base: str, bom: bool, crlf: list[bool]
+) -> None:
+    """Lines each in its own encoding (the line-by-line decoder, issue 14). A run either
+    refuses the file (InputError) or: the account balances; a line written in the encoding
+    the file is read in comes back exactly; a non-ASCII UTF-8 line is never read as anything
+    but itself (UTF-8 files) or quarantined (legacy files)."""
+    written: dict[int, tuple[str, str]] = {}  # line number -> (encoding, category)
+    body = b"cid,oid,day,amt,cat\r\n" if crlf[:1] == [True] else b"cid,oid,day,amt,cat\n"
+    for i, (word, line_enc) in enumerate(lines):
+        enc = line_enc or base  # most lines in the file's own encoding, a few in others
+        cat = (TRADITIONAL if enc == "big5" else SIMPLIFIED)[word % 8]
+        end = "\r\n" if crlf[(i + 1) % len(crlf)] else "\n"
+        text = f"C{i},O{i},2024-01-01,{i + 1},"
+        if enc == "junk":
+            raw = text.encode() + bytes([0x80 + word * 7 % 0x7F, 0xFF]) + end.encode()
+        elif enc == "latin-1":
+            raw = (text + "café" + end).encode("latin-1")
+        else:
+            try:
+                raw = (text + cat + end).encode(enc)
+            except UnicodeEncodeError:  # 刘䶮 is not GBK
+                raw = (text + cat + end).encode("gb18030")
+                enc = "gb18030"
+        written[i + 2] = (enc, cat)
+        body += raw
+    if bom:
+        body = b"\xef\xbb\xbf" + body
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "mixed.csv"
+        path.write_bytes(body)
+        cols = ColumnMap(
+            customer_id="cid", order_id="oid", date="day", amount="amt", category="cat"
+        )
+        try:
+            col = collect(path, cols)
+        except InputError:
+            return
+        staged = col.con.execute("SELECT count(*) FROM staged").fetchall()[0][0]
+        assert staged + len(col.rejects) == col.records == len(lines), (staged, col.records)
+        file_enc = col.sources[0]["encoding"]
+        got = dict(col.con.execute("SELECT source_row, category FROM staged").fetchall())
+        same = {"gbk": "gb18030", "gb18030": "gb18030", "big5": "big5", "utf-8": "utf-8"}
+        for row, value in got.items():
+            enc, cat = written[int(row)]
+            if same.get(enc) == file_enc:
+                assert value == cat, (row, enc, file_enc, value, cat)
+            if enc == "utf-8":  # never garbled: read right (UTF-8 file) or quarantined
+                assert file_enc == "utf-8" and value == cat, (row, file_enc, value, cat)
+            assert "SEGKIT" not in str(value), value
+
+
 def target_side_tables(values: list[str | None]) -> None:
     table = pd.DataFrame({"source_row": range(2, len(values) + 2), "v": values})
     b, qb = parse_booleans(table, "v")
@@ -161,6 +221,16 @@ def build_tests() -> dict[str, Callable[..., None]]:
         "file_bytes": given(st.binary(max_size=400), st.sampled_from([".csv", ".txt", ".tsv"]))(
             target_file_bytes
         ),
+        "mixed_encodings": given(
+            st.lists(
+                st.tuples(st.integers(0, 7), st.sampled_from([None] * 12 + LINE_ENCODINGS)),
+                min_size=1,
+                max_size=25,
+            ),
+            st.sampled_from(["utf-8", "gbk", "big5", "gb18030"]),
+            st.sampled_from([False, False, False, True]),  # a UTF-8 BOM, now and then
+            st.lists(st.booleans(), min_size=1, max_size=4),
+        )(target_mixed_encodings),
         "side_tables": given(batch(st.one_of(st.none(), junk, amount_text), max_size=30))(
             target_side_tables
         ),

@@ -279,3 +279,54 @@ def test_fences_when_most_amounts_are_equal() -> None:
     assert run(_amount_rows(mixed), CleanPolicy()).quarantine.empty
     with pytest.raises(ValueError):
         CleanPolicy(outlier_k=0)
+
+
+# --- issue 14: dates beyond the run date, non-finite amounts, normalised duplicates -------
+def test_default_horizon_is_the_run_date() -> None:
+    """No max_date: a date after today is FUTURE_DATE and the as-of is never after today."""
+    col = collect_frame(
+        tx([("O1", "1", "2024-01-02", "5", "1"), ("O2", "2", "2999-01-01", "5", "1")]), COLS
+    )
+    res = clean(col)
+    assert res.as_of == dt.date(2024, 1, 3) and res.as_of <= dt.date.today()
+    q = res.quarantine
+    assert q[["source_row", "reason_code"]].values.tolist() == [[3, "FUTURE_DATE"]]
+    assert res.to_dict()["max_date"] == str(dt.date.today())
+
+
+def test_explicit_max_date_moves_the_horizon() -> None:
+    rows = [("O1", "1", "2024-01-02", "5", "1"), ("O2", "2", "2024-01-20", "5", "1")]
+    res = clean(collect_frame(tx(rows), COLS), policy=CleanPolicy(max_date=dt.date(2024, 1, 10)))
+    assert res.as_of == dt.date(2024, 1, 3)
+    assert res.quarantine["reason_code"].tolist() == ["FUTURE_DATE"]
+    assert any("FUTURE_DATE" in n for n in res.notes)
+
+
+def test_typed_non_finite_amounts_are_quarantined() -> None:
+    frame = pd.DataFrame(
+        {
+            "o": ["O1", "O2", "O3"],
+            "c": ["1", "2", "3"],
+            "d": ["2024-01-02"] * 3,
+            "a": [5.0, float("inf"), float("-inf")],  # (pandas NaN is a missing value)
+            "q": ["1"] * 3,
+        }
+    )
+    res = clean(collect_frame(frame, COLS), as_of="2024-01-31")
+    got = res.quarantine[res.quarantine["action"] == "removed"]
+    assert got[["source_row", "reason_code"]].values.tolist() == [
+        [3, "NON_FINITE_AMOUNT"],
+        [4, "NON_FINITE_AMOUNT"],
+    ]
+    assert res.detected["NON_FINITE_AMOUNT"] == 2 and res.rows_kept == 1
+
+
+def test_duplicates_are_found_on_normalised_values() -> None:
+    rows = [
+        ("O1", "1 ", "2024-01-02", "50.0", "1"),
+        ("O1", "1", "2024-01-02 00:00", "50.00", "1"),
+        ("O1", "1", "2024-01-02", "50.01", "1"),  # a different amount: kept
+    ]
+    res = run(rows)
+    assert res.quarantine[["source_row", "reason_code"]].values.tolist() == [[3, "DUPLICATE_ROW"]]
+    assert res.rows_kept == 2

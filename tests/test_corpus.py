@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,9 @@ FILES = Path(__file__).parent / "corpus" / "files"
 COLS = ColumnMap(
     customer_id="客户编号", order_id="订单号", date="下单时间", amount="金额", channel="渠道"
 )
-QUIET = CleanPolicy(outliers="none")
+#: the corpus's run date is fixed (``max_date``), so no outcome depends on today's date
+RUN_DATE = dt.date(2025, 12, 31)
+QUIET = CleanPolicy(outliers="none", max_date=RUN_DATE)
 AS_OF = "2024-12-31"
 
 
@@ -107,7 +110,9 @@ def test_E4_utf16_tab_export() -> None:
 
 def test_E5_mixed_encoding_lines_quarantined() -> None:
     _, res = run("E5.csv")
-    assert [(r, c) for r, c, _, _ in quarantined(res)] == [(4, "INVALID_ENCODING")]
+    # the GB18030 line in a UTF-8 file: quarantined, shown decoded, its encoding named
+    assert quarantined(res) == [(4, "MIXED_ENCODING", None, "00009,O009,2024-03-01,10.00,门店")]
+    assert "GB18030" in res.quarantine["detail"].iloc[0]
     assert kept(res) == ["00001", "00002", "00010"]
     balanced(res)
 
@@ -323,7 +328,7 @@ def test_V2_extreme_amounts_flagged_and_counted() -> None:
 def test_V3_impossible_dates(ext: str) -> None:
     _, res = run(f"V3.{ext}")
     assert [(r, c, raw) for r, c, _, raw in quarantined(res)] == [
-        (2, "AFTER_AS_OF", "2030-01-01"),
+        (2, "FUTURE_DATE", "2030-01-01"),  # after the run date: a typo, not a late order
         (3, "DATE_OUT_OF_RANGE", "1899-05-01"),
         (4, "UNPARSEABLE_DATE", "1900-01-00"),
         (5, "UNPARSEABLE_DATE", "2024-02-30"),
@@ -579,6 +584,425 @@ def test_F2_percentages_of_an_empty_column() -> None:
     table = read_table(FILES / "F2.csv")
     values, q = parse_percentages(table, "折扣率")
     assert values.isna().all() and len(values) == 2 and q.empty
+
+
+# --- Issue 14: broken and hostile input (H1…) ----------------------------------------------
+ACOLS = ColumnMap(customer_id="cid", order_id="oid", date="day", amount="amt", category="cat")
+
+
+def arun(name: str, **read: Any) -> tuple[Collected, CleanResult]:
+    """``run`` for the files with the ASCII header ``cid,oid,day,amt,cat``."""
+    col = collect(FILES / name, ACOLS, ReadOptions(**read))
+    return col, clean(col, as_of=AS_OF, policy=QUIET)
+
+
+def values(res: CleanResult, *columns: str) -> list[list[Any]]:
+    return res.kept()[list(columns)].values.tolist()
+
+
+def aerror(name: str, **read: Any) -> InputError:
+    with pytest.raises(InputError) as info:
+        arun(name, **read)
+    return info.value
+
+
+def no_sentinel(err: InputError) -> None:
+    """No internal marker of the reader reaches a message."""
+    assert "SEGKIT" not in str(err) and "\x07" not in str(err)
+
+
+# encodings, decided line by line
+def test_H1_utf8_file_with_one_gbk_line() -> None:
+    col, res = arun("H1.csv")
+    assert col.sources[0]["encoding"] == "utf-8"
+    assert values(res, "customer_id", "category") == [["C1", "服装"], ["C4", "鞋帽"]]
+    assert quarantined(res) == [(3, "MIXED_ENCODING", None, "C3,O3,2024-01-03,30,家居")]
+    assert "GB18030" in res.quarantine["detail"].iloc[0]
+    balanced(res)
+
+
+def test_H2_big5_with_an_ascii_header() -> None:
+    col, res = arun("H2.csv")
+    assert col.sources[0]["encoding"] == "big5"
+    assert kept(res, "category") == ["服裝", "門市"]  # not 狝杆
+    assert res.rows_removed == 0
+
+
+def test_H3_longer_big5_file() -> None:
+    col, res = arun("H3.csv")
+    assert col.sources[0]["encoding"] == "big5"
+    assert kept(res, "category") == [
+        "服裝", "鞋帽", "家電", "書籍", "食品", "臺北門市", "線上商城", "會員專區"
+    ]  # fmt: skip
+
+
+def test_H4_gbk_that_big5_also_decodes_stays_gb18030() -> None:
+    col, res = arun("H4.csv")
+    assert col.sources[0]["encoding"] == "gb18030"
+    assert kept(res, "category") == ["门店", "服装"]
+
+
+def test_H5_gbk_file_with_one_utf8_line() -> None:
+    col, res = arun("H5.csv")
+    assert col.sources[0]["encoding"] == "gb18030"
+    assert kept(res) == ["C1", "C2", "C3", "C4"] and set(kept(res, "category")) == {"门店"}
+    assert quarantined(res) == [(6, "MIXED_ENCODING", None, "C9,O9,2024-01-09,90,线上")]
+    assert "UTF-8" in res.quarantine["detail"].iloc[0]
+
+
+def test_H6_utf8_file_with_one_big5_line() -> None:
+    _, res = arun("H6.csv")
+    assert kept(res, "category") == ["服装", "鞋帽"]
+    assert quarantined(res) == [(4, "MIXED_ENCODING", None, "C3,O3,2024-01-03,30,服裝")]
+    assert "BIG5" in res.quarantine["detail"].iloc[0]
+
+
+def test_H7_utf8_bom_over_gbk_bytes_is_named_not_a_sentinel() -> None:
+    err = error("H7.csv")
+    assert (err.code, err.row) == ("BOM_MISMATCH", 1)
+    assert "lines 1, 2, 3 are not UTF-8" in str(err) and "GB18030" in str(err)
+    no_sentinel(err)
+
+
+@pytest.mark.parametrize("name", ["H8.csv", "H9.csv"])
+def test_H8_H9_latin1_and_shift_jis_cannot_be_told(name: str) -> None:
+    err = aerror(name)
+    assert (err.code, err.row, err.file) == ("UNKNOWN_ENCODING", 2, str(FILES / name))
+    assert "lines 2, 3 are not UTF-8" in str(err) and "read.encoding" in str(err)
+
+
+@pytest.mark.parametrize("name", ["H10.csv", "H11.txt"])
+def test_H10_H11_utf16_either_byte_order(name: str) -> None:
+    col, res = run(name)
+    assert col.sources[0]["encoding"] == "utf-16"
+    assert kept(res) == ["00001", "00002", "00003"][: res.rows_kept]
+    assert res.rows_kept == (2 if name == "H10.csv" else 3) and res.rows_removed == 0
+    assert kept(res, "channel") == ["线上"] * res.rows_kept
+
+
+def test_H12_undecodable_line_shown_as_byte_escapes() -> None:
+    _, res = run("H12.csv")
+    assert quarantined(res) == [
+        (5, "INVALID_ENCODING", None, "00009,O009,2024-03-01,10.00,\\xff\\xfe\\x80")
+    ]
+    assert kept(res) == ["00001", "00002", "00003"]
+
+
+def test_H13_header_in_another_encoding_is_refused_at_line_1() -> None:
+    err = error("H13.csv")
+    assert (err.code, err.row) == ("MIXED_ENCODING", 1)
+    assert "header line" in str(err)
+
+
+def test_H14_explicit_big5() -> None:
+    col, res = arun("H14.csv", encoding="big5")
+    assert col.sources[0]["encoding"] == "big5" and kept(res, "category") == ["門市"]
+
+
+def test_H15_explicit_utf8_quarantines_the_gbk_line() -> None:
+    _, res = run("H15.csv", encoding="utf-8")
+    assert quarantined(res) == [
+        (4, "INVALID_ENCODING", None, "00009,O009,2024-03-01,1,\\xc3\\xc5\\xb5\\xea")
+    ]
+    assert kept(res) == ["00001", "00002"]
+
+
+def test_H16_gbk_last_line_without_line_break() -> None:
+    _, res = run("H16.csv")
+    assert quarantined(res) == [(4, "MIXED_ENCODING", None, "00009,O009,2024-03-01,1,门店")]
+
+
+def test_H17_bom_settles_utf8_and_the_gbk_line_is_quarantined() -> None:
+    col, res = run("H17.csv")
+    assert col.sources[0]["encoding"] == "utf-8" and kept(res) == ["00001"]
+    assert quarantined(res) == [(3, "MIXED_ENCODING", None, "00009,O009,2024-03-01,1,门店")]
+
+
+def test_H18_side_table_with_a_gbk_line_is_refused_naming_it() -> None:
+    with pytest.raises(InputError) as info:
+        read_table(FILES / "H18.csv")
+    err = info.value
+    assert (err.code, err.row) == ("MIXED_ENCODING", 3) and "GB18030" in str(err)
+
+
+def test_H19_whitespace_file_with_a_gbk_line() -> None:
+    _, res = run("H19.txt", delimiter="whitespace")
+    assert kept(res) == ["00001"]
+    assert quarantined(res) == [(3, "MIXED_ENCODING", None, "00002 O002 2024-01-02 20 门店")]
+
+
+def test_H20_mixed_crlf_and_lf_are_read() -> None:
+    col, res = run("H20.csv")
+    assert kept(res) == ["00001", "00002", "00003", "00004"]
+    assert kept(res, "channel") == ["线上"] * 4  # no stray carriage return
+    assert res.kept()["source_row"].tolist() == [2, 3, 4, 5]
+    assert col.sources[0]["line_endings"] == "mixed CRLF/LF, read as LF"
+
+
+def test_H21_mixed_line_ends_and_a_gbk_line() -> None:
+    _, res = run("H21.csv")
+    assert kept(res) == ["00001", "00002"]
+    assert quarantined(res) == [(4, "MIXED_ENCODING", None, "00009,O009,2024-03-01,1,门店")]
+
+
+# dates beyond the run date; no dates; as-of before the data
+@BOTH
+def test_H22_typo_year_does_not_move_the_as_of_date(ext: str) -> None:
+    col = collect(FILES / f"H22.{ext}", COLS)
+    res = clean(col, policy=QUIET)  # no as-of: chosen from the believable dates
+    assert res.as_of == dt.date(2024, 3, 6)
+    assert quarantined(res) == [(3, "FUTURE_DATE", "date", "2099-12-31")]
+    assert kept(res) == ["00001", "00003"]
+
+
+@BOTH
+def test_H23_every_date_in_the_future_and_no_as_of(ext: str) -> None:
+    with pytest.raises(InputError) as info:
+        clean(collect(FILES / f"H23.{ext}", COLS), policy=QUIET)
+    err = info.value
+    assert (err.code, err.column) == ("NO_DATES", "下单时间")
+    assert "all 2 dates lie after 2025-12-31" in str(err)
+
+
+@BOTH
+def test_H24_no_parseable_date_and_no_as_of(ext: str) -> None:
+    with pytest.raises(InputError) as info:
+        clean(collect(FILES / f"H24.{ext}", COLS), policy=QUIET)
+    err = info.value
+    assert (err.code, err.column, err.file) == ("NO_DATES", "下单时间", str(FILES / f"H24.{ext}"))
+
+
+@BOTH
+def test_H25_as_of_before_all_data_is_an_error(ext: str) -> None:
+    with pytest.raises(InputError) as info:
+        clean(collect(FILES / f"H25.{ext}", COLS), as_of="2024-01-01", policy=QUIET)
+    err = info.value
+    assert (err.code, err.column) == ("AS_OF_BEFORE_DATA", "下单时间")
+    assert "the earliest is 2024-05-01" in str(err)
+
+
+@BOTH
+def test_H26_default_as_of_is_never_after_the_run_date(ext: str) -> None:
+    res = clean(collect(FILES / f"H26.{ext}", COLS), policy=QUIET)
+    assert res.as_of == RUN_DATE  # not the day after the last transaction
+    assert kept(res) == ["00001", "00002"] and res.rows_removed == 0
+    assert res.to_dict()["max_date"] == str(RUN_DATE)
+
+
+@pytest.mark.parametrize("name", ["H27.xlsx", "H28.xlsx"])
+def test_H27_H28_bare_serials_follow_the_workbook_date_system(name: str) -> None:
+    col, res = run(name)
+    assert col.sources[0].get("date1904", False) is (name == "H27.xlsx")
+    assert res.kept()["date"].tolist() == [
+        pd.Timestamp("2024-01-05"),
+        pd.Timestamp("2024-01-06 12:00"),
+    ]
+
+
+# amounts
+@BOTH
+def test_H29_amount_beyond_a_double(ext: str) -> None:
+    # outliers flagged: the fences are bound as parameters, never pasted as text
+    _, res = run(f"H29.{ext}", policy=CleanPolicy(max_date=RUN_DATE))
+    q = res.quarantine[res.quarantine["action"] == "removed"]
+    assert q[["source_row", "reason_code", "raw_value"]].values.tolist() == [
+        [3, "UNPARSEABLE_AMOUNT", "1e309"]
+    ]
+    assert "beyond the range of a double" in q["detail"].iloc[0]
+    assert kept(res) == ["00001", "00003", "00004"]
+
+
+@BOTH
+def test_H30_more_numbers_beyond_a_double(ext: str) -> None:
+    _, res = run(f"H30.{ext}", policy=CleanPolicy(max_date=RUN_DATE, outliers="winsorise"))
+    assert [(r, c, raw) for r, c, _, raw in quarantined(res)] == [
+        (2, "UNPARSEABLE_AMOUNT", "-1e309"),
+        (3, "UNPARSEABLE_AMOUNT", "1e400"),
+        (4, "UNPARSEABLE_AMOUNT", "2e308万"),
+    ]
+    # winsorising runs (fences written as valid SQL literals) and leaves the one line as is
+    assert kept(res) == ["00004"] and kept(res, "amount") == [104.5]
+
+
+def test_H31_non_finite_typed_amounts() -> None:
+    _, res = run("H31.parquet", policy=CleanPolicy(max_date=RUN_DATE))
+    assert quarantined(res) == [
+        (2, "NON_FINITE_AMOUNT", "amount", "inf"),
+        (3, "NON_FINITE_AMOUNT", "amount", "-inf"),
+        (4, "NON_FINITE_AMOUNT", "amount", "nan"),
+    ]
+    assert kept(res) == ["00001"] and res.detected["NON_FINITE_AMOUNT"] == 3
+
+
+@BOTH
+def test_H32_decimal_comma_refuses_a_decimal_point(ext: str) -> None:
+    _, res = run(f"H32.{ext}", decimal=",")
+    assert kept(res, "amount") == [12.5, 1234.5]
+    assert quarantined(res) == [(3, "UNPARSEABLE_AMOUNT", "amount", "12.50")]
+    assert "not guessed" in res.quarantine["detail"].iloc[0]
+
+
+@BOTH
+def test_H33_decimal_comma_with_thousands_points(ext: str) -> None:
+    _, res = run(f"H33.{ext}", decimal=",")
+    assert kept(res, "amount") == [1250.0, 2500000.5] and res.rows_removed == 0
+
+
+# near-duplicates
+@BOTH
+def test_H34_same_order_exported_twice_with_cosmetic_differences(ext: str) -> None:
+    _, res = run(f"H34.{ext}")
+    assert [(r, c) for r, c, _, _ in quarantined(res)] == [(3, "DUPLICATE_ROW")]
+    assert kept(res) == ["C1"] and kept(res, "amount") == [50.0]
+
+
+@BOTH
+def test_H35_dates_written_differently_are_one_order(ext: str) -> None:
+    _, res = run(f"H35.{ext}")
+    assert [(r, c) for r, c, _, _ in quarantined(res)] == [
+        (3, "DUPLICATE_ROW"),
+        (4, "DUPLICATE_ROW"),
+    ]
+    assert res.rows_kept == 1
+
+
+@BOTH
+def test_H36_near_but_unequal_lines_are_kept(ext: str) -> None:
+    _, res = run(f"H36.{ext}")
+    assert kept(res, "amount") == [50.0, 50.01] and res.rows_removed == 0
+
+
+# Excel formulas
+_FORMULA_COLS = ColumnMap(customer_id="客户编号", order_id="订单号", date="下单时间", amount="金额")
+
+
+def test_H37_blank_cell_beside_a_cached_formula_is_read() -> None:
+    res = clean(collect(FILES / "H37.xlsx", _FORMULA_COLS), as_of=AS_OF, policy=QUIET)
+    assert kept(res, "amount") == [20.0, 30.0]
+
+
+def test_H38_only_the_uncached_formula_is_named() -> None:
+    with pytest.raises(InputError) as info:
+        collect(FILES / "H38.xlsx", _FORMULA_COLS)
+    err = info.value
+    assert (err.code, err.sheet) == ("FORMULA_WITHOUT_VALUE", "交易")
+    assert "['交易!F3']" in str(err) and "G2" not in str(err)
+
+
+# files
+def test_H39_empty_parquet() -> None:
+    err = error("H39.parquet")
+    assert (err.code, err.file) == ("EMPTY_FILE", str(FILES / "H39.parquet"))
+
+
+def test_H40_text_under_a_parquet_name() -> None:
+    err = error("H40.parquet")
+    assert (err.code, err.file) == ("BAD_PARQUET", str(FILES / "H40.parquet"))
+
+
+@BOTH
+def test_H41_precision_lost_found_equals_removed(ext: str) -> None:
+    _, res = run(f"H41.{ext}")
+    assert quarantined(res) == [(3, "PRECISION_LOST", "customer_id", "1.38E+10")]
+    row = res.summary().set_index("check").loc["PRECISION_LOST"]
+    assert (row["detected"], row["removed"]) == (1, 1)
+    assert re.search(r"PRECISION_LOST +1 found; removed 1,", res.summary_text())
+
+
+@BOTH
+def test_H42_summary_row_found_equals_removed(ext: str) -> None:
+    _, res = run(f"H42.{ext}")
+    row = res.summary().set_index("check").loc["SUMMARY_ROW"]
+    assert (row["detected"], row["removed"]) == (1, 1)
+
+
+def test_H43_file_growing_during_the_run_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import segkit.collect as collect_mod
+
+    path = tmp_path / "H43.csv"
+    path.write_bytes((FILES / "H43.csv").read_bytes())
+    real = collect_mod.read_csv_records
+
+    def grows_then_reads(*args: Any, **kwargs: Any) -> Any:
+        with open(path, "ab") as fh:  # another program appends after segkit hashed the file
+            fh.write("00009,O009,2024-05-01,9.00,线上\n".encode())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(collect_mod, "read_csv_records", grows_then_reads)
+    with pytest.raises(InputError) as info:
+        collect(path, COLS)
+    assert (info.value.code, info.value.file) == ("FILE_CHANGED", str(path))
+    monkeypatch.setattr(collect_mod, "read_csv_records", real)
+    col = collect(path, COLS)  # once it has stopped changing, it is read, hash and all
+    assert col.records == 4
+    assert col.sources[0]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_H44_truncated_utf16_names_the_line() -> None:
+    err = error("H44.csv")
+    assert (err.code, err.row) == ("INVALID_ENCODING", 3)
+
+
+def test_H45_line_numbers_survive_quarantined_lines() -> None:
+    _, res = run("H45.csv")
+    assert [(r, c) for r, c, _, _ in quarantined(res)] == [
+        (4, "MIXED_ENCODING"),
+        (5, "MISSING_COLUMNS"),
+    ]
+    assert res.kept()["source_row"].tolist() == [2, 3, 6]
+
+
+def test_H46_gbk_file_with_traditional_characters() -> None:
+    col, res = run("H46.csv")
+    assert col.sources[0]["encoding"] == "gb18030"
+    assert kept(res, "channel") == ["线上", "线上", "线上", "門市"]
+
+
+def test_H47_big5_line_in_a_gbk_file() -> None:
+    col, res = arun("H47.csv")
+    assert col.sources[0]["encoding"] == "gb18030"
+    assert kept(res, "category") == ["门店服装"] * 5
+    assert quarantined(res) == [(7, "MIXED_ENCODING", None, "C9,O9,2024-01-09,1,臺北")]
+    assert "BIG5" in res.quarantine["detail"].iloc[0]
+
+
+def test_H48_gbk_line_in_a_big5_file() -> None:
+    col, res = arun("H48.csv")
+    assert col.sources[0]["encoding"] == "big5"
+    assert kept(res, "category") == ["臺北門市"] * 5
+    assert quarantined(res) == [(7, "MIXED_ENCODING", None, "C9,O9,2024-01-09,1,服装")]
+
+
+def test_H49_gbk_line_that_is_also_valid_utf8() -> None:
+    col, res = arun("H49.csv")
+    assert col.sources[0]["encoding"] == "utf-8"
+    assert kept(res, "category") == ["服装", "食品"]
+    assert quarantined(res) == [(4, "MIXED_ENCODING", None, "C3,O3,2024-01-03,30,母婴")]
+
+
+def test_H50_gbk_file_that_is_also_valid_utf8() -> None:
+    col, res = arun("H50.csv")
+    assert col.sources[0]["encoding"] == "gb18030"
+    assert kept(res, "category") == ["母婴", "食品"]  # not ĸӤ
+
+
+def test_H51_genuine_two_byte_utf8_characters() -> None:
+    col, res = arun("H51.csv")
+    assert col.sources[0]["encoding"] == "utf-8"
+    assert kept(res, "category") == ["Café", "A·B", "2×3", "服装"] and res.rows_removed == 0
+
+
+@BOTH
+def test_F3_words_strptime_takes_for_dates_are_unparseable(ext: str) -> None:
+    _, res = run(f"F3.{ext}")
+    assert [(r, c, raw) for r, c, _, raw in quarantined(res)] == [
+        (2, "UNPARSEABLE_DATE", "INFINItY"),
+        (3, "UNPARSEABLE_DATE", "epoch"),
+        (4, "UNPARSEABLE_DATE", "-infinity"),
+    ]
+    assert kept(res) == ["00004"]
 
 
 def test_corpus_files_are_generated_by_the_script(tmp_path: Path) -> None:

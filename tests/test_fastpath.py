@@ -7,12 +7,14 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segkit.clean import CleanResult, clean
 from segkit.collect import collect, collect_frame
 from segkit.config import CleanPolicy, ColumnMap
+from segkit.errors import InputError
 from segkit.profile import build_profile
 
 COLS = ColumnMap(customer_id="cid", date="day", amount="amt", order_id="oid")
@@ -73,7 +75,15 @@ def test_fast_and_general_paths_agree(data, policy, features) -> None:
             writer = csv.writer(fh)
             writer.writerow(["oid", "cid", "day", "amt"])
             writer.writerows(data)
-        fast, general = _both(lambda: collect(path, COLS), policy, features=features)
+        try:
+            fast, general = _both(lambda: collect(path, COLS), policy, features=features)
+        except InputError as exc:  # nothing kept, rows after the as-of date: refused
+            assert exc.code == "AS_OF_BEFORE_DATA"
+            for fast_path in (True, False):  # both paths refuse alike
+                with pytest.raises(InputError, match="AS_OF_BEFORE_DATA"):
+                    clean(collect(path, COLS), as_of="2024-12-31", policy=policy,
+                          fast_path=fast_path)  # fmt: skip
+            return
     _assert_same(fast, general)
 
 

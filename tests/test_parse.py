@@ -32,7 +32,11 @@ def test_amounts_accepted(text: str, expected: float) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "abc", "US$5", "HK$12", "€3", "1,2,3", "12,34", "1.2.3", "--5", "(5", None]
+    "text",
+    [
+        *["", "abc", "US$5", "HK$12", "€3", "1,2,3", "12,34", "1.2.3", "--5", "(5", None],
+        *["1e309", "-1e309", "1e400", "2e308万"],  # beyond a double: infinite (issue 14)
+    ],
 )
 def test_amounts_refused(text: str | None) -> None:
     assert parse_amounts([text]) == [None]
@@ -59,7 +63,13 @@ def test_dates_accepted(text: str, expected: str) -> None:
     assert parse_dates([text]) == [pd.Timestamp(expected)]
 
 
-@pytest.mark.parametrize("text", ["2023-02-30", "1900-01-00", "03/04/2023", "yesterday", "123"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        *["2023-02-30", "1900-01-00", "03/04/2023", "yesterday", "123"],
+        *["infinity", "INFINItY", "-infinity", "epoch"],  # strptime reads them (finding F3)
+    ],
+)
 def test_dates_refused(text: str) -> None:
     assert parse_dates([text]) == [None]
 
@@ -71,7 +81,9 @@ def test_day_first_only_when_configured() -> None:
         parse_dates(["2023-01-01"], date_order="XYZ")
 
 
-@settings(max_examples=200, derandomize=True)
+# no deadline: the first example also builds the cached parsing connection (~0.3 s on a
+# loaded machine), which is not what this property is about
+@settings(max_examples=200, derandomize=True, deadline=None)
 @given(st.decimals(min_value=-(10**9), max_value=10**9, places=2, allow_nan=False))
 def test_amount_round_trips_with_thousands_and_yuan(value) -> None:
     text = f"¥{value:,.2f}" if value >= 0 else f"({-value:,.2f})"

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from segkit.clean import clean
 from segkit.collect import collect, collect_frame
 from segkit.config import CleanPolicy, ColumnMap
+from segkit.errors import InputError
 from segkit.profile import build_profile
 
 from .conftest import sha256
@@ -59,7 +60,12 @@ def test_row_account_balances_and_input_is_untouched(data, policy) -> None:
             writer.writerow(["oid", "cid", "day", "amt"])
             writer.writerows(data)
         before = sha256(path)
-        res = clean(collect(path, COLS), as_of="2024-12-31", policy=policy)
+        try:
+            res = clean(collect(path, COLS), as_of="2024-12-31", policy=policy)
+        except InputError as exc:  # nothing kept and rows after the as-of date: refused
+            assert exc.code == "AS_OF_BEFORE_DATA"
+            assert sha256(path) == before
+            return
         assert sha256(path) == before
     assert res.rows_in == len(data)
     assert res.rows_in == res.rows_kept + res.rows_removed

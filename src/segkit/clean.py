@@ -10,12 +10,15 @@ The data-quality summary proves the account balances::
 
 Reason codes (first match wins, in this order)
 ----------------------------------------------
-``TOO_MANY_COLUMNS``, ``MISSING_COLUMNS``, ``INVALID_ENCODING``  record could not be read
+``TOO_MANY_COLUMNS``, ``MISSING_COLUMNS``, ``INVALID_ENCODING``, ``MIXED_ENCODING``
+                        record could not be read (or is in another encoding than its file)
 ``DUPLICATE_ROW``       identical to an earlier record in every source column (de-duplication)
 ``NO_CUSTOMER_KEY``     customer id empty
 ``UNPARSEABLE_DATE`` / ``MISSING_DATE``       no date rule accepts the text / empty
 ``UNPARSEABLE_AMOUNT`` / ``MISSING_AMOUNT``   no money rule accepts the text / empty
+``NON_FINITE_AMOUNT``   an amount too large for a number (``1e309``), infinite or NaN
 ``DATE_OUT_OF_RANGE``   before ``policy.min_date``
+``FUTURE_DATE``         after ``policy.max_date`` (default: the run date), e.g. a 2099 typo
 ``AFTER_AS_OF``         after the analysis date (Ti3)
 ``CANCELLED``           order id starts with ``policy.cancellation_prefix`` (if
                         ``cancellations="drop"``; by default only those matched to the
@@ -48,13 +51,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from segkit.collect import QUARANTINE_COLUMNS, ROLE_ORDER, Collected, na_marker_sql
+from segkit.collect import (
+    QUARANTINE_COLUMNS,
+    ROLE_ORDER,
+    Collected,
+    dedupe_key_sql,
+    na_marker_sql,
+)
 from segkit.config import CleanPolicy
 from segkit.fastpath import CORE_TABLE, FusedStats, run_fused, suspect_scope
 from segkit.privacy import mask_frame_text
@@ -67,7 +77,9 @@ _RAW = {  # reason → (column role, raw text expression)
     "UNPARSEABLE_DATE": ("date", "raw_date"),
     "MISSING_AMOUNT": ("amount", "raw_amount"),
     "UNPARSEABLE_AMOUNT": ("amount", "raw_amount"),
+    "NON_FINITE_AMOUNT": ("amount", "raw_amount"),
     "DATE_OUT_OF_RANGE": ("date", "raw_date"),
+    "FUTURE_DATE": ("date", "raw_date"),
     "AFTER_AS_OF": ("date", "raw_date"),
     "CANCELLED": ("order_id", "raw_order_id"),
     "BAD_QUANTITY": ("quantity", "raw_quantity"),
@@ -174,6 +186,7 @@ class CleanResult:
             "rows_in": self.rows_in,
             "rows_kept": self.rows_kept,
             "rows_quarantined": self.rows_removed,
+            "max_date": str(horizon(self.policy)),
             "detected": dict(self.detected),
             "policy": self.policy.model_dump(mode="json"),
         }
@@ -195,6 +208,17 @@ FOREIGN_CURRENCY = (
 NO_KEY = "customer_id IS NULL"
 
 
+def _sql_double(x: float) -> str:
+    """A float as a SQL literal that is valid for every value, ``inf`` and ``nan`` included
+    (``repr`` pasted bare turns ``inf`` into a column name)."""
+    return f"CAST('{float(x)!r}' AS DOUBLE)"
+
+
+def horizon(policy: CleanPolicy) -> dt.date:
+    """The latest believable transaction date: ``policy.max_date``, or the run date."""
+    return policy.max_date or dt.date.today()
+
+
 def _no_key_sql(collected: Collected) -> str:
     """SQL true where a line has no customer key: a missing id, or one of the source's
     missing-value markers (``ReadOptions.na_values``, T7; see
@@ -202,6 +226,56 @@ def _no_key_sql(collected: Collected) -> str:
     markers = collected.sources[0].get("na_values", ()) if collected.sources else ()
     test = na_marker_sql("customer_id", markers, trimmed=True)  # segkit_id trimmed it
     return NO_KEY if test is None else f"({NO_KEY} OR {test})"
+
+
+def default_as_of(
+    con: duckdb.DuckDBPyConnection, table: str, policy: CleanPolicy
+) -> tuple[dt.date | None, dt.datetime | None, int]:
+    """The as-of date used when none is given: the day after the latest transaction on or
+    before :func:`horizon` (a typo such as 2099-12-31 must not move it), and never later
+    than the horizon itself.
+
+    Parameters
+    ----------
+    con : duckdb connection
+    table : str
+        SQL table expression with a ``date`` column (``staged``, or ``read_parquet(...)``).
+    policy : CleanPolicy
+
+    Returns
+    -------
+    as_of, latest, future
+        The date (``None`` when no believable date exists), the latest believable
+        transaction time, and how many dates lie after the horizon.
+    """
+    last_day = horizon(policy)
+    latest, future = con.execute(
+        "SELECT max(date) FILTER (WHERE date < ?::DATE + INTERVAL 1 DAY), "
+        f"count(*) FILTER (WHERE date >= ?::DATE + INTERVAL 1 DAY) FROM {table}",
+        [last_day, last_day],
+    ).fetchall()[0]
+    if latest is None:
+        return None, None, int(future)
+    day_after = (pd.Timestamp(latest).normalize() + pd.Timedelta(days=1)).date()
+    return min(day_after, last_day), latest, int(future)
+
+
+def _no_dates_error(collected: Collected, future: int, last_day: dt.date) -> Exception:
+    """No believable transaction date to choose a default as-of date from."""
+    from segkit.errors import InputError
+
+    first = collected.sources[0]["path"] if collected.sources else "<input>"
+    why = (
+        f"all {future:,} dates lie after {last_day} (policy.max_date, default the run date)"
+        if future
+        else "no date in the file could be read"
+    )
+    return InputError(
+        f"cannot choose an as-of date: {why}; pass --as-of / as_of, or fix the dates",
+        file=first,
+        column=collected.source_column("date"),
+        code="NO_DATES",
+    )
 
 
 def _reason_cases(
@@ -225,8 +299,10 @@ def _reason_cases(
         ("_date_blank", "MISSING_DATE"),
         ("date IS NULL", "UNPARSEABLE_DATE"),
         ("_amount_blank", "MISSING_AMOUNT"),
-        ("amount IS NULL OR isnan(amount)", "UNPARSEABLE_AMOUNT"),
+        ("amount IS NULL", "UNPARSEABLE_AMOUNT"),
+        ("NOT isfinite(amount)", "NON_FINITE_AMOUNT"),
         (f"date < DATE '{policy.min_date}'", "DATE_OUT_OF_RANGE"),
+        (f"date >= DATE '{horizon(policy)}' + INTERVAL 1 DAY", "FUTURE_DATE"),
         (f"date >= DATE '{as_of}' + INTERVAL 1 DAY", "AFTER_AS_OF"),
     ]
     if policy.cancellation_prefix and "order_id" in roles and policy.cancellations == "drop":
@@ -268,6 +344,10 @@ def _removed_sql(
 
 #: Checks only a removed line can fail; the others may be true on kept lines.
 _REMOVING = {
+    "SUMMARY_ROW",
+    "PRECISION_LOST",
+    "NON_FINITE_AMOUNT",
+    "FUTURE_DATE",
     "NO_CUSTOMER_KEY",
     "UNPARSEABLE_DATE",
     "MISSING_DATE",
@@ -281,14 +361,21 @@ _REMOVING = {
 def _detect_sql(
     policy: CleanPolicy, roles: tuple[str, ...], as_of: dt.date, no_key: str = NO_KEY
 ) -> dict[str, str]:
+    cases = dict((code, cond) for cond, code in _reason_cases(policy, roles, as_of, no_key))
     checks = {
+        # found by the same tests that remove them, so "found" and "removed" agree
+        "SUMMARY_ROW": cases["SUMMARY_ROW"],
+        "PRECISION_LOST": cases["PRECISION_LOST"],
         "NO_CUSTOMER_KEY": no_key,
         "UNPARSEABLE_DATE": "date IS NULL AND NOT _date_blank",
         "MISSING_DATE": "_date_blank",
         "UNPARSEABLE_AMOUNT": "amount IS NULL AND NOT _amount_blank",
         "MISSING_AMOUNT": "_amount_blank",
+        "NON_FINITE_AMOUNT": "NOT isfinite(amount)",
         "DATE_OUT_OF_RANGE": f"date < DATE '{policy.min_date}'",
-        "AFTER_AS_OF": f"date >= DATE '{as_of}' + INTERVAL 1 DAY",
+        "FUTURE_DATE": cases["FUTURE_DATE"],
+        # a date after the run date is a FUTURE_DATE, not also a late one
+        "AFTER_AS_OF": f"date >= DATE '{as_of}' + INTERVAL 1 DAY AND NOT ({cases['FUTURE_DATE']})",
         "NEGATIVE_AMOUNT": "amount < 0",
     }
     if policy.cancellation_prefix and "order_id" in roles:
@@ -370,12 +457,20 @@ def clean(
     con = collected.con
     roles = collected.roles
     notes: list[str] = []
+    last_day = horizon(policy)
     if as_of is None:
-        latest = con.execute("SELECT max(date) FROM staged").fetchall()[0][0]
-        if latest is None:
-            raise ValueError("no parseable dates: cannot choose an as-of date")
-        as_of = (pd.Timestamp(latest).normalize() + pd.Timedelta(days=1)).date()
-        notes.append(f"as_of not given: using the day after the latest transaction ({as_of})")
+        as_of, latest, future = default_as_of(con, "staged", policy)
+        if as_of is None or latest is None:
+            raise _no_dates_error(collected, int(future), last_day)
+        day_after = (pd.Timestamp(latest).normalize() + pd.Timedelta(days=1)).date()
+        notes.append(
+            f"as_of not given: using the day after the latest transaction ({as_of})"
+            if as_of == day_after
+            else f"as_of not given: using the run date ({as_of}; latest transaction "
+            f"{latest:%Y-%m-%d})"
+        )
+        if future:
+            notes.append(f"{future:,} dates after {last_day} quarantined as FUTURE_DATE")
     as_of_d: dt.date = pd.Timestamp(as_of).date()
     _refuse_column_problems(collected)
 
@@ -385,7 +480,7 @@ def clean(
         dedupe = "exact" if has_order else "flag"
     order_key = "order_id" if has_order else "source_file || ':' || source_row"
 
-    raw_cols = ", ".join("raw_" + r for r in roles)
+    key_cols = dedupe_key_sql(roles)
     typed = [r for r in ROLE_ORDER if r in roles or r == "amount"]
     no_key = _no_key_sql(collected)
     detect = _detect_sql(policy, roles, as_of_d, no_key)
@@ -414,7 +509,7 @@ def clean(
             cand AS (SELECT _row_hash FROM scope GROUP BY _row_hash HAVING count(*) > 1)
             SELECT source_file, source_row FROM (
                 SELECT source_file, source_row,
-                       row_number() OVER (PARTITION BY _row_hash, {raw_cols}
+                       row_number() OVER (PARTITION BY _row_hash, {key_cols}
                                           ORDER BY source_file, source_row) AS dup_rank
                 FROM scope SEMI JOIN cand USING (_row_hash))
             WHERE dup_rank > 1"""
@@ -485,6 +580,20 @@ def clean(
         False
     ).astype(bool)
     quarantine.loc[comma, "detail"] = "a decimal comma? set read.decimal=',' for this file"
+    huge = (quarantine["reason_code"] == "UNPARSEABLE_AMOUNT") & quarantine["raw_value"].astype(
+        "string"
+    ).str.fullmatch(r"\s*[-+]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+\s*").fillna(False).astype(bool)
+    quarantine.loc[huge, "detail"] = "a number beyond the range of a double (about ±1.8e308)"
+    comma_files = {Path(src["path"]).name for src in collected.sources if src.get("decimal") == ","}
+    point = (
+        (quarantine["reason_code"] == "UNPARSEABLE_AMOUNT")
+        & quarantine["source_file"].isin(comma_files)
+        & quarantine["raw_value"].astype("string").str.contains(".", regex=False).fillna(False)
+    ).astype(bool)
+    quarantine.loc[point, "detail"] = (
+        "a decimal point in a file read with read.decimal=',': 12.50 could be 12.5 or 1250, "
+        "so it is not guessed"
+    )
     if dedupe == "flag":
         flagged = con.sql(
             f"""SELECT source_file, source_row, NULL AS "column",
@@ -573,9 +682,10 @@ def clean(
             detected["OUTLIER_LOW"] = int((out["reason_code"] == "OUTLIER_LOW").sum())
             if policy.outliers == "winsorise":
                 out["reason_code"] = "WINSORISED"
+                lo_sql, hi_sql = _sql_double(lo), _sql_double(hi)  # a view takes no parameters
                 _define_kept(
-                    "CASE WHEN amount > 0 THEN least(greatest(amount, "
-                    f"CAST('{lo!r}' AS DOUBLE)), CAST('{hi!r}' AS DOUBLE)) ELSE amount END"
+                    f"CASE WHEN amount > 0 THEN least(greatest(amount, {lo_sql}), {hi_sql}) "
+                    "ELSE amount END"
                 )
             quarantine = pd.concat([quarantine, out], ignore_index=True)
 
@@ -593,6 +703,21 @@ def clean(
     removed = int((quarantine["action"] == "removed").sum())
     # counted, not derived: the balance below is a real check (cheap: only row keys are read)
     kept = con.execute("SELECT count(*) FROM clean_tx").fetchall()[0][0]
+    late = int((quarantine["reason_code"] == "AFTER_AS_OF").sum())
+    if kept == 0 and late:  # an empty profile would look like a result: refuse
+        from segkit.errors import InputError
+
+        first = con.execute(
+            "SELECT min(date) FROM staged WHERE date >= ?::DATE + INTERVAL 1 DAY", [as_of_d]
+        ).fetchall()[0][0]
+        raise InputError(
+            f"the as-of date {as_of_d} is before every transaction (the earliest is "
+            f"{first:%Y-%m-%d}): {late:,} rows would be "
+            "quarantined as AFTER_AS_OF and the profile would be empty; choose a later as-of",
+            file=collected.sources[0]["path"] if collected.sources else "<input>",
+            column=collected.source_column("date"),
+            code="AS_OF_BEFORE_DATA",
+        )
     result = CleanResult(
         con=con,
         quarantine=quarantine,

@@ -6,9 +6,14 @@ rules and keeps an account of each record:
 * **formats** — CSV/TXT/TSV (DuckDB's reader; delimiter sniffed, or ``whitespace``), Excel
   ``.xlsx``/``.xlsm`` (openpyxl, values only, macros never run; XML parsed with defusedxml) and
   Parquet. Pickles are refused: loading one runs code.
-* **encodings** — byte-order marks (UTF-8, UTF-16), then strict UTF-8, then strict GB18030
-  (a superset of GBK/GB2312, so ``刘䶮`` survives). Characters are never replaced; lines that do
-  not decode are quarantined as ``INVALID_ENCODING``.
+* **encodings** — decided line by line (:func:`segkit.readers.plan_decoding`): a UTF-16
+  byte-order mark, else UTF-8 first, else GB18030 (a superset of GBK/GB2312, so ``刘䶮``
+  survives) or Big5, whichever reads the lines as common characters. Lines in another
+  encoding than their file's are quarantined as ``MIXED_ENCODING``, lines in none as
+  ``INVALID_ENCODING``; a file whose encoding cannot be told is refused, naming the lines.
+  Characters are never replaced.
+* **consistency** — each file is hashed and checked for UTF-8 in one pass; a file whose size
+  or time stamp changes before it has been read is refused (``FILE_CHANGED``).
 * **structure** — records with too many or too few fields are quarantined
   (``TOO_MANY_COLUMNS`` / ``MISSING_COLUMNS``) with their line number and raw text; a missing
   column is an error that lists near matches (e.g. ``\\ufeff客户编号``).
@@ -54,7 +59,10 @@ from segkit.readers import (
     EXCEL_SUFFIXES,
     PARQUET_SUFFIXES,
     QUARANTINE_COLUMNS,
+    FileScan,
     cell_text,
+    check_unchanged,
+    decode_text,
     detect_encoding,
     expand_paths,
     file_sha256,
@@ -62,6 +70,7 @@ from segkit.readers import (
     norm_header,
     read_csv_records,
     read_excel_text,
+    scan_file,
     sniff_delimiter,
     sql_ident,
     sql_str,
@@ -142,8 +151,26 @@ def _na(c: str, read: ReadOptions) -> str:
     return c if test is None else f"(CASE WHEN {test} THEN NULL ELSE {c} END)"
 
 
-def _typed_expr(role: str, col: str, dtype: str, read: ReadOptions | None = None) -> str:
-    """SQL that turns a source column into segkit's typed role column."""
+#: days between Excel's 1900 and 1904 date systems (1904-01-01 is serial 1462 in 1900)
+EXCEL_1904_OFFSET = 1462
+#: with ``read.decimal=","``, a value with a point must use it for thousands (1.234,50);
+#: ``12.50`` is ambiguous (a decimal point in a decimal-comma file) and is not guessed
+DECIMAL_COMMA_POINTS = r"[0-9]{1,3}(\.[0-9]{3})+(,[0-9]*)?"
+
+
+def _typed_expr(
+    role: str,
+    col: str,
+    dtype: str,
+    read: ReadOptions | None = None,
+    *,
+    date1904: bool = False,
+) -> str:
+    """SQL that turns a source column into segkit's typed role column.
+
+    ``date1904``: the source is a workbook using Excel's 1904 date system, so a date
+    written as a bare serial number counts from 1904-01-01, not 1899-12-30.
+    """
     read = read or ReadOptions()
     c = sql_ident(col)
     is_text = dtype.upper() in ("VARCHAR", "BLOB") or dtype.upper().startswith("VARCHAR")
@@ -164,7 +191,7 @@ def _typed_expr(role: str, col: str, dtype: str, read: ReadOptions | None = None
                 f"CASE WHEN length({c}) > 19 AND ({c} LIKE '%Z' OR "
                 f"regexp_matches({c}, '[+-]\\d\\d:?\\d\\d$')) THEN "
                 f"CAST(timezone({zone}, TRY_CAST(trim({c}) AS TIMESTAMPTZ)) AS TIMESTAMP) "
-                f"ELSE segkit_ts({t}) END"
+                f"ELSE {_ts_1904(t) if date1904 else f'segkit_ts({t})'} END"
             )
         if "TIME ZONE" in dtype.upper():
             return f"timezone({zone}, {c})"
@@ -172,9 +199,33 @@ def _typed_expr(role: str, col: str, dtype: str, read: ReadOptions | None = None
     # amount, quantity, unit_price
     if not is_text:
         return f"CAST({c} AS DOUBLE)"
-    if read.decimal == ",":  # 1.234,50 → 1234.50
-        t = f"replace(replace({t}, '.', ''), ',', '.')"
+    if read.decimal == ",":  # 1.234,50 → 1234.50; 12.50 → NULL (ambiguous, quarantined)
+        digits = f"regexp_replace({t}, '[^0-9.,]', '', 'g')"
+        return (
+            f"CASE WHEN NOT contains({t}, '.') OR regexp_full_match({digits}, "
+            f"'{DECIMAL_COMMA_POINTS}') THEN segkit_amount(replace(replace({t}, '.', ''), "
+            "',', '.')) END"
+        )
     return f"segkit_amount({t})"
+
+
+def _ts_1904(t: str) -> str:
+    """``segkit_ts`` for a 1904-date workbook: bare serial numbers shifted by 1,462 days."""
+    return (
+        f"CASE WHEN regexp_full_match(trim({t}), '[0-9]{{5}}(\\.[0-9]+)?') "
+        f"THEN segkit_ts(CAST(CAST(trim({t}) AS DOUBLE) + {EXCEL_1904_OFFSET} AS VARCHAR)) "
+        f"ELSE segkit_ts({t}) END"
+    )
+
+
+def dedupe_key_sql(roles: Sequence[str]) -> str:
+    """The values that make two staged lines the same record: each mapped role's typed
+    value, and its raw text only where no value could be read. Exports of one order that
+    differ only in blanks (``"C1 "``), number formatting (``50.0``/``50.00``) or date
+    writing hash alike (issue 14); unparseable values still compare as text."""
+    return ", ".join(
+        f"{r}, CASE WHEN {r} IS NULL THEN raw_{r} END" for r in ROLE_ORDER if r in roles
+    )
 
 
 ROLE_ORDER = (
@@ -196,13 +247,17 @@ def _staged_select(
     types: dict[str, str],
     header: list[str],
     read: ReadOptions | None = None,
+    *,
+    date1904: bool = False,
 ) -> str:
-    """One source's SELECT: typed role columns, their raw text, and a whole-row hash."""
+    """One source's SELECT: typed role columns, their raw text, and a whole-row hash of
+    the normalised values (:func:`dedupe_key_sql`) and the other columns' trimmed text."""
     parts = [f"{sql_str(name)} AS source_file", "_row AS source_row"]
     for role in ROLE_ORDER:
         if role in mapping:
             col = mapping[role]
-            parts.append(f"{_typed_expr(role, col, types[col], read)} AS {role}")
+            typed = _typed_expr(role, col, types[col], read, date1904=date1904)
+            parts.append(f"{typed} AS {role}")
             parts.append(f"CAST({sql_ident(col)} AS VARCHAR) AS raw_{role}")
     if "amount" not in mapping:
         qty, price = mapping["quantity"], mapping["unit_price"]
@@ -214,8 +269,15 @@ def _staged_select(
             f"CAST({sql_ident(mapping['quantity'])} AS VARCHAR) || ' × ' || "
             f"CAST({sql_ident(mapping['unit_price'])} AS VARCHAR) AS raw_amount"
         )
-    parts.append(f"hash({', '.join(sql_ident(h) for h in header)}) AS _row_hash")
-    return f"SELECT {', '.join(parts)} FROM {view}_v"
+    others = [h for h in header if h not in set(mapping.values())]
+    parts.extend(
+        f"trim(CAST({sql_ident(h)} AS VARCHAR)) AS _segkit_x{i}" for i, h in enumerate(others)
+    )
+    inner = f"SELECT {', '.join(parts)} FROM {view}_v"
+    extra = [f"_segkit_x{i}" for i in range(len(others))]
+    key = ", ".join([dedupe_key_sql(list(mapping)), *extra])
+    drop = f" EXCLUDE ({', '.join(extra)})" if extra else ""
+    return f"SELECT *{drop}, hash({key}) AS _row_hash FROM ({inner})"
 
 
 def _refuse_open_quotes(
@@ -300,12 +362,16 @@ def collect(
     rejects: list[pd.DataFrame] = []
     sources: list[dict[str, Any]] = []
     first_header: list[str] | None = None
+    scans: dict[str, FileScan] = {}
     records = 0
     try:
         for i, f in enumerate(files):
             view = f"src{i}"
             suffix = f.suffix.lower()
-            info: dict[str, Any] = {"path": str(f), "sha256": file_sha256(f)}
+            # hashed and read from the same bytes: a file that changes in between is refused
+            scan = scan_file(f, text=suffix in CSV_SUFFIXES or suffix == "")
+            info: dict[str, Any] = {"path": str(f), "sha256": scan.sha256}
+            scans[str(f)] = scan
             twin = next((s["path"] for s in sources if s["sha256"] == info["sha256"]), None)
             if twin is not None:  # the same export loaded twice (I6)
                 raise InputError(
@@ -316,11 +382,20 @@ def collect(
                 )
             sheet: str | None = None
             if suffix in PARQUET_SUFFIXES:
-                con.execute(
-                    f"CREATE TEMP VIEW {view}_v AS SELECT * EXCLUDE (file_row_number), "
-                    f"file_row_number + 1 AS _row FROM read_parquet({sql_str(str(f))}, "
-                    "file_row_number=true)"
-                )
+                if scan.size == 0:
+                    raise InputError("empty file: 0 bytes", file=f, code="EMPTY_FILE")
+                try:
+                    con.execute(
+                        f"CREATE TEMP VIEW {view}_v AS SELECT * EXCLUDE (file_row_number), "
+                        f"file_row_number + 1 AS _row FROM read_parquet({sql_str(str(f))}, "
+                        "file_row_number=true)"
+                    )
+                except duckdb.Error as exc:
+                    raise InputError(
+                        f"not a readable Parquet file: {str(exc).splitlines()[0][:200]}",
+                        file=f,
+                        code="BAD_PARQUET",
+                    ) from None
                 header = [c for c in con.table(f"{view}_v").columns if c != "_row"]
                 rej = pd.DataFrame(columns=["source_row", "column", "raw_value", "detail"])
                 info.update(format="parquet")
@@ -331,8 +406,10 @@ def collect(
                 header = [c for c in frame.columns if c != "_row"]
                 rej = pd.DataFrame(columns=["source_row", "column", "raw_value", "detail"])
                 info.update(format="excel", sheet=sheet)
+                if frame.attrs.get("date1904"):
+                    info["date1904"] = True
             elif suffix in CSV_SUFFIXES or suffix == "":
-                header, rej, csv_info = read_csv_records(con, f, read, work, view)
+                header, rej, csv_info = read_csv_records(con, f, read, work, view, scan=scan)
                 if read.delimiter == "whitespace":
                     con.execute(f"CREATE TEMP VIEW {view}_v AS SELECT * FROM {view}")
                 info.update(format="csv", **csv_info)
@@ -359,6 +436,8 @@ def collect(
             if info.get("format") == "csv" and read.delimiter != "whitespace":
                 _refuse_open_quotes(con, f"{view}_v", mapping, f)
             n_good = con.execute(f"SELECT count(*) FROM {view}_v").fetchall()[0][0]
+            if info.get("format") != "parquet":  # text and Excel sources are read by now
+                check_unchanged(f, scan)
             if n_good + len(rej) == 0:
                 raise InputError("0 data rows (header only)", file=f, code="EMPTY_FILE")
             records += n_good + len(rej)
@@ -370,9 +449,14 @@ def collect(
             info["timezone"] = read.timezone
             info["date_order"] = read.date_order
             info["na_values"] = list(read.na_values)
+            info["decimal"] = read.decimal
             info["columns"] = mapping
             sources.append(info)
-            selects.append(_staged_select(f.name, view, mapping, types, header, read))
+            selects.append(
+                _staged_select(
+                    f.name, view, mapping, types, header, read, date1904=bool(info.get("date1904"))
+                )
+            )
         # Text sources are parsed once into a table (every later query would otherwise parse
         # again); Parquet is typed already and stays a lazy view over the file.
         if materialise is None:
@@ -381,6 +465,9 @@ def collect(
         con.execute(f"CREATE OR REPLACE TEMP {kind} staged AS " + " UNION ALL ".join(selects))
         if materialise:  # the raw text tables are no longer needed: free their memory
             _drop_sources(con, len(files))
+        for f, src in zip(files, sources, strict=True):
+            if src["format"] == "parquet":  # a lazy view: check now, before later reads
+                check_unchanged(f, scans[str(f)])
     finally:
         if own_work:
             shutil.rmtree(work, ignore_errors=True)
@@ -413,7 +500,14 @@ def read_table(
     f = files[0]
     suffix = f.suffix.lower()
     if suffix in PARQUET_SUFFIXES:
-        frame = pd.read_parquet(f)
+        try:
+            frame = pd.read_parquet(f)
+        except Exception as exc:  # pyarrow raises several types for a broken file
+            raise InputError(
+                f"not a readable Parquet file: {type(exc).__name__}: {str(exc)[:200]}",
+                file=f,
+                code="BAD_PARQUET" if f.stat().st_size else "EMPTY_FILE",
+            ) from None
         out = frame.astype("object").where(frame.notna(), None)
         out = out.apply(lambda s: s.map(cell_text))
         out.insert(0, "source_row", range(1, len(out) + 1))
@@ -421,8 +515,9 @@ def read_table(
     if suffix in EXCEL_SUFFIXES:
         frame, _ = read_excel_text(f, read.sheet, header_row=read.header_row)
         return frame.rename(columns={"_row": "source_row"})
-    encoding = detect_encoding(f) if read.encoding == "auto" else read.encoding
-    text = f.read_bytes().decode("utf-16" if encoding == "utf-16" else encoding)
+    if f.stat().st_size == 0:
+        raise InputError("empty file: 0 data rows", file=f, code="EMPTY_FILE")
+    text, encoding = decode_text(f, read.encoding)
     text = text.lstrip("\ufeff")
     dialect_delim = read.delimiter or sniff_delimiter(f, encoding)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect_delim)

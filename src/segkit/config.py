@@ -76,14 +76,16 @@ NA_VALUES: tuple[str, ...] = (
 class ReadOptions(_Strict):
     """How to read a source file.
 
-    ``encoding="auto"`` tries the byte-order mark, then strict UTF-8, then GB18030 (a
-    superset of GBK and GB2312); characters are never replaced. ``delimiter="whitespace"``
+    ``encoding="auto"`` reads the byte-order mark, then decides line by line: UTF-8 first,
+    then GB18030 (a superset of GBK and GB2312) or Big5, whichever reads the other lines as
+    common characters; lines in another encoding than the file's are quarantined
+    (``MIXED_ENCODING``) and characters are never replaced. ``delimiter="whitespace"``
     reads files whose fields are separated by runs of blanks (e.g. CDNOW).
     ``date_order`` must be set when dates are written day/month or month/day
     (``03/04/2023``): segkit refuses to guess.
     """
 
-    encoding: Literal["auto", "utf-8", "gb18030", "utf-16"] = "auto"
+    encoding: Literal["auto", "utf-8", "gb18030", "big5", "utf-16"] = "auto"
     delimiter: str | None = Field(None, description="None = sniff; 'whitespace' = runs of blanks")
     header: bool = True
     sheet: str | int | None = Field(None, description="Excel sheet name or 0-based index")
@@ -150,6 +152,10 @@ class CleanPolicy(_Strict):
         Tukey's multiplier (3: his "far out" values).
     min_date : date
         Dates before this are impossible (``DATE_OUT_OF_RANGE``).
+    max_date : date, optional
+        Dates after this are impossible (``FUTURE_DATE``: a typo such as 2099-12-31). The
+        default, ``None``, is the run date: a transaction cannot lie in the future. The
+        default as-of date is never later than this.
     """
 
     dedupe: Literal["auto", "exact", "none"] = "auto"
@@ -163,6 +169,7 @@ class CleanPolicy(_Strict):
     outlier_k: float = Field(default=3.0, gt=0)
     outlier_fences: tuple[float, float] = (0.001, 0.999)
     min_date: dt.date = dt.date(1990, 1, 1)
+    max_date: dt.date | None = None
 
     @model_validator(mode="after")
     def _fences(self) -> CleanPolicy:

@@ -13,12 +13,15 @@ Rules
     full-width digits and signs are folded to ASCII; ``¥ ￥ 元 RMB CNY 人民币`` and blanks are
     removed; thousands separators are accepted only in groups of three (``1,234,567.8``);
     ``(12.50)`` and a trailing ``-`` mean negative; ``万``/``亿`` multiply by 10⁴/10⁸;
-    anything else (other currencies, decimal commas, text) gives NULL.
+    anything else (other currencies, decimal commas, text) gives NULL, and so does a number
+    beyond the range of a double (``1e309`` would be infinite).
 ``segkit_ts(text) -> TIMESTAMP``
     ISO ``2023-09-28[ 14:05[:00[.ffffff]]]`` (also with ``T``), ``2023/9/28``, ``2023.9.28``,
     ``2023年9月28日[ 14:05]``, compact ``20230928``, and Excel serial day numbers between
-    20000 and 80000 (origin 1899-12-30, as Excel's 1900 date system). Day-first or month-first
-    forms (``28/09/2023``) are read only in the order the connection was set up with.
+    20000 and 80000 (origin 1899-12-30, as Excel's 1900 date system). Text without a digit
+    is never a date (DuckDB's ``strptime`` would read ``epoch`` and ``infinity``). Day-first
+    or month-first forms (``28/09/2023``) are read only in the order the connection was set
+    up with.
 ``segkit_id(text) -> VARCHAR``
     identifiers stay text: trimmed, NFKC-like folding of full-width digits and letters,
     zero-width characters removed; ``''`` becomes NULL. Leading zeros are kept.
@@ -116,7 +119,8 @@ def macro_sql(date_order: str = "YMD") -> list[str]:
                     THEN CAST(rtrim(u, '万亿') AS DOUBLE)
                          * CASE WHEN u LIKE '%万' THEN 10000.0
                                 WHEN u LIKE '%亿' THEN 100000000.0 ELSE 1.0 END
-                ELSE NULL END)[1]""",
+                ELSE NULL END)
+            .list_transform(lambda x: CASE WHEN isfinite(x) THEN x END)[1]""",
         # plain numbers (the common case) skip the general rules
         r"""CREATE OR REPLACE MACRO segkit_amount(s) AS
             CASE WHEN regexp_full_match(CAST(s AS VARCHAR), '-?[0-9]{1,15}(\.[0-9]{1,6})?')
@@ -140,8 +144,11 @@ def macro_sql(date_order: str = "YMD") -> list[str]:
                      AND TRY_CAST(raw AS DOUBLE) BETWEEN 20000 AND 80000
                     THEN TIMESTAMP '1899-12-30'
                          + to_microseconds(CAST(round(CAST(raw AS DOUBLE) * 86400e6) AS BIGINT))
+                -- strptime also accepts the words 'epoch' and 'infinity': a date has digits
+                WHEN NOT regexp_matches(raw, '[0-9]') THEN NULL
                 ELSE try_strptime(replace(segkit_date_text(raw), 'T', ' '), {formats})
-            END)[1]""",
+            END)
+            .list_transform(lambda t: CASE WHEN isfinite(t) THEN t END)[1]""",
         # fast path: plain ISO timestamps (the common case) are cast directly
         r"""CREATE OR REPLACE MACRO segkit_ts(s) AS CASE
             WHEN regexp_full_match(CAST(s AS VARCHAR),

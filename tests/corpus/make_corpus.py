@@ -581,6 +581,449 @@ def _f2() -> dict[str, bytes]:
     return {"F2.csv": csv_text([["00001", ""], ["00002", ""]], ["客户编号", "折扣率"]).encode()}
 
 
+# Issue 14: broken and hostile input (H1…) -------------------------------------------------
+# Mixed encodings decided line by line, dates beyond the run date, non-finite and
+# ambiguous amounts, near-duplicate exports, Excel date systems and cached formulas,
+# empty or broken Parquet, mixed line ends, files that change while read.
+
+#: an ASCII header (the Big5 and mixed-encoding reproductions of issue 14 use one)
+ASCII_HEADER = ["cid", "oid", "day", "amt", "cat"]
+
+
+def _ascii(rows: Rows) -> str:
+    return csv_text(rows, ASCII_HEADER)
+
+
+@case("H1")
+def _h1() -> dict[str, bytes]:
+    """Issue 14's reproduction: a UTF-8 file with one GBK line (was: all read as GB18030)."""
+    head = _ascii([["C1", "O1", "2024-01-01", "10", "服装"]]).encode()
+    gbk = "C3,O3,2024-01-03,30,家居\n".encode("gbk")
+    tail = "C4,O4,2024-01-04,40,鞋帽\n".encode()
+    return {"H1.csv": head + gbk + tail}
+
+
+@case("H2")
+def _h2() -> dict[str, bytes]:
+    """Big5 with an ASCII header (was: read as GB18030, 服裝 → 狝杆)."""
+    rows = [["C1", "O1", "2024-01-01", "10", "服裝"], ["C2", "O2", "2024-01-02", "20", "門市"]]
+    return {"H2.csv": _ascii(rows).encode("big5")}
+
+
+@case("H3")
+def _h3() -> dict[str, bytes]:
+    """A longer Big5 file of traditional-Chinese categories."""
+    cats = ["服裝", "鞋帽", "家電", "書籍", "食品", "臺北門市", "線上商城", "會員專區"]
+    rows = [[f"C{i}", f"O{i}", f"2024-02-{i + 1:02d}", str(10 + i), c] for i, c in enumerate(cats)]
+    return {"H3.csv": _ascii(rows).encode("big5")}
+
+
+@case("H4")
+def _h4() -> dict[str, bytes]:
+    """GBK text that Big5 also decodes (门店 → 藷虛): GB18030 is chosen (common characters)."""
+    rows = [["C1", "O1", "2024-01-01", "10", "门店"], ["C2", "O2", "2024-01-02", "20", "服装"]]
+    return {"H4.csv": _ascii(rows).encode("gbk")}
+
+
+@case("H5")
+def _h5() -> dict[str, bytes]:
+    """The reverse mix: a GBK file with one UTF-8 line appended."""
+    rows = [[f"C{i}", f"O{i}", "2024-01-0" + str(i), "10", "门店"] for i in range(1, 5)]
+    body = _ascii(rows).encode("gbk")
+    return {"H5.csv": body + "C9,O9,2024-01-09,90,线上\n".encode()}
+
+
+@case("H6")
+def _h6() -> dict[str, bytes]:
+    """A UTF-8 file with one Big5 line (a Taiwan branch's export appended)."""
+    head = _ascii(
+        [["C1", "O1", "2024-01-01", "10", "服装"], ["C2", "O2", "2024-01-02", "20", "鞋帽"]]
+    )
+    return {"H6.csv": head.encode() + "C3,O3,2024-01-03,30,服裝\n".encode("big5")}
+
+
+@case("H7")
+def _h7() -> dict[str, bytes]:
+    """A UTF-8 byte-order mark over GBK bytes (was: an internal hex sentinel was shown)."""
+    return {"H7.csv": codecs.BOM_UTF8 + csv_text(good(2)).encode("gbk")}
+
+
+@case("H8")
+def _h8() -> dict[str, bytes]:
+    """Latin-1 text: neither UTF-8 nor a plausible Chinese encoding."""
+    rows = [["C1", "O1", "2024-01-01", "10", "café"], ["C2", "O2", "2024-01-02", "20", "crème"]]
+    return {"H8.csv": _ascii(rows).encode("latin-1")}
+
+
+@case("H9")
+def _h9() -> dict[str, bytes]:
+    """Shift-JIS text: decodes as GB18030, but as rare characters only."""
+    rows = [["C1", "O1", "2024-01-01", "10", "東京"], ["C2", "O2", "2024-01-02", "20", "大阪"]]
+    return {"H9.csv": _ascii(rows).encode("shift_jis")}
+
+
+@case("H10")
+def _h10() -> dict[str, bytes]:
+    """UTF-16 big-endian with its byte-order mark (was: refused)."""
+    return {"H10.csv": codecs.BOM_UTF16_BE + csv_text(good(2)).encode("utf-16-be")}
+
+
+@case("H11")
+def _h11() -> dict[str, bytes]:
+    """UTF-16 little-endian, tab-separated, CRLF line ends (Excel's "Unicode text")."""
+    text = csv_text(good(3), sep="\t").replace("\n", "\r\n")
+    return {"H11.txt": codecs.BOM_UTF16_LE + text.encode("utf-16-le")}
+
+
+@case("H12")
+def _h12() -> dict[str, bytes]:
+    """A line of bytes that no encoding decodes, in a UTF-8 file."""
+    head = csv_text(good(3)).encode()
+    return {"H12.csv": head + b"00009,O009,2024-03-01,10.00,\xff\xfe\x80\n"}
+
+
+@case("H13")
+def _h13() -> dict[str, bytes]:
+    """The header line in GBK, the data in UTF-8: the header cannot be quarantined."""
+    head = (",".join(HEADER) + "\n").encode("gbk")
+    return {"H13.csv": head + csv_text(good(2))[len(",".join(HEADER)) + 1 :].encode()}
+
+
+@case("H14")
+def _h14() -> dict[str, bytes]:
+    """A Big5 file read with an explicit read.encoding='big5'."""
+    rows = [["C1", "O1", "2024-01-01", "10", "門市"]]
+    return {"H14.csv": _ascii(rows).encode("big5")}
+
+
+@case("H15")
+def _h15() -> dict[str, bytes]:
+    """read.encoding='utf-8' given explicitly: the GBK line is INVALID_ENCODING."""
+    return {"H15.csv": csv_text(good(2)).encode() + "00009,O009,2024-03-01,1,门店\n".encode("gbk")}
+
+
+@case("H16")
+def _h16() -> dict[str, bytes]:
+    """The GBK line is the last one, without a final line break."""
+    return {"H16.csv": csv_text(good(2)).encode() + "00009,O009,2024-03-01,1,门店".encode("gbk")}
+
+
+@case("H17")
+def _h17() -> dict[str, bytes]:
+    """A UTF-8 BOM, UTF-8 lines and one GBK line: the BOM settles the file's encoding."""
+    body = csv_text(good(1)).encode() + "00009,O009,2024-03-01,1,门店\n".encode("gbk")
+    return {"H17.csv": codecs.BOM_UTF8 + body}
+
+
+@case("H18")
+def _h18() -> dict[str, bytes]:
+    """A customer master (side table) in UTF-8 with one GBK line."""
+    head = csv_text([["00001", "北京"]], ["客户编号", "城市"]).encode()
+    return {"H18.csv": head + "00002,上海\n".encode("gbk")}
+
+
+@case("H19")
+def _h19() -> dict[str, bytes]:
+    """A blank-separated file (read.delimiter='whitespace') with one GBK line."""
+    head = "客户编号 订单号 下单时间 金额 渠道\n00001 O001 2024-01-01 10 线上\n".encode()
+    return {"H19.txt": head + "00002 O002 2024-01-02 20 门店\n".encode("gbk")}
+
+
+@case("H20")
+def _h20() -> dict[str, bytes]:
+    """Mixed CRLF and LF line ends (was: the whole file refused, no line named)."""
+    lines = csv_text(good(4)).splitlines()
+    text = "".join(ln + ("\r\n" if i % 2 == 0 else "\n") for i, ln in enumerate(lines))
+    return {"H20.csv": text.encode()}
+
+
+@case("H21")
+def _h21() -> dict[str, bytes]:
+    """Mixed line ends and a GBK line in a UTF-8 file."""
+    text = csv_text(good(2)).replace("\n", "\r\n", 2).encode()
+    return {"H21.csv": text + "00009,O009,2024-03-01,1,门店\n".encode("gbk")}
+
+
+# dates beyond the run date, no date, as-of before the data
+def _dated(days: list[str]) -> Rows:
+    return [[f"{i:05d}", f"O{i:03d}", d, f"{10 * i}.00", "线上"] for i, d in enumerate(days, 1)]
+
+
+@case("H22")
+def _h22() -> dict[str, bytes]:
+    """Issue 14: one typo year (2099-12-31) and no as-of (was: as-of 2100-01-01)."""
+    return both("H22", _dated(["2024-03-01", "2099-12-31", "2024-03-05"]))
+
+
+@case("H23")
+def _h23() -> dict[str, bytes]:
+    """Every date after the run date, and no as-of."""
+    return both("H23", _dated(["2099-12-31", "2088-01-01"]))
+
+
+@case("H24")
+def _h24() -> dict[str, bytes]:
+    """No parseable date at all, and no as-of (was: a ValueError traceback)."""
+    return both("H24", _dated(["bad", "不详"]))
+
+
+@case("H25")
+def _h25() -> dict[str, bytes]:
+    """An as-of date before all the data (was: an empty profile, exit 0)."""
+    return both("H25", _dated(["2024-05-01", "2024-06-01"]))
+
+
+@case("H26")
+def _h26() -> dict[str, bytes]:
+    """The latest transaction on the run date: the default as-of is the run date, not later."""
+    return both("H26", _dated(["2025-06-01", "2025-12-31"]))
+
+
+@case("H27")
+def _h27() -> dict[str, bytes]:
+    """A 1904-date workbook with dates written as bare serial numbers (was: 4 years off)."""
+    rows: Rows = [["00001", "O001", 43834, "10", "线上"], ["00002", "O002", 43835.5, "20", "线上"]]
+    return {"H27.xlsx": xlsx_bytes(tx_sheet(rows), epoch1904=True)}
+
+
+@case("H28")
+def _h28() -> dict[str, bytes]:
+    """The same serial numbers in a 1900-date workbook (the control of H27)."""
+    rows: Rows = [["00001", "O001", 45296, "10", "线上"], ["00002", "O002", 45297.5, "20", "线上"]]
+    return {"H28.xlsx": xlsx_bytes(tx_sheet(rows))}
+
+
+# amounts
+@case("H29")
+def _h29() -> dict[str, bytes]:
+    """Issue 14: an amount of 1e309 (was: a DuckDB traceback from a pasted fence)."""
+    rows = good(4)
+    rows[1][3] = "1e309"
+    return both("H29", rows)
+
+
+@case("H30")
+def _h30() -> dict[str, bytes]:
+    """More numbers beyond a double: -1e309, 1e400, 2e308万."""
+    rows = good(4)
+    rows[0][3], rows[1][3], rows[2][3] = "-1e309", "1e400", "2e308万"
+    return both("H30", rows)
+
+
+@case("H31")
+def _h31() -> dict[str, bytes]:
+    """A typed Parquet amount column holding inf, -inf and NaN."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table(
+        {
+            "客户编号": ["00001", "00002", "00003", "00004"],
+            "订单号": ["O001", "O002", "O003", "O004"],
+            "下单时间": ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"],
+            "金额": [10.0, float("inf"), float("-inf"), float("nan")],
+            "渠道": ["线上"] * 4,
+        }
+    )
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="none", store_schema=False)
+    return {"H31.parquet": buf.getvalue()}
+
+
+@case("H32")
+def _h32() -> dict[str, bytes]:
+    """read.decimal=',' and 12.50 (was: silently 1250)."""
+    rows = good(3)
+    rows[0][3], rows[1][3], rows[2][3] = "12,50", "12.50", "1.234,50"
+    return both("H32", rows)
+
+
+@case("H33")
+def _h33() -> dict[str, bytes]:
+    """read.decimal=',' with points only in thousands groups (1.250 is 1250)."""
+    rows = good(2)
+    rows[0][3], rows[1][3] = "1.250", "2.500.000,5"
+    return both("H33", rows)
+
+
+# near-duplicates
+@case("H34")
+def _h34() -> dict[str, bytes]:
+    """Issue 14: one order exported twice as "C1 " / 50.0 and "C1" / 50.00."""
+    rows: Rows = [["C1 ", "O001", "2024-01-05", "50.0", "线上"],
+                  ["C1", "O001", "2024-01-05", "50.00", "线上"]]  # fmt: skip
+    return both("H34", rows)
+
+
+@case("H35")
+def _h35() -> dict[str, bytes]:
+    """The same order with its date written two ways and a midnight time added."""
+    rows: Rows = [["00001", "O001", "2024-01-05", "50", "线上"],
+                  ["00001", "O001", "2024/1/5 00:00", "50", "线上"],
+                  ["00001", "O001", "2024年1月5日", "¥50.00", " 线上 "]]  # fmt: skip
+    return both("H35", rows)
+
+
+@case("H36")
+def _h36() -> dict[str, bytes]:
+    """Near but not equal (50.00 / 50.01): two lines, not a duplicate (control)."""
+    rows: Rows = [["00001", "O001", "2024-01-05", "50.00", "线上"],
+                  ["00001", "O001", "2024-01-05", "50.01", "线上"]]  # fmt: skip
+    return both("H36", rows)
+
+
+def _cached(xlsx: bytes, values: dict[str, str]) -> bytes:
+    """Give formula cells a cached value, as Excel writes them when it saves."""
+    import re
+
+    src = zipfile.ZipFile(io.BytesIO(xlsx))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                for ref, value in values.items():
+                    body = re.sub(
+                        rf'(<c r="{ref}"[^>]*>)(<f>[^<]*</f>)<v ?/>'.encode(),
+                        rb"\1\2<v>" + value.encode() + b"</v>",
+                        body,
+                    )
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
+@case("H37")
+def _h37() -> dict[str, bytes]:
+    """A blank cell beside a formula with a cached value (was: refused as uncached)."""
+    rows: Rows = [["客户编号", "订单号", "下单时间", "单价", "数量", "金额", "渠道"]]
+    rows.append(["00001", "O001", "2024-01-01", 10, 2, "=D2*E2", None])
+    rows.append(["00002", "O002", "2024-01-02", 10, 3, "=D3*E3", "线上"])
+    book = xlsx_bytes({"交易": rows}, formulas=True)
+    return {"H37.xlsx": _cached(book, {"F2": "20", "F3": "30"})}
+
+
+@case("H38")
+def _h38() -> dict[str, bytes]:
+    """One formula without a cached value, in a row with another blank cell: only it is named."""
+    rows: Rows = [["客户编号", "订单号", "下单时间", "单价", "数量", "金额", "渠道"]]
+    rows.append(["00001", "O001", "2024-01-01", 10, 2, "=D2*E2", None])
+    rows.append(["00002", "O002", "2024-01-02", 10, 3, "=D3*E3", None])
+    book = xlsx_bytes({"交易": rows}, formulas=True)
+    return {"H38.xlsx": _cached(book, {"F2": "20"})}
+
+
+# files
+@case("H39")
+def _h39() -> dict[str, bytes]:
+    """A 0-byte Parquet file (was: a DuckDB traceback)."""
+    return {"H39.parquet": b""}
+
+
+@case("H40")
+def _h40() -> dict[str, bytes]:
+    """A Parquet file that is not one (text under a .parquet name)."""
+    return {"H40.parquet": csv_text(good(2)).encode()}
+
+
+@case("H41")
+def _h41() -> dict[str, bytes]:
+    """An id in scientific notation: PRECISION_LOST found 1, removed 1 (was: found 0)."""
+    rows = good(3)
+    rows[1][0] = "1.38E+10"
+    return both("H41", rows)
+
+
+@case("H42")
+def _h42() -> dict[str, bytes]:
+    """A total row: SUMMARY_ROW found and removed alike."""
+    rows = [*good(2), ["合计", None, None, "203.00", None]]
+    return both("H42", rows)
+
+
+@case("H43")
+def _h43() -> dict[str, bytes]:
+    """A plain file the test appends to while segkit reads it (hash ≠ data before)."""
+    return {"H43.csv": csv_text(good(3)).encode()}
+
+
+@case("H44")
+def _h44() -> dict[str, bytes]:
+    """A UTF-16 file cut in the middle of a character (an odd number of bytes)."""
+    return {"H44.csv": codecs.BOM_UTF16_LE + csv_text(good(2)).encode("utf-16-le")[:-1]}
+
+
+@case("H45")
+def _h45() -> dict[str, bytes]:
+    """GBK lines in a UTF-8 file beside a short record: every line keeps its number."""
+    text = csv_text(good(2)).encode()
+    text += "00007,O007,2024-03-01,1,门店\n".encode("gbk")
+    text += b"00008,O008\n"
+    text += "00009,O009,2024-03-02,2,线上\n".encode()
+    return {"H45.csv": text}
+
+
+@case("H46")
+def _h46() -> dict[str, bytes]:
+    """A GBK file whose last line holds traditional characters written in GBK (門市 is
+    outside GB2312): still one file in GB18030, every line read."""
+    body = csv_text(good(3)).encode("gbk")
+    return {"H46.csv": body + "00009,O009,2024-03-01,1,門市\n".encode("gbk")}
+
+
+@case("H47")
+def _h47() -> dict[str, bytes]:
+    """A GBK file with one Big5 line: GB18030 decodes it, but only as rare characters,
+    while Big5 reads it as common ones (臺北)."""
+    rows = [[f"C{i}", f"O{i}", f"2024-01-0{i}", "1", "门店服装"] for i in range(1, 6)]
+    body = _ascii(rows).encode("gbk")
+    return {"H47.csv": body + "C9,O9,2024-01-09,1,臺北\n".encode("big5")}
+
+
+@case("H48")
+def _h48() -> dict[str, bytes]:
+    """A Big5 file with one GBK line (服装 read as Big5 is 督蚾, half rare)."""
+    rows = [[f"C{i}", f"O{i}", f"2024-01-0{i}", "1", "臺北門市"] for i in range(1, 6)]
+    body = _ascii(rows).encode("big5")
+    return {"H48.csv": body + "C9,O9,2024-01-09,1,服装\n".encode("gbk")}
+
+
+@case("H49")
+def _h49() -> dict[str, bytes]:
+    """A UTF-8 file with one GBK line whose bytes are valid UTF-8 too (母婴 = C4B8 D3A4,
+    which UTF-8 reads as ĸӤ): the whole file is valid UTF-8, yet the line is GBK."""
+    head = _ascii(
+        [["C1", "O1", "2024-01-01", "10", "服装"], ["C2", "O2", "2024-01-02", "20", "食品"]]
+    )
+    return {"H49.csv": head.encode() + "C3,O3,2024-01-03,30,母婴\n".encode("gbk")}
+
+
+@case("H50")
+def _h50() -> dict[str, bytes]:
+    """A GBK file every line of which is also valid UTF-8 (the messy demo's case)."""
+    rows = [[f"C{i}", f"O{i}", f"2024-01-0{i}", "1", w] for i, w in enumerate(["母婴", "食品"], 1)]
+    return {"H50.csv": _ascii(rows).encode("gbk")}
+
+
+@case("H51")
+def _h51() -> dict[str, bytes]:
+    """Genuine UTF-8 two-byte characters (é, ·, ×) beside CJK: read as UTF-8."""
+    rows = [
+        ["C1", "O1", "2024-01-01", "10", "Café"],
+        ["C2", "O2", "2024-01-02", "20", "A·B"],
+        ["C3", "O3", "2024-01-03", "30", "2×3"],
+        ["C4", "O4", "2024-01-04", "40", "服装"],
+    ]
+    return {"H51.csv": _ascii(rows).encode()}
+
+
+@case("F3")
+def _f3() -> dict[str, bytes]:
+    """DuckDB's strptime read the words 'infinity' (year 294247) and 'epoch' as dates."""
+    rows = good(4)
+    rows[0][2], rows[1][2], rows[2][2] = "INFINItY", "epoch", "-infinity"
+    return both("F3", rows)
+
+
 def build() -> dict[str, bytes]:
     """Every fixture file of the corpus: name → bytes."""
     files: dict[str, bytes] = {}

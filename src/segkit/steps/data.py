@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from segkit.artefacts import RunFolder
-from segkit.clean import CleanResult, clean
+from segkit.clean import CleanResult, clean, default_as_of, horizon
 from segkit.cluster import behaviour_features
 from segkit.collect import Collected, collect, collected_from_parquet
 from segkit.config import ColumnMap, ReadOptions
@@ -248,7 +248,8 @@ def load_collected(run: Run) -> Collected:
 
 def analysis_date(run: Run) -> dt.date:
     """The as-of date: the config's, the demo's, or the day after the latest collected date
-    (the rule :func:`segkit.clean.clean` uses)."""
+    that is not after the run date (:func:`segkit.clean.default_as_of`, the rule
+    :func:`segkit.clean.clean` uses)."""
     cfg = run.config
     if cfg.as_of is not None:
         return cfg.as_of
@@ -256,10 +257,18 @@ def analysis_date(run: Run) -> dt.date:
         return DEMO_AS_OF
     con = connect()
     path = sql_str(str(run.folder.path("transactions")))
-    latest = con.execute(f"SELECT max(date) FROM read_parquet({path})").fetchall()[0][0]
-    if latest is None:
-        raise InputError("no parseable dates: cannot choose an as-of date", code="NO_DATES")
-    return (pd.Timestamp(latest).normalize() + pd.Timedelta(days=1)).date()
+    as_of, _, future = default_as_of(con, f"read_parquet({path})", cfg.policy)
+    if as_of is None:
+        why = (
+            f"all {future:,} dates lie after {horizon(cfg.policy)} (policy.max_date, default "
+            "the run date)"
+            if future
+            else "no date in the data could be read"
+        )
+        raise InputError(
+            f"cannot choose an as-of date: {why}; set as_of, or fix the dates", code="NO_DATES"
+        )
+    return as_of
 
 
 # -- 02 clean ------------------------------------------------------------------------------
