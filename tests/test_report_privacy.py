@@ -154,6 +154,11 @@ def _texts(run: Path) -> dict[str, str]:
     return out
 
 
+def _runs(client: Path) -> list[Path]:
+    """The run folders of a client (``.private`` beside them holds unmasked configs)."""
+    return [p for p in client.iterdir() if not p.name.startswith(".")]
+
+
 def _leaks(texts: dict[str, str], skip: dict[str, set[str]] | None = None) -> list[tuple]:
     found = []
     for route, canaries in CANARIES.items():
@@ -178,7 +183,7 @@ def canary_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
          "--notebooks", str(NOTEBOOKS), "--no-progress"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    (run,) = (base / "reports" / "canary").iterdir()
+    (run,) = _runs(base / "reports" / "canary")
     return run, result.output
 
 
@@ -191,12 +196,13 @@ def test_no_canary_in_any_output(canary_run: tuple[Path, str]) -> None:
                "artefacts/02_customers.parquet", "artefacts/01_transactions.parquet")  # fmt: skip
     for expected in covered:
         assert expected in texts, expected  # the scan really covers these outputs
-    # params.yaml is the config as given (the notebooks read the input paths and the column
-    # mapping from it): the input file name and the mapped column names are the only routes
-    # it may carry
-    params = {"params.yaml"}
-    leaks = _leaks(texts, skip={"file name": params, "column name": params})
+    leaks = _leaks(texts)  # params.yaml included: it is masked
     assert leaks == [], leaks[:20]
+    # the config as given (input paths, column mapping) is kept beside the run folder, not in
+    # it, and the notebooks read it from there
+    private = run.parent / ".private" / f"{run.name}.yaml"
+    assert PHONE_FILE in private.read_text(encoding="utf-8")
+    assert "****" in (run / "params.yaml").read_text(encoding="utf-8")
 
 
 def test_the_canaries_were_really_planted(canary_run: tuple[Path, str]) -> None:
@@ -242,7 +248,7 @@ def test_failing_survey_value_is_never_quoted(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 1, result.output
     assert "[NOT_NUMERIC]" in result.output and "row 5" in result.output, result.output
-    (run,) = (tmp_path / "r" / "canary").iterdir()
+    (run,) = _runs(tmp_path / "r" / "canary")
     texts = _texts(run)
     texts["stdout+stderr"] = result.output
     assert [n for n, t in texts.items() if "张无忌" in t] == []
@@ -267,7 +273,7 @@ def test_reidentify_fills_names_and_keeps_ids(tmp_path: Path) -> None:
          "--notebooks", str(NOTEBOOKS), "--no-progress"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    (run,) = (tmp_path / "r" / "canary").iterdir()
+    (run,) = _runs(tmp_path / "r" / "canary")
     import openpyxl
 
     ws = openpyxl.load_workbook(run / "segments.xlsx", read_only=True)["客户分类表"]
@@ -378,7 +384,7 @@ def test_small_segment_shows_no_figure_anywhere_in_the_report(tmp_path: Path) ->
          "--notebooks", str(NOTEBOOKS), "--no-progress"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    (run,) = (tmp_path / "r" / "demo").iterdir()
+    (run,) = _runs(tmp_path / "r" / "demo")
     segs = pd.read_csv(run / "artefacts" / "07_segments.csv")
     small = segs[segs["size"] < 25]
     shown = segs[segs["size"] >= 25]

@@ -161,3 +161,16 @@ class RunFolder:
 
     def read_json(self, name: str) -> Any:
         return json.loads(self.path(name).read_text(encoding="utf-8"))
+
+
+def private_config_path(run_dir: str | Path) -> Path:
+    """Where a run's unmasked config is kept when ``params.yaml`` had to be masked: beside the
+    run folder, not in it (``reports/<client>/.private/<run>.yaml``), so the folder a
+    consultant hands over holds no phone, ID number or e-mail even when the user's own config
+    named an input file or a column after one.
+
+    >>> private_config_path("reports/acme/20240101-000000-abcdef").as_posix()
+    'reports/acme/.private/20240101-000000-abcdef.yaml'
+    """
+    run_dir = Path(run_dir)
+    return run_dir.parent / ".private" / f"{run_dir.name}.yaml"

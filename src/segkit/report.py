@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 from segkit import __version__, paths
-from segkit.artefacts import NOTEBOOKS, RunFolder
+from segkit.artefacts import NOTEBOOKS, RunFolder, private_config_path
 from segkit.atomic import DiskFullError, is_disk_full, publish, write_text
 from segkit.errors import InputError, SegkitError
 from segkit.privacy import install_log_masking, mask_text
@@ -533,7 +533,14 @@ def run_report(
     stage = "params.yaml"
     finished = False
     try:
-        params_path = write_text(folder.path("params"), cfg.to_yaml())
+        as_given = cfg.to_yaml()
+        shown = mask_text(as_given)  # a phone in a file or column name the config gives
+        if shown != as_given:
+            private = private_config_path(run_dir)
+            private.parent.mkdir(mode=0o700, exist_ok=True)
+            write_text(private, as_given)
+            log.info("params.yaml masked; the config as given is kept outside the run folder")
+        params_path = write_text(folder.path("params"), shown)
         manifest["params_sha256"] = sha256_file(params_path)
         log.info("run %s: %d notebooks from %s", run_dir.name, len(present), nb_dir)
         manifest["inputs"] = [

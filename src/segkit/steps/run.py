@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from segkit import pipeline
-from segkit.artefacts import ARTEFACTS, NOTEBOOKS, RunFolder
+from segkit.artefacts import ARTEFACTS, NOTEBOOKS, RunFolder, private_config_path
 from segkit.atomic import write_text
 from segkit.runconfig import DemoSpec, RunConfig, SegmentSpec
 
@@ -187,7 +187,8 @@ def open_run(run_dir: str | Path) -> Run:
         )
     if folder.path("log").exists():
         log_to_run(folder.path("log"))
-    return Run(folder=folder, config=RunConfig.from_yaml(params))
+    private = private_config_path(path.resolve())  # the unmasked config, when params.yaml is masked
+    return Run(folder=folder, config=RunConfig.from_yaml(private if private.exists() else params))
 
 
 def log_to_run(path: Path) -> None:
