@@ -24,6 +24,7 @@ notebook            step                                 artefacts written
 
 from __future__ import annotations
 
+from segkit.steps.chain import scratch_run, start, step_functions
 from segkit.steps.data import (
     CleanStep,
     CollectStep,
@@ -44,16 +45,7 @@ from segkit.steps.model import (
     name_strategy_step,
     validate_step,
 )
-from segkit.steps.run import (
-    STEP_TITLES,
-    Run,
-    open_run,
-    overview,
-    scratch_run,
-    start,
-    step_functions,
-    workspace,
-)
+from segkit.steps.run import STEP_TITLES, Run, open_run, overview, workspace
 
 __all__ = [
     "STEP_TITLES",

@@ -31,6 +31,7 @@ from segkit.segmentation import (
     profile_variables,
     validate_segments,
 )
+from segkit.steps.data import analysis_date
 from segkit.steps.run import Run
 
 #: master columns described in the segment profiles when present (never PII)
@@ -260,7 +261,6 @@ def _period_profile(run: Run, start: dt.date, end: dt.date) -> pd.DataFrame:
 def monitor_step(run: Run, *, months: int | None = None) -> MonitorStep:
     """Score the last ``months`` before the as-of date and the ``months`` before those with
     the frozen step-5 model; count migrations between segments and raise drift alerts."""
-    from segkit.steps.data import analysis_date
 
     months = months or run.config.monitor.months
     model, spec = frozen_model(run)

@@ -1,8 +1,11 @@
-"""Customer-level core features as one engine-neutral query (DuckDB or Spark).
+"""The customer features, defined once: SQL column lists rendered for DuckDB and Spark.
 
-The definitions of :mod:`segkit.profile` (its ``ORDER_LEVEL_CORE`` / ``CUSTOMER_LEVEL_CORE``
-column lists and ``core_select``, which ``build_profile`` and the fused fast path also use),
-plus ``gross_sales`` and ``avg_order_value``, composed into one DuckDB query over a cleaned
+:data:`ORDER_LEVEL_CORE` / :data:`CUSTOMER_LEVEL_CORE` and :func:`core_select` are the core
+profile's definitions; :func:`segkit.profile.build_profile`, the fused fast path of
+:func:`segkit.clean.clean` (:mod:`segkit.fastpath`) and :func:`core_features_sql` all use
+them. This module imports nothing from segkit, so the three can share it without an import
+circle. :func:`core_features_sql` adds ``gross_sales`` and ``avg_order_value`` and composes
+them into one DuckDB query over a cleaned
 transactions table with the columns of ``clean_tx`` (``customer_id``, ``order_key``,
 ``date``, ``amount``): lines are summed per order, then orders per customer. A *purchase
 order* has a line with ``amount >= 0`` and is dated by its first such line; customers with
@@ -34,7 +37,67 @@ from typing import Literal
 
 import sqlglot
 
-__all__ = ["CORE_SQL_FEATURES", "core_features_sql"]
+__all__ = [
+    "CORE_FEATURES",
+    "CORE_SQL_FEATURES",
+    "CUSTOMER_LEVEL_CORE",
+    "ORDER_LEVEL_CORE",
+    "core_features_sql",
+    "core_select",
+]
+
+CORE_FEATURES = (
+    "customer_id",
+    "first_purchase",
+    "last_purchase",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "tenure_days",
+)
+
+
+#: Level 1 of the core profile: one row per (customer, order) from the line table
+#: (columns ``customer_id``, ``order_key``, ``date``, ``amount``). The same list is used by
+#: the fused pass of :mod:`segkit.fastpath`, so the definitions live in one place.
+ORDER_LEVEL_CORE = (
+    "customer_id",
+    "min(date) FILTER (WHERE amount >= 0) AS p_first",
+    "max(date) FILTER (WHERE amount >= 0) AS p_last",
+    "sum(amount) AS value",
+)
+#: Level 2, orders → customers, for the measures that do not depend on ``as_of``.
+CUSTOMER_LEVEL_CORE = (
+    "customer_id",
+    "min(p_first) AS first_purchase",
+    "max(p_last) AS last_purchase",
+    "count(p_first) AS frequency",
+    "sum(value) AS monetary",
+)
+
+
+def core_select(as_of: dt.date, source: str) -> str:
+    """The core profile columns, in output order, from a per-customer table ``source``
+    holding the :data:`CUSTOMER_LEVEL_CORE` columns.
+
+    Examples
+    --------
+    >>> print(core_select(dt.date(2024, 1, 31), "c"))  # doctest: +NORMALIZE_WHITESPACE
+    SELECT customer_id, first_purchase, last_purchase,
+        date_diff('day', CAST(last_purchase AS DATE), DATE '2024-01-31') AS recency_days,
+        frequency, monetary,
+        date_diff('day', CAST(first_purchase AS DATE), DATE '2024-01-31') AS tenure_days
+    FROM c
+    """
+    asof = f"DATE '{as_of}'"
+    return (
+        "SELECT customer_id, first_purchase, last_purchase,\n"
+        f"    date_diff('day', CAST(last_purchase AS DATE), {asof}) AS recency_days,\n"
+        "    frequency, monetary,\n"
+        f"    date_diff('day', CAST(first_purchase AS DATE), {asof}) AS tenure_days\n"
+        f"FROM {source}"
+    )
+
 
 #: Columns of :func:`core_features_sql`, in order.
 CORE_SQL_FEATURES = ("customer_id", "first_purchase", "last_purchase", "recency_days",
@@ -55,11 +118,9 @@ def core_features_sql(
         Analysis date; recency and tenure are whole days from the purchase dates to it.
     dialect : {"duckdb", "spark"}
     """
-    from segkit.profile import CUSTOMER_LEVEL_CORE, ORDER_LEVEL_CORE, core_select
-
     day = dt.date.fromisoformat(str(as_of)[:10])
     # the same order- and customer-level definitions as build_profile and the fused fast
-    # path (segkit.profile), plus gross sales for the average order value
+    # path, plus gross sales for the average order value
     lvl1 = ", ".join([*ORDER_LEVEL_CORE, "sum(amount) FILTER (WHERE amount >= 0) AS gross"])
     lvl2 = ", ".join([*CUSTOMER_LEVEL_CORE, "sum(gross) AS gross"])
     core = core_select(day, "c").removeprefix("SELECT ").split("\nFROM ")[0]

@@ -12,7 +12,7 @@ import pandas as pd
 from segkit import datasets
 from segkit.clean import clean
 from segkit.collect import collect_frame
-from segkit.engine_features import CORE_SQL_FEATURES, core_features_sql
+from segkit.features import CORE_SQL_FEATURES, core_features_sql
 from segkit.pipeline import DEMO_COLUMNS
 from segkit.profile import build_profile
 
