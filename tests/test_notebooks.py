@@ -13,7 +13,7 @@ import pytest
 from segkit.artefacts import ARTEFACTS, NOTEBOOKS, RunFolder
 from segkit.runconfig import NOTEBOOK_PARAMETERS, RunConfig, notebook_parameters
 
-NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "src" / "segkit" / "notebooks"
 PARAM_LINE = re.compile(
     r"^(?P<name>[a-z_][a-z0-9_]*): (?P<type>str|int|bool|float) = (?P<default>.+?)  # \S.*$"
 )

@@ -32,7 +32,7 @@ from .conftest import sha256
 
 REPO = Path(__file__).resolve().parents[1]
 #: the notebooks these tests run (the lead switches this to REPO / "notebooks")
-NOTEBOOKS = REPO / "notebooks"
+NOTEBOOKS = REPO / "src" / "segkit" / "notebooks"
 runner = CliRunner()
 
 pytestmark = pytest.mark.slow
