@@ -35,6 +35,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+import pandas as pd
 import sqlglot
 
 __all__ = [
@@ -44,6 +45,8 @@ __all__ = [
     "ORDER_LEVEL_CORE",
     "core_features_sql",
     "core_select",
+    "orders_per_active_month",
+    "with_derived",
 ]
 
 CORE_FEATURES = (
@@ -134,3 +137,36 @@ def core_features_sql(
     ORDER BY customer_id
     """
     return sqlglot.transpile(text, read="duckdb", write=dialect)[0]
+
+
+#: customer features derived from profile columns (feature → the columns it needs)
+DERIVED_FEATURES: dict[str, tuple[str, ...]] = {
+    "orders_per_active_month": ("frequency", "active_months"),
+}
+
+
+def orders_per_active_month(profile: pd.DataFrame) -> pd.Series:
+    """Purchase orders per calendar month with a purchase: ``frequency / active_months``
+    (missing where ``active_months`` is 0). The one definition; clustering, the segment
+    profiles and ``segkit segment`` all use it.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"frequency": [6, 1, 0], "active_months": [3, 1, 0]})
+    >>> orders_per_active_month(p).tolist()
+    [2.0, 1.0, nan]
+    """
+    months = profile["active_months"].astype(float)
+    return (profile["frequency"].astype(float) / months.where(months > 0)).rename(
+        "orders_per_active_month"
+    )
+
+
+def with_derived(profile: pd.DataFrame) -> pd.DataFrame:
+    """``profile`` with the :data:`DERIVED_FEATURES` it lacks and has the columns for (a copy)."""
+    out = profile.copy()
+    if "orders_per_active_month" not in out and set(
+        DERIVED_FEATURES["orders_per_active_month"]
+    ) <= set(out.columns):
+        out["orders_per_active_month"] = orders_per_active_month(out)
+    return out

@@ -17,6 +17,7 @@ import pandas as pd
 
 from segkit.cluster import SegmentClusterer, behaviour_features
 from segkit.errors import InputError
+from segkit.features import with_derived
 from segkit.kselect import KSelection
 from segkit.monitor import Migration, drift_alerts, migration_matrix
 from segkit.pipeline import MASTER_ATTRIBUTES
@@ -55,9 +56,7 @@ def _labels(run: Run, customers: pd.DataFrame) -> pd.Series:
 
 def segment_profile(customers: pd.DataFrame, labels: pd.Series) -> SegmentProfile:
     """The segment profiles every step describes segments with (same variables each time)."""
-    frame = customers.copy()
-    if {"frequency", "active_months"} <= set(frame.columns):
-        frame["orders_per_active_month"] = frame["frequency"] / frame["active_months"]
+    frame = with_derived(customers)
     describe = profile_variables(frame, DESCRIBE_EXTRA)
     return describe_segments(frame, labels, value_column=VALUE_COLUMN, describe=describe)
 
