@@ -161,3 +161,14 @@ class RunFolder:
 
     def read_json(self, name: str) -> Any:
         return json.loads(self.path(name).read_text(encoding="utf-8"))
+
+
+def read_artefact(run: RunFolder, name: str) -> pd.DataFrame | None:
+    """An artefact table, or None when the run has none. CSV artefacts were written
+    formula-safe (:func:`segkit.export.safe_frame` puts ``'`` before ``= + - @`` …);
+    :meth:`RunFolder.read_frame` undoes that escape, because the report and the workbook
+    write typed, inert cells.
+    """
+    if not run.exists(name):
+        return None
+    return run.read_frame(name)  # CSV: the guard is undone by RunFolder.read_frame

@@ -35,10 +35,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segkit.artefacts import RunFolder
+from segkit.artefacts import RunFolder, read_artefact
 from segkit.atomic import atomic_path, refuse_existing
 from segkit.export import TRIGGERS
-from segkit.html_report import pick_language, read_artefact
+from segkit.naming import pick_language
 from segkit.runconfig import RunConfig
 
 #: header → (artefact, column) of the customer sheet; ``None`` = computed
