@@ -148,7 +148,7 @@ def test_a_step_never_overwrites(home: Path) -> None:
 def test_tiers_step_thresholds_and_clv_check_are_reported(home: Path) -> None:
     """Issue 12: lifecycle rows of 04_thresholds.csv had NaN bounds and no rule text, and
     the Gamma-Gamma independence check was swallowed."""
-    run = steps.scratch_run("04_segment", customers=400, seed=7, smoke=True)
+    run = steps.scratch_run("04_tiers", customers=400, seed=7, smoke=True)
     ti = steps.tiers_step(run)
     thr = run.folder.read_frame("tier_thresholds")
     life = thr[thr["rule"] == "lifecycle_stage"].set_index("tier")

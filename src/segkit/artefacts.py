@@ -86,7 +86,7 @@ NOTEBOOKS: tuple[str, ...] = (
     "01_collect",
     "02_clean",
     "03_variables",
-    "04_segment",
+    "04_tiers",
     "05_cluster",
     "06_validate",
     "07_name_and_strategy",

@@ -13,7 +13,7 @@ notebook            step                                 artefacts written
 02_clean            :func:`clean_step`                   clean transactions, quarantine, quality,
                                                          profile, customers, integration
 03_variables        :func:`variables_step`               screening, factor loadings, features
-04_segment          :func:`tiers_step`                   tiers, thresholds
+04_tiers            :func:`tiers_step`                   tiers, thresholds
 05_cluster          :func:`cluster_step`                 k selection, votes, assignments, centers,
                                                          model recipe
 06_validate         :func:`validate_step`                stability, LDA, scoring rule, profiles

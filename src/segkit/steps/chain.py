@@ -40,7 +40,7 @@ def step_functions() -> dict[str, Callable[[Run], Any]]:
         "01_collect": collect_step,
         "02_clean": clean_step,
         "03_variables": variables_step,
-        "04_segment": tiers_step,
+        "04_tiers": tiers_step,
         "05_cluster": cluster_step,
         "06_validate": validate_step,
         "07_name_and_strategy": name_strategy_step,

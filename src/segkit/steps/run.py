@@ -34,7 +34,7 @@ STEP_TITLES: dict[str, tuple[str, str]] = {
     "01_collect": ("数据收集", "Collect data"),
     "02_clean": ("数据清洗与整理", "Clean, profile and integrate"),
     "03_variables": ("选择细分变量", "Choose segmentation variables"),
-    "04_segment": ("规则分层：价值、RFM、生命周期、CLV", "Rule tiers: value, RFM, lifecycle, CLV"),
+    "04_tiers": ("规则分层：价值、RFM、生命周期、CLV", "Rule tiers: value, RFM, lifecycle, CLV"),
     "05_cluster": ("聚类分析", "Cluster analysis"),
     "06_validate": ("验证与调整", "Validate the segments"),
     "07_name_and_strategy": ("命名与管理策略", "Name the segments, plan the strategy"),
