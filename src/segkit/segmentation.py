@@ -34,13 +34,13 @@ from segkit.cluster import (
     describe_preprocessor,
     make_preprocessor,
 )
+from segkit.describe import SegmentProfile, profile_segments
 from segkit.errors import InputError
 from segkit.export import write_table
 from segkit.features import with_derived
 from segkit.kselect import KSelection, choose_k
 from segkit.naming import apply_names, suggest_names
 from segkit.rfm import assign_rfm_segments, rfm_scores
-from segkit.segment_profiles import SegmentProfile, profile_segments
 from segkit.strategy import build_strategy, overrepresented, value_level
 from segkit.tiers import growth_tiers, lifecycle_stages, value_tiers
 from segkit.validate import (

@@ -16,12 +16,12 @@ from typing import Any
 import pandas as pd
 
 from segkit.cluster import SegmentClusterer, behaviour_features
+from segkit.describe import SegmentProfile
 from segkit.errors import InputError
 from segkit.features import with_derived
 from segkit.kselect import KSelection
 from segkit.monitor import Migration, drift_alerts, migration_matrix
 from segkit.pipeline import MASTER_ATTRIBUTES
-from segkit.segment_profiles import SegmentProfile
 from segkit.segmentation import (
     Plan,
     Validation,
