@@ -77,7 +77,7 @@ spark-tests: $(TEST_STAMP)
 
 notebook-tests: $(TEST_STAMP)
 	@echo "segkit test [notebooks] every notebook on its own with nbval (about 1.5 min)"
-	@$(BIN)/python -m pytest --nbval-lax notebooks/
+	@$(BIN)/python -m pytest -p tests.nbval_setup --nbval-lax notebooks/
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check --fix .

@@ -1063,7 +1063,8 @@ def main_ladder(args: argparse.Namespace) -> None:
     from segkit.config import CleanPolicy, ColumnMap
     from segkit.engine import connect
     from segkit.fastpath import fused_core_sql
-    from segkit.profile import CUSTOMER_LEVEL_CORE, ORDER_LEVEL_CORE, build_profile
+    from segkit.features import CUSTOMER_LEVEL_CORE, ORDER_LEVEL_CORE
+    from segkit.profile import build_profile
 
     rows, fmt = args.rows[0], args.formats[0]
     paths = ensure_data(rows, args.seed)

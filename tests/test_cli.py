@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 
 from segkit import datasets
 from segkit.cli import app
-from segkit.pipeline import run_demo
 
 from .conftest import sha256
 
@@ -122,60 +121,6 @@ def test_demo_data_refuses_non_empty_folder(tmp_path: Path) -> None:
     (tmp_path / "x").write_text("x")
     result = runner.invoke(app, ["demo-data", "--out", str(tmp_path), "--customers", "50"])
     assert result.exit_code == 2
-
-
-def test_run_demo_writes_a_new_run_folder(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    first = run_demo(customers=400, seed=3, data_root=tmp_path / "data", reports_root=tmp_path)
-    hashes = {p.name: sha256(p) for p in first.rglob("*") if p.is_file()}
-    second = run_demo(customers=400, seed=3, data_root=tmp_path / "data", reports_root=tmp_path)
-    assert first != second
-    after = {p.name: sha256(p) for p in first.rglob("*") if p.is_file()}
-    assert after == hashes  # earlier run untouched
-    assert {p.name for p in first.iterdir()} >= {
-        "profile.parquet",
-        "profile.quarantine.csv",
-        "profile.quality.csv",
-        "profile.quality.txt",
-        "profile.manifest.json",
-        "customers.parquet",
-        "segments",
-    }
-    assert (first / "segments" / "strategy.csv").exists()
-    manifest = json.loads((first / "profile.manifest.json").read_text())
-    assert manifest["cleaning"]["as_of"] == "2024-12-31"
-    assert len(manifest["sources"][0]["sha256"]) == 64
-    customers = pd.read_parquet(first / "customers.parquet")
-    assert len(customers) == 400
-    demo = datasets.make_demo(400, seed=3)
-    # personal data is pseudonymised in every output
-    for path in (p for p in first.rglob("*") if p.is_file()):
-        text = path.read_bytes()
-        for phone in demo.customers["phone"].head(50):
-            assert phone.encode() not in text
-        for name in demo.customers["name"].head(50):
-            assert len(name) < 2 or name.encode() not in text
-    assert customers["phone"].str.startswith("P").all()
-    assert json.loads((first / "privacy.json").read_text())["personal_data"].startswith(
-        "pseudonymised"
-    )
-    out = capsys.readouterr().out
-    assert str(second) in out
-    assert not any(p in out for p in demo.customers["phone"])
-
-
-def test_run_demo_keeps_personal_data_only_when_asked(tmp_path: Path) -> None:
-    run = run_demo(
-        customers=200,
-        seed=4,
-        data_root=tmp_path / "data",
-        reports_root=tmp_path,
-        pseudonymise=False,
-    )
-    privacy = json.loads((run / "privacy.json").read_text())
-    assert privacy["personal_data"].startswith("KEPT")
-    customers = pd.read_parquet(run / "customers.parquet")
-    demo = datasets.make_demo(200, seed=4)
-    assert set(customers["phone"]) == set(demo.customers["phone"])
 
 
 # --- hostile or mistaken arguments (issue 14): a clear one-line error before any work -------------

@@ -145,7 +145,7 @@ def test_report_demo_smoke_prints_no_warning(tmp_path: Path) -> None:
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
     assert "WARNING" not in output and "Traceback" not in output, output
-    n = len(steps_present(REPO / "notebooks")) + 2  # the notebooks, report.html, segments.xlsx
+    n = len(steps_present(REPO / "src" / "segkit" / "notebooks")) + 2  # + report, table
     stages = [line for line in proc.stderr.splitlines() if line.startswith("segkit report [")]
     assert len(stages) == n, proc.stderr
     assert stages[-2:] == [f"segkit report [{n - 1}/{n}] report.html",

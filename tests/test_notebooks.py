@@ -13,7 +13,7 @@ import pytest
 from segkit.artefacts import ARTEFACTS, NOTEBOOKS, RunFolder
 from segkit.runconfig import NOTEBOOK_PARAMETERS, RunConfig, notebook_parameters
 
-NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "src" / "segkit" / "notebooks"
 PARAM_LINE = re.compile(
     r"^(?P<name>[a-z_][a-z0-9_]*): (?P<type>str|int|bool|float) = (?P<default>.+?)  # \S.*$"
 )
@@ -23,7 +23,7 @@ CONTRACT_COLUMNS = {
     "tiers": "customer_id value_tier abc_class rfm_score rfm_segment lifecycle_stage growth_tier "
     "clv",
     "tier_thresholds": "rule tier column lower upper condition",
-    "assignments": "customer_id segment segment_name_zh segment_name_en",
+    "assignments": "customer_id segment",
     "segments": "segment value lifecycle growth value_share value_index lifecycle_share "
     "lifecycle_index growth_share growth_index name_zh name_en size share stability verdict",
     "quality": "check detected removed changed flagged",
@@ -128,15 +128,16 @@ def test_chained_papermill_run_writes_every_artefact(
     segments = folder.read_frame("segments")
     customers = folder.read_frame("customers")
     assert {"gender", "age", "acquisition_channel", "q01"} <= set(customers.columns)
-    # one segmentation throughout: same customers, names of step 5 = names of step 7
+    # one segmentation throughout: same customers; names only at step 7
     assert (
         sorted(assignments["customer_id"])
         == sorted(customers["customer_id"])
         == sorted(tiers["customer_id"])
     )
     assert segments["size"].sum() == len(customers)
-    named = assignments.drop_duplicates("segment").set_index("segment")["segment_name_zh"]
-    assert named.to_dict() == segments.set_index("segment")["name_zh"].to_dict()
+    names = folder.read_frame("names").set_index("segment")["name_zh"]
+    assert names.to_dict() == segments.set_index("segment")["name_zh"].to_dict()
+    assert set(assignments["segment"]) == set(names.index)
     migration = folder.read_frame("migration")
     assert migration.groupby("before")["share"].sum().round(9).isin([0.0, 1.0]).all()
     # the cleaning account balances

@@ -19,7 +19,7 @@ from matplotlib.container import BarContainer
 from matplotlib.lines import Line2D
 
 from segkit import plots
-from segkit.segment_profiles import profile_segments
+from segkit.describe import profile_segments
 from segkit.validate import StabilityReport
 
 pytestmark = pytest.mark.filterwarnings("ignore:Glyph .* missing from font")

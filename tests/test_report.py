@@ -32,7 +32,7 @@ from .conftest import sha256
 
 REPO = Path(__file__).resolve().parents[1]
 #: the notebooks these tests run (the lead switches this to REPO / "notebooks")
-NOTEBOOKS = REPO / "notebooks"
+NOTEBOOKS = REPO / "src" / "segkit" / "notebooks"
 runner = CliRunner()
 
 pytestmark = pytest.mark.slow
@@ -278,7 +278,7 @@ def test_failing_step_keeps_the_notebook_and_exits_non_zero(tmp_path: Path) -> N
         'run_dir: str = ""  # the run folder\nseed: int = 42  # seed',
         'x = 1\nraise ValueError("amount column is empty; call 13812345678")',
     )
-    shutil.copy(NOTEBOOKS / "04_segment.ipynb", nbs)  # must not run after the failure
+    shutil.copy(NOTEBOOKS / "04_tiers.ipynb", nbs)  # must not run after the failure
     args = ["report", "--demo", "--customers", "100", "--smoke", "--no-progress"]
     result = runner.invoke(
         app, [*args, "--reports-root", str(tmp_path / "r"), "--notebooks", str(nbs)]
@@ -293,7 +293,7 @@ def test_failing_step_keeps_the_notebook_and_exits_non_zero(tmp_path: Path) -> N
     errors = [o for c in failed.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert errors and errors[0].ename == "ValueError"
     assert (run / "notebooks" / "00_overview.ipynb").is_file()
-    assert not (run / "notebooks" / "04_segment.ipynb").exists()
+    assert not (run / "notebooks" / "04_tiers.ipynb").exists()
     assert not (run / "report.html").exists() and not (run / "segments.xlsx").exists()
     manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["status"] == "failed" and manifest["failed"]["notebook"] == "02_clean"

@@ -29,7 +29,7 @@ from segkit.cli import app
 from segkit.pipeline import DEMO_AS_OF
 
 REPO = Path(__file__).resolve().parents[1]
-NOTEBOOKS = REPO / "notebooks"
+NOTEBOOKS = REPO / "src" / "segkit" / "notebooks"
 runner = CliRunner()
 
 pytestmark = pytest.mark.slow

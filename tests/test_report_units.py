@@ -63,10 +63,11 @@ def _run(tmp_path: Path, names: list[str], sizes: list[int] | None = None) -> Ru
             {
                 "customer_id": ids,
                 "segment": segs,
-                "segment_name_zh": ["=甲", "乙"] * (n // 2),
-                "segment_name_en": ["A", "B"] * (n // 2),
             }
         ),
+    )
+    run.write_frame(
+        "names", pd.DataFrame({"segment": [1, 2], "name_zh": ["=甲", "乙"], "name_en": ["A", "B"]})
     )
     run.write_frame(
         "tiers",

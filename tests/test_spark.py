@@ -132,9 +132,9 @@ def test_cdnow_rule_tiers_equal_on_spark_and_duckdb(spark, shared_data, tmp_path
 
 
 def test_core_features_on_spark_equal_build_profile(spark, tmp_path):
-    from segkit.engine_features import core_features_sql
+    from segkit.features import core_features_sql
 
-    from .test_engine_features import AS_OF, assert_features_equal, demo_clean_tx
+    from .test_features import AS_OF, assert_features_equal, demo_clean_tx
 
     profile, path = demo_clean_tx(tmp_path / "tx.parquet")
     spark.read.parquet(str(path)).createOrReplaceTempView("clean_tx")
@@ -145,10 +145,10 @@ def test_core_features_on_spark_equal_build_profile(spark, tmp_path):
 @pytest.mark.shared
 def test_cdnow_core_features_on_spark_and_duckdb(spark, shared_data, tmp_path):
     from segkit.config import ColumnMap, ReadOptions
-    from segkit.engine_features import core_features_sql
+    from segkit.features import core_features_sql
     from segkit.pipeline import profile_source
 
-    from .test_engine_features import assert_features_equal
+    from .test_features import assert_features_equal
 
     run = profile_source(
         shared_data / "cdnow" / "CDNOW_master.txt",

@@ -121,12 +121,9 @@ def test_model_steps_with_fixed_k_and_no_bootstrap(home: Path) -> None:
     named = ns.named_labels("en")
     assert named.str.match(r"^[123] \S").all()
     assert ns.named_labels("both").iloc[0].count(" ") >= 2
-    # step 5's names are step 7's names
-    a5 = run.folder.read_frame("assignments").drop_duplicates("segment").set_index("segment")
-    assert (
-        a5["segment_name_en"].to_dict()
-        == ns.plan.segments.set_index("segment")["name_en"].to_dict()
-    )
+    # names are made once, at step 7: step 5's assignments hold the segment only
+    assert list(run.folder.read_frame("assignments").columns) == ["customer_id", "segment"]
+    assert run.folder.read_frame("names")["name_en"].tolist() == ns.plan.names["name_en"].tolist()
     model, spec = frozen_model(run)
     assert model.n_clusters == 3 and spec["method"] == "kmeans"
     ms = steps.monitor_step(run, months=3)
@@ -151,7 +148,7 @@ def test_a_step_never_overwrites(home: Path) -> None:
 def test_tiers_step_thresholds_and_clv_check_are_reported(home: Path) -> None:
     """Issue 12: lifecycle rows of 04_thresholds.csv had NaN bounds and no rule text, and
     the Gamma-Gamma independence check was swallowed."""
-    run = steps.scratch_run("04_segment", customers=400, seed=7, smoke=True)
+    run = steps.scratch_run("04_tiers", customers=400, seed=7, smoke=True)
     ti = steps.tiers_step(run)
     thr = run.folder.read_frame("tier_thresholds")
     life = thr[thr["rule"] == "lifecycle_stage"].set_index("tier")

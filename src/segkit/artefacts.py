@@ -86,7 +86,7 @@ NOTEBOOKS: tuple[str, ...] = (
     "01_collect",
     "02_clean",
     "03_variables",
-    "04_segment",
+    "04_tiers",
     "05_cluster",
     "06_validate",
     "07_name_and_strategy",
@@ -174,3 +174,14 @@ def private_config_path(run_dir: str | Path) -> Path:
     """
     run_dir = Path(run_dir)
     return run_dir.parent / ".private" / f"{run_dir.name}.yaml"
+
+
+def read_artefact(run: RunFolder, name: str) -> pd.DataFrame | None:
+    """An artefact table, or None when the run has none. CSV artefacts were written
+    formula-safe (:func:`segkit.export.safe_frame` puts ``'`` before ``= + - @`` …);
+    :meth:`RunFolder.read_frame` undoes that escape, because the report and the workbook
+    write typed, inert cells.
+    """
+    if not run.exists(name):
+        return None
+    return run.read_frame(name)  # CSV: the guard is undone by RunFolder.read_frame

@@ -1,10 +1,9 @@
-"""Command line: ``segkit demo-data``, ``profile``, ``segment``, ``demo`` and ``report``."""
+"""Command line: ``segkit demo-data``, ``profile``, ``segment`` and ``report`` (the whole method;
+``segkit report --demo`` on the bundled demo company)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -233,21 +232,6 @@ def segment(
         return
     typer.echo(result.summary_text())
     typer.echo(f"wrote {len(written)} files to {out}")
-
-
-@app.command("demo")
-def demo(
-    customers: Annotated[int, typer.Option(help="number of demo customers")] = 10_000,
-    seed: Annotated[int, typer.Option(help="random seed")] = 42,
-    keep_personal_data: Annotated[
-        bool, typer.Option(help="do NOT pseudonymise names, phones, ID numbers (recorded)")
-    ] = False,
-) -> None:
-    """The main job on the bundled demo company; prints the run folder."""
-    from segkit.pipeline import run_demo
-
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(message)s")
-    run_demo(customers=customers, seed=seed, pseudonymise=not keep_personal_data)
 
 
 def _config_error(source: str, exc: Exception) -> str:

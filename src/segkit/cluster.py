@@ -28,6 +28,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from segkit.errors import InputError
+from segkit.features import DERIVED_FEATURES, with_derived
 
 # fmt: off
 __all__ = ["DEFAULT_BEHAVIOUR_FEATURES", "METHODS", "ONE_THREAD_UP_TO", "WARD_MAX_CUSTOMERS",
@@ -84,7 +85,6 @@ def behaviour_features(
     ['avg_order_value', 'orders_per_active_month', 'share_channel_online',
      'share_category_a', 'share_category_b']
     """
-    derived = {"orders_per_active_month": ("frequency", "active_months")}
     lenient = features is None
     out: dict[str, pd.Series] = {}
     for spec in DEFAULT_BEHAVIOUR_FEATURES if features is None else features:
@@ -94,9 +94,8 @@ def behaviour_features(
                     out[col] = profile[col].astype(float)
         elif spec in profile.columns:
             out[spec] = profile[spec].astype(float)
-        elif spec in derived and set(derived[spec]) <= set(profile.columns):
-            num, den = derived[spec]
-            out[spec] = profile[num].astype(float) / profile[den].where(profile[den] > 0)
+        elif spec in DERIVED_FEATURES and set(DERIVED_FEATURES[spec]) <= set(profile.columns):
+            out[spec] = with_derived(profile)[spec].astype(float)
         elif not (lenient and spec.startswith("share_")):
             raise InputError(f"profile has no column {spec!r}", column=spec, code="MISSING_COLUMN")
     if not out:

@@ -35,10 +35,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segkit.artefacts import RunFolder
+from segkit.artefacts import RunFolder, read_artefact
 from segkit.atomic import atomic_path, refuse_existing
 from segkit.export import TRIGGERS
-from segkit.html_report import pick_language, read_artefact
+from segkit.naming import pick_language
 from segkit.runconfig import RunConfig
 
 #: header → (artefact, column) of the customer sheet; ``None`` = computed
@@ -280,9 +280,15 @@ def customer_table(run: RunFolder, cfg: RunConfig) -> pd.DataFrame:
         keep = [c for c in columns if c in frame]
         return frame.set_index("customer_id")[keep].reindex(base["customer_id"])
 
-    seg = lookup("assignments", ["segment", "segment_name_zh", "segment_name_en"])
-    zh = seg.get("segment_name_zh", pd.Series(None, index=seg.index))
-    en = seg.get("segment_name_en", pd.Series(None, index=seg.index))
+    seg = lookup("assignments", ["segment"])
+    # the names exist once, in step 7's 07_names (the assignments hold the segment only)
+    zh = en = pd.Series(None, index=seg.index, dtype="object")
+    if run.exists("names") and "segment" in seg:
+        names = run.read_frame("names")
+        key = seg["segment"].astype("string")
+        by_segment = names.assign(segment=names["segment"].astype("string")).set_index("segment")
+        zh = key.map(by_segment["name_zh"]) if "name_zh" in by_segment else zh
+        en = key.map(by_segment["name_en"]) if "name_en" in by_segment else en
     if cfg.language == "en":
         kind = en
     elif cfg.language == "both":

@@ -14,8 +14,8 @@ and the row checks. When an order id is mapped, one grouped pass can do all thre
   1.5 lines per order, and every order with a repeated line) are *suspects*: the caller runs the
   exact de-duplication on their customers' lines only;
 * **profile**: the kept lines are summed per order, then per customer, with the SQL of
-  :mod:`segkit.profile` (:data:`~segkit.profile.ORDER_LEVEL_CORE`,
-  :data:`~segkit.profile.CUSTOMER_LEVEL_CORE`), into table ``_core``, which
+  :mod:`segkit.features` (:data:`~segkit.features.ORDER_LEVEL_CORE`,
+  :data:`~segkit.features.CUSTOMER_LEVEL_CORE`), into table ``_core``, which
   :func:`segkit.profile.build_profile` reads for ``features="core"``.
 
 The caller falls back to the general path (and drops ``_core``) when a suspect order really
@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from segkit.profile import CUSTOMER_LEVEL_CORE, ORDER_LEVEL_CORE
+from segkit.features import CUSTOMER_LEVEL_CORE, ORDER_LEVEL_CORE
 
 #: Table the fused pass writes (one row per customer, plus a NULL row for removed lines).
 CORE_TABLE = "_core"

@@ -32,8 +32,9 @@ from typing import Any
 import pandas as pd
 
 from segkit import __version__
-from segkit.artefacts import RunFolder
+from segkit.artefacts import RunFolder, read_artefact
 from segkit.atomic import refuse_existing, write_text
+from segkit.naming import pick_language
 from segkit.runconfig import RunConfig
 
 _TAGS = {
@@ -167,21 +168,6 @@ def _label(key: str, language: str) -> str:
     return _LABELS["en" if language == "en" else "zh"][key]
 
 
-def pick_language(text: Any, language: str) -> str:
-    """``"中文 / English"`` texts (playbook, names) in the report's language.
-
-    Examples
-    --------
-    >>> pick_language("标准定价 / list price", "zh"), pick_language("标准定价 / list price", "en")
-    ('标准定价', 'list price')
-    """
-    value = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
-    if language == "both" or " / " not in value:
-        return value
-    zh, en = value.split(" / ", 1)
-    return zh if language == "zh" else en
-
-
 # --- notebook sections ------------------------------------------------------------------------
 
 
@@ -278,17 +264,6 @@ def _pct(value: Any) -> str:
         return f"{float(value):.1%}"
     except (TypeError, ValueError):
         return ""
-
-
-def read_artefact(run: RunFolder, name: str) -> pd.DataFrame | None:
-    """An artefact table, or None when the run has none. CSV artefacts were written
-    formula-safe (:func:`segkit.export.safe_frame` puts ``'`` before ``= + - @`` …);
-    :meth:`RunFolder.read_frame` undoes that escape, because the report and the workbook
-    write typed, inert cells.
-    """
-    if not run.exists(name):
-        return None
-    return run.read_frame(name)  # CSV: the guard is undone by RunFolder.read_frame
 
 
 _read = read_artefact

@@ -199,3 +199,18 @@ def apply_names(
     if len(dup):
         raise InputError(f"two segments share the name {dup.iloc[0]!r}", code="DUPLICATE_NAME")
     return out
+
+
+def pick_language(text: Any, language: str) -> str:
+    """``"中文 / English"`` texts (playbook, names) in the report's language.
+
+    Examples
+    --------
+    >>> pick_language("标准定价 / list price", "zh"), pick_language("标准定价 / list price", "en")
+    ('标准定价', 'list price')
+    """
+    value = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
+    if language == "both" or " / " not in value:
+        return value
+    zh, en = value.split(" / ", 1)
+    return zh if language == "zh" else en

@@ -1,8 +1,9 @@
-"""The foundation pipeline: collect → clean → profile (→ integrate), written to a run folder.
+"""``segkit profile``: collect → clean → profile on one transaction source, written beside it;
+and the integration helpers the step functions use (:mod:`segkit.steps`).
 
 :func:`profile_source` runs the steps on one transaction source and returns every artefact;
-:func:`write_profile_outputs` writes them without overwriting anything; :func:`run_demo` does
-both on the bundled synthetic company, which is what ``make demo`` runs.
+:func:`write_profile_outputs` writes them without overwriting anything. The whole method on
+the bundled demo company is ``segkit report --demo`` (``make demo``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from segkit.config import CleanPolicy, ColumnMap, ReadOptions
 from segkit.errors import InputError
 from segkit.export import write_table
 from segkit.integrate import Integrated, integrate
-from segkit.privacy import install_log_masking, load_key, mask_json, pseudonymise_frame
+from segkit.privacy import mask_json, pseudonymise_frame
 from segkit.profile import build_profile
 
 log = logging.getLogger("segkit")
@@ -140,17 +141,6 @@ def write_profile_outputs(run: ProfileRun, out: str | Path) -> dict[str, Path]:
         written.append(write_text(paths["quality_text"], run.cleaned.summary_text() + "\n"))
         written.append(write_text(paths["manifest"], manifest))
     return paths
-
-
-def integrate_demo_sides(
-    profile: pd.DataFrame, demo_dir: Path, key: bytes | None
-) -> tuple[Integrated, pd.DataFrame]:
-    """Read the demo master and survey, pseudonymise PII (unless ``key`` is None: the user
-    opted out), clean the master and join."""
-    pii = {column: kind for kind, column in DEMO_PII.items()}
-    return integrate_sides(
-        profile, demo_dir / "customers.csv", demo_dir / "survey.csv", key=key, pii=pii
-    )
 
 
 #: master columns the method uses besides the id, the declared PII and the source (客户来源):
@@ -273,63 +263,3 @@ def integrate_sides(
     if keep_columns is not None and master is not None:
         joined.dropped_columns = dropped
     return joined, master_q
-
-
-def run_demo(
-    *,
-    customers: int = 10_000,
-    seed: int = 42,
-    data_root: str | Path | None = None,
-    reports_root: str | Path | None = None,
-    pseudonymise: bool = True,
-) -> Path:
-    """The main job for now: demo data → profile, data-quality summary and a k-means
-    segmentation (validated, profiled, named, with strategy) in a new run folder.
-
-    The demo data is generated once into ``data/demo-<customers>-<seed>/`` (raw data is
-    never rewritten) and each call writes a new ``reports/demo/<timestamp>-<id>/``.
-    Names, phones and ID numbers are replaced by keyed pseudonyms unless
-    ``pseudonymise=False`` (the user's explicit choice, recorded in ``privacy.json``).
-    Returns the run folder.
-    """
-    from segkit import datasets, paths
-
-    install_log_masking()
-    data_root = Path(data_root) if data_root is not None else paths.data_dir()
-    demo_dir = data_root / f"demo-{customers}-{seed}"
-    if not (demo_dir / "transactions.csv").exists():
-        log.info("generating demo data in %s", demo_dir)
-        demo = datasets.make_demo(customers, seed=seed, as_of=DEMO_AS_OF)
-        datasets.write_demo(demo, demo_dir)
-    as_of = DEMO_AS_OF
-    run_dir = paths.new_run_dir("demo", root=reports_root)
-    run = profile_source(demo_dir / "transactions.csv", DEMO_COLUMNS, as_of=as_of)
-    written = write_profile_outputs(run, run_dir / "profile.parquet")
-    key = load_key() if pseudonymise else None
-    joined, master_q = integrate_demo_sides(run.profile, demo_dir, key)
-    write_text(
-        run_dir / "privacy.json",
-        json.dumps(
-            {
-                "personal_data": "pseudonymised (keyed HMAC-SHA256)"
-                if pseudonymise
-                else "KEPT: the user turned pseudonymisation off",
-                "columns": sorted(DEMO_PII),
-                "key": "outside the run folder (SEGKIT_PSEUDONYM_KEY or the key file)",
-            },
-            indent=2,
-        ),
-    )
-    write_table(joined.table, run_dir / "customers.parquet")
-    write_table(master_q, run_dir / "customers.quarantine.csv")
-    write_table(joined.summary(), run_dir / "integration.csv")
-    from segkit.segmentation import segment_customers
-
-    segmentation = segment_customers(run.profile, method="kmeans", random_state=seed)
-    segmentation.write(run_dir / "segments")
-    print(run.cleaned.summary_text())
-    print(f"customers profiled: {len(run.profile):,}; joined table: {joined.table.shape}")
-    print(segmentation.summary_text())
-    print(f"run folder: {run_dir}")
-    log.info("wrote %s", sorted(p.name for p in written.values()))
-    return run_dir

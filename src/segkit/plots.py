@@ -29,7 +29,7 @@ import seaborn as sns
 from matplotlib import font_manager, rcParams
 from matplotlib.ticker import PercentFormatter
 
-from segkit.segment_profiles import SegmentProfile
+from segkit.describe import SegmentProfile
 from segkit.step_plots import (
     _axes,
     plot_correlation,

@@ -66,67 +66,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import duckdb
 import pandas as pd
 
+from segkit.clean import CleanResult
+from segkit.features import CORE_FEATURES, CUSTOMER_LEVEL_CORE, ORDER_LEVEL_CORE, core_select
 from segkit.privacy import looks_personal
 
-if TYPE_CHECKING:  # clean imports this module's SQL (its fast path): no import cycle
-    from segkit.clean import CleanResult
-
-CORE_FEATURES = (
-    "customer_id",
-    "first_purchase",
-    "last_purchase",
-    "recency_days",
-    "frequency",
-    "monetary",
-    "tenure_days",
-)
-
-
-#: Level 1 of the core profile: one row per (customer, order) from the line table
-#: (columns ``customer_id``, ``order_key``, ``date``, ``amount``). The same list is used by
-#: the fused pass of :mod:`segkit.fastpath`, so the definitions live in one place.
-ORDER_LEVEL_CORE = (
-    "customer_id",
-    "min(date) FILTER (WHERE amount >= 0) AS p_first",
-    "max(date) FILTER (WHERE amount >= 0) AS p_last",
-    "sum(amount) AS value",
-)
-#: Level 2, orders → customers, for the measures that do not depend on ``as_of``.
-CUSTOMER_LEVEL_CORE = (
-    "customer_id",
-    "min(p_first) AS first_purchase",
-    "max(p_last) AS last_purchase",
-    "count(p_first) AS frequency",
-    "sum(value) AS monetary",
-)
-
-
-def core_select(as_of: dt.date, source: str) -> str:
-    """The core profile columns, in output order, from a per-customer table ``source``
-    holding the :data:`CUSTOMER_LEVEL_CORE` columns.
-
-    Examples
-    --------
-    >>> print(core_select(dt.date(2024, 1, 31), "c"))  # doctest: +NORMALIZE_WHITESPACE
-    SELECT customer_id, first_purchase, last_purchase,
-        date_diff('day', CAST(last_purchase AS DATE), DATE '2024-01-31') AS recency_days,
-        frequency, monetary,
-        date_diff('day', CAST(first_purchase AS DATE), DATE '2024-01-31') AS tenure_days
-    FROM c
-    """
-    asof = f"DATE '{as_of}'"
-    return (
-        "SELECT customer_id, first_purchase, last_purchase,\n"
-        f"    date_diff('day', CAST(last_purchase AS DATE), {asof}) AS recency_days,\n"
-        "    frequency, monetary,\n"
-        f"    date_diff('day', CAST(first_purchase AS DATE), {asof}) AS tenure_days\n"
-        f"FROM {source}"
-    )
+__all__ = ["CORE_FEATURES", "build_profile", "core_select", "excluded_customers", "profile_sql"]
 
 
 def _slug(value: str) -> str:

@@ -10,14 +10,14 @@ Examples
 --------
 >>> import io
 >>> out = io.StringIO()
->>> with Stages("segkit demo", ["read", "write"], file=out) as stages:
+>>> with Stages("segkit profile", ["read", "write"], file=out) as stages:
 ...     stages.start("read")
 ...     stages.start("write")
 >>> print(out.getvalue(), end="")
-segkit demo [1/2] read
-segkit demo [2/2] write
+segkit profile [1/2] read
+segkit profile [2/2] write
 >>> quiet = io.StringIO()
->>> with Stages("segkit demo", ["read"], enabled=False, file=quiet) as stages:
+>>> with Stages("segkit profile", ["read"], enabled=False, file=quiet) as stages:
 ...     stages.start("read")
 >>> quiet.getvalue()
 ''

@@ -15,8 +15,8 @@ generated with papermill's own translator and checked with :mod:`ast` to consist
 assignments that evaluate back to exactly those values (:func:`check_parameter_code`).
 
 Where the notebooks come from (:func:`default_notebooks_dir`): ``$SEGKIT_NOTEBOOKS``, else
-``segkit/notebooks/`` inside an installed wheel (package data), else ``notebooks/`` of the
-source checkout that segkit is installed from (``pip install -e .``).
+the package's ``segkit/notebooks/`` (package data: in the wheel, and in the checkout, whose
+top-level ``notebooks/`` is a link to it for JupyterLab).
 
 Examples
 --------
@@ -115,21 +115,12 @@ class ReportRun:
 # --- where the notebooks are ------------------------------------------------------------------
 
 
-def _has_notebooks(folder: Path) -> bool:
-    return any((folder / f"{name}.ipynb").is_file() for name in NOTEBOOKS)
-
-
 def default_notebooks_dir() -> Path:
-    """The notebooks a run executes: ``$SEGKIT_NOTEBOOKS``, the wheel's ``segkit/notebooks``,
-    or the source checkout's ``notebooks/`` (editable install), whichever comes first."""
+    """The notebooks a run executes: ``$SEGKIT_NOTEBOOKS``, else the package's own
+    ``segkit/notebooks`` (shipped in the wheel; the checkout's ``notebooks/`` links to it)."""
     if env := os.environ.get(NOTEBOOKS_ENV):
         return Path(env).expanduser().resolve()
-    here = Path(__file__).resolve().parent
-    candidates = [here / "notebooks", here.parents[1] / "notebooks"]
-    for folder in candidates:
-        if _has_notebooks(folder):
-            return folder
-    return candidates[-1]
+    return Path(__file__).resolve().parent / "notebooks"
 
 
 # --- inputs -----------------------------------------------------------------------------------

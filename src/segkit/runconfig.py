@@ -196,6 +196,23 @@ class ReportSpec(_Strict):
     reidentify: bool = False
 
 
+class SegmentName(_Strict):
+    """The analyst's name for one segment (either language may be left to the suggestion)."""
+
+    zh: str | None = Field(None, min_length=1, max_length=80, description="Chinese name")
+    en: str | None = Field(None, min_length=1, max_length=80, description="English name")
+
+    @model_validator(mode="after")
+    def _some(self) -> SegmentName:
+        if self.zh is None and self.en is None:
+            raise ValueError("give zh, en or both")
+        return self
+
+    def override(self) -> dict[str, str]:
+        """The ``{"zh": ..., "en": ...}`` mapping :func:`segkit.naming.apply_names` takes."""
+        return {lang: v for lang, v in (("zh", self.zh), ("en", self.en)) if v is not None}
+
+
 _CLIENT = re.compile(r"^[\w\- .]{1,80}$", re.UNICODE)
 
 
@@ -218,6 +235,11 @@ class RunConfig(_Strict):
     segment: SegmentSpec = SegmentSpec()
     monitor: MonitorSpec = MonitorSpec()
     report: ReportSpec = ReportSpec()
+    names: dict[int, SegmentName] = Field(
+        default_factory=dict,
+        description="segment → {zh, en}: the analyst's names over step 7's suggestions; step 7 "
+        "applies them once and every output (report, Excel table, CSV) reads step 7's names",
+    )
 
     @field_validator("client")
     @classmethod

@@ -34,12 +34,13 @@ from segkit.cluster import (
     describe_preprocessor,
     make_preprocessor,
 )
+from segkit.describe import SegmentProfile, profile_segments
 from segkit.errors import InputError
 from segkit.export import write_table
+from segkit.features import with_derived
 from segkit.kselect import KSelection, choose_k
 from segkit.naming import apply_names, suggest_names
 from segkit.rfm import assign_rfm_segments, rfm_scores
-from segkit.segment_profiles import SegmentProfile, profile_segments
 from segkit.strategy import build_strategy, overrepresented, value_level
 from segkit.tiers import growth_tiers, lifecycle_stages, value_tiers
 from segkit.validate import (
@@ -228,9 +229,7 @@ def profile_variables(frame: pd.DataFrame, extra: tuple[str, ...] = ()) -> list[
 
 def _profile_frame(profile: pd.DataFrame, describe: list[str] | None) -> pd.DataFrame:
     """The variables the segment profiles describe (default: :func:`profile_variables`)."""
-    frame = profile.copy()
-    if {"frequency", "active_months"} <= set(frame.columns):
-        frame["orders_per_active_month"] = frame["frequency"] / frame["active_months"]
+    frame = with_derived(profile)
     return frame[describe if describe is not None else profile_variables(frame)]
 
 

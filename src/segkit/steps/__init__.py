@@ -13,7 +13,7 @@ notebook            step                                 artefacts written
 02_clean            :func:`clean_step`                   clean transactions, quarantine, quality,
                                                          profile, customers, integration
 03_variables        :func:`variables_step`               screening, factor loadings, features
-04_segment          :func:`tiers_step`                   tiers, thresholds
+04_tiers            :func:`tiers_step`                   tiers, thresholds
 05_cluster          :func:`cluster_step`                 k selection, votes, assignments, centers,
                                                          model recipe
 06_validate         :func:`validate_step`                stability, LDA, scoring rule, profiles
@@ -24,6 +24,7 @@ notebook            step                                 artefacts written
 
 from __future__ import annotations
 
+from segkit.steps.chain import scratch_run, start, step_functions
 from segkit.steps.data import (
     CleanStep,
     CollectStep,
@@ -44,16 +45,7 @@ from segkit.steps.model import (
     name_strategy_step,
     validate_step,
 )
-from segkit.steps.run import (
-    STEP_TITLES,
-    Run,
-    open_run,
-    overview,
-    scratch_run,
-    start,
-    step_functions,
-    workspace,
-)
+from segkit.steps.run import STEP_TITLES, Run, open_run, overview, workspace
 
 __all__ = [
     "STEP_TITLES",

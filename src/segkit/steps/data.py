@@ -3,7 +3,7 @@
 Examples
 --------
 >>> import tempfile
->>> from segkit.steps.run import scratch_run
+>>> from segkit.steps.chain import scratch_run
 >>> run = scratch_run("01_collect", customers=200, root=tempfile.mkdtemp())
 >>> col = collect_step(run)
 >>> col.records == col.staged + len(col.rejects), run.folder.exists("transactions")

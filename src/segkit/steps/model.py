@@ -9,28 +9,29 @@ model (same data, same seed: the same labels, which is checked) instead of stori
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from segkit.cluster import SegmentClusterer, behaviour_features
+from segkit.describe import SegmentProfile
 from segkit.errors import InputError
+from segkit.features import with_derived
 from segkit.kselect import KSelection
 from segkit.monitor import Migration, drift_alerts, migration_matrix
-from segkit.naming import suggest_names
 from segkit.pipeline import MASTER_ATTRIBUTES
-from segkit.segment_profiles import SegmentProfile
 from segkit.segmentation import (
     Plan,
     Validation,
-    assignment_table,
     cluster_segments,
     describe_segments,
     plan_segments,
     profile_variables,
     validate_segments,
 )
+from segkit.steps.data import analysis_date
 from segkit.steps.run import Run
 
 #: master columns described in the segment profiles when present (never PII)
@@ -55,9 +56,7 @@ def _labels(run: Run, customers: pd.DataFrame) -> pd.Series:
 
 def segment_profile(customers: pd.DataFrame, labels: pd.Series) -> SegmentProfile:
     """The segment profiles every step describes segments with (same variables each time)."""
-    frame = customers.copy()
-    if {"frequency", "active_months"} <= set(frame.columns):
-        frame["orders_per_active_month"] = frame["frequency"] / frame["active_months"]
+    frame = with_derived(customers)
     describe = profile_variables(frame, DESCRIBE_EXTRA)
     return describe_segments(frame, labels, value_column=VALUE_COLUMN, describe=describe)
 
@@ -118,8 +117,10 @@ def cluster_step(
         progress=False,
     )  # fmt: skip
     labels = fitted.labels
-    names = suggest_names(segment_profile(customers, labels).wide("index"))
-    assignments = assignment_table(customers["customer_id"], labels, names)
+    # names are given once, at step 7 (07_names): the assignments hold the segment only
+    assignments = pd.DataFrame(
+        {"customer_id": customers["customer_id"].reset_index(drop=True), "segment": labels.values}
+    )
     centers = fitted.model.cluster_centers_.rename_axis("segment").reset_index()
     folder = run.folder
     sel = fitted.selection
@@ -206,10 +207,17 @@ class NameStep:
         return self.labels.map(label).rename("segment")
 
 
-def name_strategy_step(run: Run) -> NameStep:
+def name_strategy_step(
+    run: Run, *, names: Mapping[int, Mapping[str, str]] | None = None
+) -> NameStep:
     """Suggest names from the segment profiles, give each segment its value, lifecycle and
     growth trait (relative to the population, see :func:`segkit.segmentation.plan_segments`),
-    and match the strategy playbook."""
+    and match the strategy playbook.
+
+    The analyst's names — the run config's ``names`` (segment → ``{zh, en}``), then
+    ``names`` given here — replace the suggestions. This is the only place segment names are
+    made: ``07_names`` / ``07_segments`` hold them, and the report, the Excel table and the
+    CSV artefacts all read them from there."""
     customers = _customers(run)
     labels = _labels(run, customers)
     profile = segment_profile(customers, labels)
@@ -221,7 +229,11 @@ def name_strategy_step(run: Run) -> NameStep:
     stability = None
     if run.folder.exists("stability"):
         stability = run.folder.read_frame("stability").set_index("segment")
-    plan = plan_segments(customers, labels, profile, value_column=VALUE_COLUMN, stability=stability)
+    given: dict[Any, Any] = {seg: name.override() for seg, name in run.config.names.items()}
+    given |= {seg: dict(name) for seg, name in (names or {}).items()}
+    plan = plan_segments(
+        customers, labels, profile, value_column=VALUE_COLUMN, stability=stability, names=given
+    )
     folder = run.folder
     folder.write_frame("segments", plan.segments)
     folder.write_frame("names", plan.names)
@@ -260,7 +272,6 @@ def _period_profile(run: Run, start: dt.date, end: dt.date) -> pd.DataFrame:
 def monitor_step(run: Run, *, months: int | None = None) -> MonitorStep:
     """Score the last ``months`` before the as-of date and the ``months`` before those with
     the frozen step-5 model; count migrations between segments and raise drift alerts."""
-    from segkit.steps.data import analysis_date
 
     months = months or run.config.monitor.months
     model, spec = frozen_model(run)

@@ -1,13 +1,8 @@
-"""Opening a run folder, or making a scratch run on a small demo company.
+"""A run: its folder and validated config, and opening one.
 
-Examples
---------
->>> import tempfile
->>> run = scratch_run("01_collect", customers=200, root=tempfile.mkdtemp())
->>> run.config.demo.customers, run.folder.exists("params"), run.folder.exists("transactions")
-(200, True, False)
->>> open_run(run.root).config == run.config
-True
+The step modules (:mod:`segkit.steps.data`, :mod:`segkit.steps.model`) build on this module;
+:mod:`segkit.steps.chain`, which runs them in order (a scratch run), sits above all three,
+so the step modules never import each other in a circle.
 """
 
 from __future__ import annotations
@@ -16,7 +11,6 @@ import datetime as dt
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,8 +19,7 @@ import pandas as pd
 
 from segkit import pipeline
 from segkit.artefacts import ARTEFACTS, NOTEBOOKS, RunFolder, private_config_path
-from segkit.atomic import write_text
-from segkit.runconfig import DemoSpec, RunConfig, SegmentSpec
+from segkit.runconfig import DemoSpec, RunConfig
 
 #: the demo company's analysis date (its transactions end here)
 DEMO_AS_OF = dt.date.fromisoformat(pipeline.DEMO_AS_OF)
@@ -41,7 +34,7 @@ STEP_TITLES: dict[str, tuple[str, str]] = {
     "01_collect": ("数据收集", "Collect data"),
     "02_clean": ("数据清洗与整理", "Clean, profile and integrate"),
     "03_variables": ("选择细分变量", "Choose segmentation variables"),
-    "04_segment": ("规则分层：价值、RFM、生命周期、CLV", "Rule tiers: value, RFM, lifecycle, CLV"),
+    "04_tiers": ("规则分层：价值、RFM、生命周期、CLV", "Rule tiers: value, RFM, lifecycle, CLV"),
     "05_cluster": ("聚类分析", "Cluster analysis"),
     "06_validate": ("验证与调整", "Validate the segments"),
     "07_name_and_strategy": ("命名与管理策略", "Name the segments, plan the strategy"),
@@ -209,70 +202,6 @@ def log_to_run(path: Path) -> None:
     install_log_masking(logger)
 
 
-def scratch_run(
-    upto: str = "01_collect",
-    *,
-    customers: int | None = None,
-    seed: int = 42,
-    smoke: bool = False,
-    language: str = "zh",
-    root: str | Path | None = None,
-) -> Run:
-    """A new run under ``reports/scratch/`` on a small demo company, with the steps before
-    notebook ``upto`` already run.
-
-    Parameters
-    ----------
-    upto : str
-        A notebook name of :data:`segkit.artefacts.NOTEBOOKS`; the steps before it are run.
-    customers : int, optional
-        Demo size (default 1,500; 600 with ``smoke``).
-    seed, smoke, language :
-        As the notebook parameters; ``smoke`` also keeps the earlier steps cheap.
-    root : path, optional
-        The reports folder (default ``<workspace>/reports``).
-    """
-    from segkit.paths import new_run_dir
-
-    if upto not in NOTEBOOKS:
-        raise ValueError(f"unknown notebook {upto!r}; one of {NOTEBOOKS}")
-    n = customers or (SCRATCH_CUSTOMERS_SMOKE if smoke else SCRATCH_CUSTOMERS)
-    cfg = RunConfig.model_validate(
-        {
-            "client": "scratch",
-            "language": language,
-            "seed": seed,
-            "smoke": smoke,
-            "demo": DemoSpec(customers=n, seed=seed, messy=True),
-            "segment": SegmentSpec(k_max=6 if smoke else 8, n_boot=5 if smoke else 20),
-        }
-    )
-    base = Path(root) if root is not None else workspace() / "reports"
-    folder = RunFolder(new_run_dir("scratch", root=base))
-    write_text(folder.path("params"), cfg.to_yaml())
-    run = Run(folder=folder, config=cfg)
-    for name, step in step_functions().items():
-        if NOTEBOOKS.index(name) >= NOTEBOOKS.index(upto):
-            break
-        step(run)
-    return run
-
-
-def start(
-    run_dir: str,
-    notebook: str,
-    *,
-    seed: int = 42,
-    smoke: bool = False,
-    language: str = "zh",
-) -> Run:
-    """What every notebook calls first: the run folder ``run_dir``, or (``""``) a scratch run
-    prepared up to ``notebook``."""
-    if run_dir:
-        return open_run(run_dir)
-    return scratch_run(notebook, seed=seed, smoke=smoke, language=language)
-
-
 def overview(run: Run) -> pd.DataFrame:
     """One row per notebook: its titles, the artefacts it writes and whether they exist."""
     rows = []
@@ -286,19 +215,3 @@ def overview(run: Run) -> pd.DataFrame:
              "written": sum(run.folder.exists(n) for n in names)}
         )  # fmt: skip
     return pd.DataFrame(rows)
-
-
-def step_functions() -> dict[str, Callable[[Run], Any]]:
-    """Notebook name → its step function (called with the run config's settings)."""
-    from segkit.steps import data, model
-
-    return {
-        "01_collect": data.collect_step,
-        "02_clean": data.clean_step,
-        "03_variables": data.variables_step,
-        "04_segment": data.tiers_step,
-        "05_cluster": model.cluster_step,
-        "06_validate": model.validate_step,
-        "07_name_and_strategy": model.name_strategy_step,
-        "08_monitor": model.monitor_step,
-    }

@@ -1,4 +1,8 @@
-"""`pytest --nbval-lax notebooks/`: every notebook runs on its own with default parameters.
+"""A pytest plugin for `pytest -p tests.nbval_setup --nbval-lax notebooks/` (make's notebook part):
+every notebook runs on its own with default parameters.
+
+It lives in tests/, not beside the notebooks, because the notebooks ship in the wheel
+(``src/segkit/notebooks``; ``notebooks/`` is a link to it) and test helpers must not.
 
 Each notebook then creates a scratch run on a small demo company. The kernels inherit this
 process's environment, so the demo data, the scratch runs and the pseudonymisation key go to

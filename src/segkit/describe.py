@@ -1,4 +1,4 @@
-"""Segment profiles (细分群体画像): what sets each segment apart.
+"""Describe the segments: segment profiles (细分群体画像), what sets each segment apart.
 
 For every variable and segment: the segment's mean (numeric) or share of each level
 (categorical), the overall value, the **index** = segment ÷ overall × 100 (100 = average;

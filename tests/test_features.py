@@ -12,7 +12,7 @@ import pandas as pd
 from segkit import datasets
 from segkit.clean import clean
 from segkit.collect import collect_frame
-from segkit.engine_features import CORE_SQL_FEATURES, core_features_sql
+from segkit.features import CORE_SQL_FEATURES, core_features_sql
 from segkit.pipeline import DEMO_COLUMNS
 from segkit.profile import build_profile
 
@@ -47,3 +47,27 @@ def test_core_features_on_duckdb_equal_build_profile(tmp_path):
     con.execute(f"CREATE VIEW clean_tx AS SELECT * FROM read_parquet('{path}')")
     got = con.execute(core_features_sql("clean_tx", as_of=AS_OF)).df()
     assert_features_equal(got, profile)
+
+
+def test_orders_per_active_month_is_derived_once() -> None:
+    """Issue 11: the derived feature has one definition (segkit.features); clustering and the
+    segment profiles get it from there and give the same values."""
+    import re
+
+    from segkit.cluster import behaviour_features
+    from segkit.features import orders_per_active_month, with_derived
+
+    src = Path(__file__).resolve().parents[1] / "src" / "segkit"
+    dividers = [
+        p.name
+        for p in src.rglob("*.py")
+        if re.search(r"/\s*\w+\[[\"']active_months[\"']\]", p.read_text(encoding="utf-8"))
+    ]
+    assert dividers == [], dividers
+    p = pd.DataFrame({"frequency": [6, 1, 4], "active_months": [3, 1, 0],
+                      "avg_order_value": [1.0, 2.0, 3.0]})  # fmt: skip
+    expected = [2.0, 1.0, None]
+    assert orders_per_active_month(p).replace(float("nan"), None).tolist() == expected
+    derived = with_derived(p)["orders_per_active_month"]
+    clustered = behaviour_features(p, ["orders_per_active_month"])["orders_per_active_month"]
+    pd.testing.assert_series_equal(derived, clustered, check_names=False)
