@@ -18,6 +18,7 @@ import re
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pandas as pd
@@ -154,6 +155,15 @@ def _texts(run: Path) -> dict[str, str]:
     return out
 
 
+def _report(config: Path, root: Path) -> Any:
+    """``segkit report --config`` on the real notebooks, without progress lines."""
+    return runner.invoke(
+        app,
+        ["report", "--config", str(config), "--reports-root", str(root),
+         "--notebooks", str(NOTEBOOKS), "--no-progress"],
+    )  # fmt: skip
+
+
 def _runs(client: Path) -> list[Path]:
     """The run folders of a client (``.private`` beside them holds unmasked configs)."""
     return [p for p in client.iterdir() if not p.name.startswith(".")]
@@ -177,11 +187,7 @@ def canary_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     base = tmp_path_factory.mktemp("canary")
     files = _plant(base)
     config = _config(files, base / "canary.yaml")
-    result = runner.invoke(
-        app,
-        ["report", "--config", str(config), "--reports-root", str(base / "reports"),
-         "--notebooks", str(NOTEBOOKS), "--no-progress"],
-    )  # fmt: skip
+    result = _report(config, base / "reports")
     assert result.exit_code == 0, result.output
     (run,) = _runs(base / "reports" / "canary")
     return run, result.output
@@ -241,11 +247,7 @@ def test_failing_survey_value_is_never_quoted(tmp_path: Path) -> None:
     survey.loc[3, survey.columns[1]] = "张无忌"  # a name typed into an answer
     survey.to_csv(files["survey"], index=False)
     config = _config(files, tmp_path / "c.yaml")
-    result = runner.invoke(
-        app,
-        ["report", "--config", str(config), "--reports-root", str(tmp_path / "r"),
-         "--notebooks", str(NOTEBOOKS), "--no-progress"],
-    )  # fmt: skip
+    result = _report(config, tmp_path / "r")
     assert result.exit_code == 1, result.output
     assert "[NOT_NUMERIC]" in result.output and "row 5" in result.output, result.output
     (run,) = _runs(tmp_path / "r" / "canary")
@@ -267,11 +269,7 @@ def test_reidentify_fills_names_and_keeps_ids(tmp_path: Path) -> None:
     cfg = yaml.safe_load(config.read_text(encoding="utf-8"))
     cfg["master"]["pii"]["name"] = "姓名"
     config.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
-    result = runner.invoke(
-        app,
-        ["report", "--config", str(config), "--reports-root", str(tmp_path / "r"),
-         "--notebooks", str(NOTEBOOKS), "--no-progress"],
-    )  # fmt: skip
+    result = _report(config, tmp_path / "r")
     assert result.exit_code == 0, result.output
     (run,) = _runs(tmp_path / "r" / "canary")
     import openpyxl
@@ -378,11 +376,7 @@ def test_small_segment_shows_no_figure_anywhere_in_the_report(tmp_path: Path) ->
         "demo: {customers: 300}\nsmoke: true\nsegment: {k: 8}\nreport: {min_report_size: 25}\n",
         encoding="utf-8",
     )
-    result = runner.invoke(
-        app,
-        ["report", "--config", str(cfg), "--reports-root", str(tmp_path / "r"),
-         "--notebooks", str(NOTEBOOKS), "--no-progress"],
-    )  # fmt: skip
+    result = _report(cfg, tmp_path / "r")
     assert result.exit_code == 0, result.output
     (run,) = _runs(tmp_path / "r" / "demo")
     segs = pd.read_csv(run / "artefacts" / "07_segments.csv")

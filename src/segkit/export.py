@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -52,6 +53,16 @@ def unescape(value: object) -> object:
     return value
 
 
+def _map_text(frame: pd.DataFrame, fn: Callable[[object], object]) -> pd.DataFrame:
+    """A copy with ``fn`` applied to every column name and every text cell."""
+    out = frame.copy()
+    out.columns = [fn(str(c)) for c in out.columns]
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(fn, na_action="ignore")
+    return out
+
+
 def unescape_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A CSV written by :func:`write_table` read back as the data it was written from: the
     spreadsheet guard (``'`` before ``= + - @`` …) is removed from text cells and headers.
@@ -69,22 +80,12 @@ def unescape_frame(frame: pd.DataFrame) -> pd.DataFrame:
     >>> back["customer_id"].tolist(), unescape_frame(back)["customer_id"].tolist()
     (["'+8613800138001", 'C1'], ['+8613800138001', 'C1'])
     """
-    out = frame.copy()
-    out.columns = [unescape(str(c)) for c in out.columns]
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(unescape, na_action="ignore")
-    return out
+    return _map_text(frame, unescape)
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy with every text cell that a spreadsheet would execute escaped."""
-    out = frame.copy()
-    out.columns = [_escape(str(c)) for c in out.columns]
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(_escape, na_action="ignore")
-    return out
+    return _map_text(frame, _escape)
 
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
