@@ -797,6 +797,15 @@ def _bad_line_rows(decoding: Decoding, lines: list[int] | None = None) -> pd.Dat
     )
 
 
+def _csv_unreadable(path: Path, exc: Exception) -> InputError:
+    """The error for a CSV that DuckDB cannot parse, before or after the repaired copy."""
+    return InputError(
+        f"cannot parse as CSV (unterminated quote or mixed dialect?): {str(exc)[:300]}",
+        file=path,
+        code="CSV_UNREADABLE",
+    )
+
+
 def _line_endings(path: Path, limit: int = MAX_LINE_BYTES) -> tuple[bool, bool]:
     """(a line is longer than ``limit`` bytes, the file mixes CRLF and LF line ends)."""
     crlf = lf = False
@@ -905,11 +914,7 @@ def read_csv_records(
     except duckdb.Error as exc:
         long, mixed = _line_endings(src)
         if not (long or mixed):
-            raise InputError(
-                f"cannot parse as CSV (unterminated quote or mixed dialect?): {str(exc)[:300]}",
-                file=path,
-                code="CSV_UNREADABLE",
-            ) from None
+            raise _csv_unreadable(path, exc) from None
         # repair a copy: lines too long become sentinels (Sc4), CRLF line ends become LF
         short = work / (view + ".short.csv")
         _cut_long_lines(src, short)
@@ -919,11 +924,7 @@ def read_csv_records(
             with _in_file_order(con):
                 con.execute(f"{create}({sql_str(str(short))}, {', '.join(opts)})")
         except duckdb.Error as exc2:
-            raise InputError(
-                f"cannot parse as CSV (unterminated quote or mixed dialect?): {str(exc2)[:300]}",
-                file=path,
-                code="CSV_UNREADABLE",
-            ) from None
+            raise _csv_unreadable(path, exc2) from None
     header = list(con.table(view).columns)
     ordinal = _numbered(con, view, header)
     if raw_header and len(raw_header) == len(header):
