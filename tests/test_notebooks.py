@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from segkit.artefacts import ARTEFACTS, NOTEBOOKS, RunFolder
+from segkit.atomic import write_text
 from segkit.runconfig import NOTEBOOK_PARAMETERS, RunConfig, notebook_parameters
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "src" / "segkit" / "notebooks"
@@ -103,7 +104,7 @@ def test_chained_papermill_run_writes_every_artefact(
     )  # fmt: skip
     run_dir = new_run_dir(cfg.client, root=tmp_path / "reports")
     folder = RunFolder(run_dir)
-    folder.new_file("params").write_text(cfg.to_yaml(), encoding="utf-8")
+    write_text(folder.path("params"), cfg.to_yaml())
     params = notebook_parameters(cfg, run_dir)
     for name in NOTEBOOKS:
         src = NOTEBOOK_DIR / f"{name}.ipynb"

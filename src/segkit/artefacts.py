@@ -118,11 +118,6 @@ class RunFolder:
     def exists(self, name: str) -> bool:
         return self.path(name).exists()
 
-    def new_file(self, name: str) -> Path:
-        """The path of artefact ``name``; refuses an existing file (or a link), creates the
-        folder. Prefer :meth:`atomic`, which never leaves a partial file under the name."""
-        return self._target(name)
-
     def atomic(self, name: str) -> contextlib.AbstractContextManager[Path]:
         """A temporary path for artefact ``name`` for a writer that is not a DataFrame (e.g.
         DuckDB's ``COPY``), published under the artefact's name when the block succeeds
