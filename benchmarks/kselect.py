@@ -72,9 +72,9 @@ def baseline(X: pd.DataFrame) -> dict[str, object]:
 
 
 def segkit_run(X: pd.DataFrame, *, full: bool) -> dict[str, object]:
-    from segkit.cluster import SegmentClusterer
-    from segkit.kselect import choose_k
-    from segkit.validate import bootstrap_stability
+    from segkit.cluster.estimator import SegmentClusterer
+    from segkit.cluster.kvote import choose_k
+    from segkit.validate.stability import bootstrap_stability
 
     t = time.perf_counter()
     sel = choose_k(X, k_range=range(2, 11), fit_sample=None if full else 50_000, progress=False)

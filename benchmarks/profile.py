@@ -436,8 +436,8 @@ def run_polars(path: Path, fmt: str) -> tuple[Any, dict[str, Any]]:
 
 
 def _segkit(path: Path, full: bool) -> tuple[Any, dict[str, Any]]:
-    from segkit.clean import clean
-    from segkit.collect import collect
+    from segkit.clean.checks import clean
+    from segkit.collect.sources import collect
     from segkit.config import CleanPolicy, ColumnMap
     from segkit.engine import connect
     from segkit.profile import build_profile
@@ -602,12 +602,12 @@ def _child(contender: str, path: Path, fmt: str, meta_path: Path) -> None:
         import pandas  # noqa: F401
         import pyarrow.parquet  # noqa: F401
     else:
-        import segkit.clean
-        import segkit.collect
+        import segkit.clean.checks
+        import segkit.collect.sources
         import segkit.profile
 
         extra_out["segkit_src"] = src_fingerprint()
-        extra_out["segkit_from"] = str(Path(segkit.clean.__file__).parent.parent)
+        extra_out["segkit_from"] = str(Path(segkit.clean.checks.__file__).parent.parent)
     t_imported = time.perf_counter()
     cpu0 = time.process_time()  # all threads of this process
     result, info = globals()[f"run_{contender}"](path, fmt)
@@ -985,9 +985,9 @@ class _TimedConnection:
 
 
 def main_breakdown(args: argparse.Namespace) -> None:
-    from segkit import collect as collect_mod
-    from segkit.clean import clean
-    from segkit.collect import collect
+    from segkit.clean.checks import clean
+    from segkit.collect import sources as collect_mod
+    from segkit.collect.sources import collect
     from segkit.config import CleanPolicy, ColumnMap
     from segkit.engine import connect
     from segkit.profile import build_profile
@@ -1058,11 +1058,11 @@ def main_ladder(args: argparse.Namespace) -> None:
     """
     import resource
 
-    from segkit.clean import _detect_sql, _no_key_sql, _removed_sql
-    from segkit.collect import collect
+    from segkit.clean.checks import _detect_sql, _no_key_sql, _removed_sql
+    from segkit.clean.fastpath import fused_core_sql
+    from segkit.collect.sources import collect
     from segkit.config import CleanPolicy, ColumnMap
     from segkit.engine import connect
-    from segkit.fastpath import fused_core_sql
     from segkit.features import CUSTOMER_LEVEL_CORE, ORDER_LEVEL_CORE
     from segkit.profile import build_profile
 
@@ -1144,7 +1144,7 @@ def main_ladder(args: argparse.Namespace) -> None:
 
     def whole() -> None:
         c2 = connect(threads=args.threads)
-        from segkit.clean import clean
+        from segkit.clean.checks import clean
 
         res = clean(collect(path, cmap, con=c2), as_of=AS_OF, policy=policy)
         build_profile(res, features="core")

@@ -5,11 +5,12 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/report.py --customers 100000 [--notebooks notebooks] [--smoke]
 
-It runs :func:`segkit.report.run_report` once per ``--customers`` size into
+It runs :func:`segkit.workflow.report.run_report` once per ``--customers`` size into
 ``benchmarks/_work/reports/`` (git-ignored) and prints the wall time of every notebook, of the
 HTML report and of the Excel table, and the total, against the target. The times come from the
 run's ``manifest.json`` (the same numbers a user sees), plus the whole call measured here.
-``--notebooks`` defaults to segkit's notebooks (see :func:`segkit.report.default_notebooks_dir`);
+``--notebooks`` defaults to segkit's notebooks (see
+:func:`segkit.workflow.report.default_notebooks_dir`);
 ``tests/notebooks`` holds the small fixture notebooks.
 """
 
@@ -33,8 +34,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
 
-    from segkit.report import run_report
     from segkit.runconfig import RunConfig
+    from segkit.workflow.report import run_report
 
     os.environ.setdefault("SEGKIT_KEY_FILE", str(WORK / "pseudonym.key"))
     rows = []

@@ -13,7 +13,7 @@ What it does
    ``tenure_days``, ``frequency``, ``monetary``, ``interval_mean_days`` (NULL for one
    purchase day), ``orders_h1``, ``orders_h2``. Reused when present.
 2. **Fit on a sample.** 20 000 customers (``customer_id % (n / 20000) = 0``) are read with
-   DuckDB; a :class:`segkit.cluster.SegmentClusterer` (k-means, k=6, log1p + standardise),
+   DuckDB; a :class:`segkit.cluster.estimator.SegmentClusterer` (k-means, k=6, log1p + standardise),
    RFM scores and value-tier cuts are fitted on them in pandas / scikit-learn and pickled.
 3. **Contenders**, each in its own subprocess (peak RSS = the child's ``VmHWM``):
 
@@ -100,9 +100,9 @@ def make_data(n: int) -> Path:
 def fit_models(path: Path, n: int) -> Path:
     import duckdb
 
-    from segkit.cluster import SegmentClusterer
-    from segkit.rfm import rfm_scores
-    from segkit.tiers import value_tiers
+    from segkit.cluster.estimator import SegmentClusterer
+    from segkit.tiers.rfm import rfm_scores
+    from segkit.tiers.rules import value_tiers
 
     step = max(n // 20_000, 1)
     sample = (

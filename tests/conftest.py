@@ -34,10 +34,10 @@ def sha256(path: Path) -> str:
 @functools.lru_cache(maxsize=4)
 def _demo_profile_cached(n: int, seed: int):
     from segkit import datasets
-    from segkit.clean import clean
-    from segkit.collect import collect_frame
-    from segkit.pipeline import DEMO_COLUMNS
+    from segkit.clean.checks import clean
+    from segkit.collect.sources import collect_frame
     from segkit.profile import build_profile
+    from segkit.workflow.profiling import DEMO_COLUMNS
 
     demo = datasets.make_demo(n, seed=seed)
     res = clean(collect_frame(demo.transactions, DEMO_COLUMNS), as_of="2024-12-31")

@@ -37,9 +37,9 @@ from typer.testing import CliRunner
 from segkit import atomic, datasets
 from segkit.atomic import DiskFullError, all_or_nothing, atomic_path, write_text
 from segkit.cli import app
-from segkit.export import write_table
-from segkit.pipeline import DEMO_COLUMNS, profile_source, write_profile_outputs
-from segkit.segmentation import segment_customers
+from segkit.outputs.tables import write_table
+from segkit.workflow.profiling import DEMO_COLUMNS, profile_source, write_profile_outputs
+from segkit.workflow.segment import segment_customers
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE_NOTEBOOKS = REPO / "tests" / "notebooks"

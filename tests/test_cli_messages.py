@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from segkit.cli import app
-from segkit.report import steps_present
+from segkit.workflow.report import steps_present
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[1]

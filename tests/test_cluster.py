@@ -1,4 +1,4 @@
-"""Tests for segkit.cluster: preprocessing, canonical labels, determinism, errors, demo ARI."""
+"""segkit.cluster.estimator: preprocessing, canonical labels, determinism, errors, demo ARI."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 
-from segkit import cluster
-from segkit.cluster import (
+from segkit.cluster import estimator as cluster
+from segkit.cluster.estimator import (
     DEFAULT_BEHAVIOUR_FEATURES,
     SegmentClusterer,
     behaviour_features,

@@ -1,4 +1,4 @@
-"""Tests for segkit.clv: RFM summary, BG/NBD, Gamma-Gamma and CLV (incl. CDNOW acceptance)."""
+"""Tests for segkit.tiers.clv: RFM summary, BG/NBD, Gamma-Gamma and CLV (incl. CDNOW acceptance)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, special
 
-from segkit.clv import (
+from segkit.errors import InputError
+from segkit.tiers.clv import (
     BetaGeoModel,
     DependenceWarning,
     GammaGammaModel,
@@ -24,7 +25,6 @@ from segkit.clv import (
     gamma_gamma_log_likelihood,
     rfm_summary,
 )
-from segkit.errors import InputError
 
 CDNOW_BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 CDNOW_GG = {"p": 6.25, "q": 3.74, "v": 15.44}  # v is the README's γ

@@ -8,7 +8,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from segkit.collect import collect, collect_frame, detect_encoding, read_table
+from segkit.collect.sources import collect, collect_frame, detect_encoding, read_table
 from segkit.config import ColumnMap, ReadOptions
 from segkit.engine import connect
 from segkit.errors import InputError
@@ -235,7 +235,7 @@ def test_read_table_keeps_text(tmp_path: Path) -> None:
 
 # --- issue 14: the line-by-line decoder -----------------------------------------------------
 def test_valid_utf8_is_proved_in_the_hashing_pass_and_never_copied(tmp_path: Path) -> None:
-    from segkit.readers import plan_decoding, scan_file
+    from segkit.collect.readers import plan_decoding, scan_file
 
     path = write(tmp_path, HEADER + "A1,001,2023-09-28,5\n" * 1000 + "A2,刘䶮,2023-09-28,6\n")
     scan = scan_file(path)
@@ -249,7 +249,7 @@ def test_valid_utf8_is_proved_in_the_hashing_pass_and_never_copied(tmp_path: Pat
 
 
 def test_plausibility_tells_gbk_from_big5() -> None:
-    from segkit.readers import plausibility
+    from segkit.collect.readers import plausibility
 
     assert plausibility("服装门店", "gb18030") == 1.0
     assert plausibility("服裝".encode("big5").decode("gb18030"), "gb18030") == 0.5  # 狝杆
@@ -258,7 +258,7 @@ def test_plausibility_tells_gbk_from_big5() -> None:
 
 
 def test_mixed_lines_are_named_with_their_encoding(tmp_path: Path) -> None:
-    from segkit.readers import plan_decoding
+    from segkit.collect.readers import plan_decoding
 
     path = tmp_path / "m.csv"
     path.write_bytes(
@@ -271,7 +271,7 @@ def test_mixed_lines_are_named_with_their_encoding(tmp_path: Path) -> None:
 
 def test_one_column_file_with_a_quarantined_line(tmp_path: Path) -> None:
     """The sentinel of a set-aside line is one field: in a one-column file it is not a row."""
-    from segkit.readers import read_csv_records
+    from segkit.collect.readers import read_csv_records
 
     path = tmp_path / "one.csv"
     path.write_bytes("客户编号\n001\n".encode() + "刘备\n".encode("gbk") + b"003\n")
@@ -286,7 +286,7 @@ def test_one_column_file_with_a_quarantined_line(tmp_path: Path) -> None:
 
 
 def test_file_changed_after_hashing_is_refused(tmp_path: Path) -> None:
-    from segkit.readers import check_unchanged, scan_file
+    from segkit.collect.readers import check_unchanged, scan_file
 
     path = write(tmp_path, HEADER + "A1,001,2023-09-28,5\n")
     scan = scan_file(path)
@@ -323,7 +323,7 @@ def test_legacy_choice_on_a_sample_still_checks_every_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Past the sample the encoding is not chosen again, but every line is still checked."""
-    from segkit import readers
+    from segkit.collect import readers
 
     monkeypatch.setattr(readers, "_SAMPLE", 1_000)  # a small sample: most lines lie past it
     lines = "".join(f"门{i},{i:03d},2023-09-28,{i}\n" for i in range(1, 3000))

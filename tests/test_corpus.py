@@ -19,8 +19,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from segkit.clean import CleanResult, clean, dedupe_master
-from segkit.collect import Collected, collect, read_table
+from segkit.clean.checks import CleanResult, clean, dedupe_master
+from segkit.collect.sources import Collected, collect, read_table
 from segkit.config import CleanPolicy, ColumnMap, ReadOptions
 from segkit.errors import InputError
 
@@ -288,7 +288,7 @@ def test_T7_explicit_missing_value_list(ext: str) -> None:
 
 @BOTH
 def test_T8_booleans_and_percentages(ext: str) -> None:
-    from segkit.coding import parse_booleans, parse_percentages
+    from segkit.clean.coding import parse_booleans, parse_percentages
 
     table = read_table(FILES / f"T8.{ext}")
     member, q1 = parse_booleans(table, "会员", file=f"T8.{ext}")
@@ -338,7 +338,7 @@ def test_V3_impossible_dates(ext: str) -> None:
 
 @BOTH
 def test_V4_invalid_phones_and_id_numbers_flagged_masked(ext: str) -> None:
-    from segkit.identity import check_contacts
+    from segkit.collect.identity import check_contacts
 
     table = read_table(FILES / f"V4.{ext}")
     flags = check_contacts(table, phone="手机", id_number="身份证号", file=f"V4.{ext}")
@@ -373,7 +373,7 @@ def test_I1_exact_duplicates_removed_and_counted(ext: str) -> None:
 
 @BOTH
 def test_I2_same_person_under_two_keys(ext: str) -> None:
-    from segkit.identity import same_person
+    from segkit.collect.identity import same_person
 
     table = read_table(FILES / f"I2.{ext}")
     merges = same_person(table, customer_id="客户编号", phone="手机")
@@ -402,7 +402,7 @@ def test_I4_missing_customer_key(ext: str) -> None:
 
 
 def test_I5_orphans_counted() -> None:
-    from segkit.integrate import integrate
+    from segkit.collect.integrate import integrate
     from segkit.profile import build_profile
 
     _, res = run("I5.csv")
@@ -455,7 +455,7 @@ def test_Ti3_after_as_of_excluded_and_counted(ext: str) -> None:
 
 
 def test_Ti4_gaps_and_partial_last_month_warned() -> None:
-    from segkit.quality import monthly_coverage
+    from segkit.clean.quality import monthly_coverage
 
     _, res = run("Ti4.csv")
     cov = monthly_coverage(res)
@@ -469,7 +469,7 @@ def test_Ti4_gaps_and_partial_last_month_warned() -> None:
 
 # --- Scale -------------------------------------------------------------------------------
 def test_Sc1_excel_row_limit_splits_never_truncates(tmp_path: Path) -> None:
-    from segkit.excel import write_sheets
+    from segkit.outputs.excel import write_sheets
 
     frame = pd.DataFrame({"客户ID": [f"{i:05d}" for i in range(7)], "值": range(7)})
     path = write_sheets({"客户": frame}, tmp_path / "big.xlsx", max_rows=3)
@@ -485,7 +485,7 @@ def test_Sc2_hundreds_of_columns_only_mapped_ones_read() -> None:
 
 
 def test_Sc3_fewer_customers_than_k_and_zero_variance() -> None:
-    from segkit.cluster import SegmentClusterer
+    from segkit.cluster.estimator import SegmentClusterer
 
     frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [5.0, 5.0, 5.0]})
     with pytest.raises(InputError) as info:
@@ -502,8 +502,8 @@ def test_Sc4_huge_line_quarantined() -> None:
 # --- Adversarial -------------------------------------------------------------------------
 @BOTH
 def test_A1_formula_triggers_escaped_on_export(ext: str, tmp_path: Path) -> None:
-    from segkit.excel import write_sheets
-    from segkit.export import write_table
+    from segkit.outputs.excel import write_sheets
+    from segkit.outputs.tables import write_table
 
     table = read_table(FILES / f"A1.{ext}")
     out = write_table(table, tmp_path / "a1.csv").read_text(encoding="utf-8")
@@ -515,7 +515,7 @@ def test_A1_formula_triggers_escaped_on_export(ext: str, tmp_path: Path) -> None
 
 
 def test_A2_html_payloads_escaped() -> None:
-    from segkit.html_report import _e, sanitise
+    from segkit.outputs.html import _e, sanitise
 
     table = read_table(FILES / "A2.csv")
     values = table["姓名"].tolist() + table["渠道"].tolist()
@@ -558,7 +558,7 @@ def test_A6_config_parameter_names_allow_listed() -> None:
 
 
 def test_A7_macros_never_run_nor_copied(tmp_path: Path) -> None:
-    from segkit.excel import write_sheets
+    from segkit.outputs.excel import write_sheets
 
     _, res = run("A7.xlsm")
     assert kept(res) == ["00001", "00002"]
@@ -579,7 +579,7 @@ def test_F1_control_character_ids_are_missing_keys() -> None:
 
 
 def test_F2_percentages_of_an_empty_column() -> None:
-    from segkit.coding import parse_percentages
+    from segkit.clean.coding import parse_percentages
 
     table = read_table(FILES / "F2.csv")
     values, q = parse_percentages(table, "折扣率")
@@ -919,7 +919,7 @@ def test_H42_summary_row_found_equals_removed(ext: str) -> None:
 def test_H43_file_growing_during_the_run_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import segkit.collect as collect_mod
+    import segkit.collect.sources as collect_mod
 
     path = tmp_path / "H43.csv"
     path.write_bytes((FILES / "H43.csv").read_bytes())

@@ -1,4 +1,4 @@
-"""segkit.describe (segment profiles): means, shares, index, effect sizes and tests against
+"""segkit.validate.describe (segment profiles): means, shares, index, effect sizes and tests against
 hand computations."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from segkit.describe import SegmentProfile, profile_segments
 from segkit.errors import InputError
+from segkit.validate.describe import SegmentProfile, profile_segments
 
 # Segment 1: spend 10, 20, 30 (mean 20), channel 店, 店, 网
 # Segment 2: spend 40, 50, 60, 70 (mean 55), channel 网 ×4

@@ -4,7 +4,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from segkit.export import safe_frame, write_table
+from segkit.outputs.tables import safe_frame, write_table
 from segkit.paths import new_run_dir, slugify
 
 

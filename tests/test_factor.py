@@ -1,4 +1,4 @@
-"""Factor analysis (segkit.factor) and the factor_analyzer compatibility shim (segkit._compat)."""
+"""Factor analysis (segkit.variables.factor) and the factor_analyzer shim (segkit._compat)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from sklearn.pipeline import make_pipeline
 
 from segkit import _compat, datasets
 from segkit.errors import InputError
-from segkit.factor import FactorModel, adequacy, cronbach_alpha, kmo_label, n_factors
+from segkit.variables.factor import FactorModel, adequacy, cronbach_alpha, kmo_label, n_factors
 
 GROUPS = {f: sorted(q for q, g in datasets.SURVEY_FACTORS.items() if g == f) for f in
           dict.fromkeys(datasets.SURVEY_FACTORS.values())}  # fmt: skip
@@ -86,7 +86,9 @@ def test_shim_is_a_noop_when_force_all_finite_is_accepted(monkeypatch: pytest.Mo
 
 def test_shim_twice_is_harmless() -> None:
     before = (fa_efa.check_array, fa_cfa.check_array, fa_cfa.get_free_parameter_idxs)
-    assert _compat.patch_factor_analyzer() == []  # already applied on import of segkit.factor
+    assert (
+        _compat.patch_factor_analyzer() == []
+    )  # already applied on import of segkit.variables.factor
     assert _compat.patch_factor_analyzer() == []
     assert (fa_efa.check_array, fa_cfa.check_array, fa_cfa.get_free_parameter_idxs) == before
     X = two_factor()

@@ -1,4 +1,4 @@
-"""The fused fast path of clean (segkit.fastpath) gives exactly the general path's results."""
+"""The fused fast path of clean (segkit.clean.fastpath) gives exactly the general path's results."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from segkit.clean import CleanResult, clean
-from segkit.collect import collect, collect_frame
+from segkit.clean.checks import CleanResult, clean
+from segkit.collect.sources import collect, collect_frame
 from segkit.config import CleanPolicy, ColumnMap
 from segkit.errors import InputError
 from segkit.profile import build_profile
@@ -125,7 +125,7 @@ def test_a_duplicate_line_falls_back_to_the_general_path() -> None:
 
 def test_demo_company_profiles_agree() -> None:
     from segkit.datasets import make_demo
-    from segkit.pipeline import DEMO_AS_OF, DEMO_COLUMNS
+    from segkit.workflow.profiling import DEMO_AS_OF, DEMO_COLUMNS
 
     demo = make_demo(800, seed=3, as_of=DEMO_AS_OF)
     tx = demo.transactions

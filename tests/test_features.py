@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 
 from segkit import datasets
-from segkit.clean import clean
-from segkit.collect import collect_frame
+from segkit.clean.checks import clean
+from segkit.collect.sources import collect_frame
 from segkit.features import CORE_SQL_FEATURES, core_features_sql
-from segkit.pipeline import DEMO_COLUMNS
 from segkit.profile import build_profile
+from segkit.workflow.profiling import DEMO_COLUMNS
 
 AS_OF = "2024-12-31"
 
@@ -54,7 +54,7 @@ def test_orders_per_active_month_is_derived_once() -> None:
     segment profiles get it from there and give the same values."""
     import re
 
-    from segkit.cluster import behaviour_features
+    from segkit.cluster.estimator import behaviour_features
     from segkit.features import orders_per_active_month, with_derived
 
     src = Path(__file__).resolve().parents[1] / "src" / "segkit"

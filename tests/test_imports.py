@@ -141,7 +141,7 @@ def test_every_module_imports_in_a_fresh_interpreter_in_random_order(seed: int) 
 
 def test_the_report_and_the_workbook_do_not_import_each_other() -> None:
     """Issue 11: one output format never depends on another (the shared pieces, reading an
-    artefact and picking a language, sit in segkit.artefacts and segkit.naming)."""
+    artefact and picking a language, sit in segkit.workflow.artefacts and segkit.naming)."""
     graph = import_graph()
-    assert "segkit.html_report" not in graph["segkit.excel"]
-    assert "segkit.excel" not in graph["segkit.html_report"]
+    assert "segkit.outputs.html" not in graph["segkit.outputs.excel"]
+    assert "segkit.outputs.excel" not in graph["segkit.outputs.html"]

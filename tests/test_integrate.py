@@ -1,9 +1,9 @@
 import pandas as pd
 import pytest
 
-from segkit.coding import CategoryCoder
+from segkit.clean.coding import CategoryCoder
+from segkit.collect.integrate import integrate
 from segkit.errors import InputError
-from segkit.integrate import integrate
 
 
 def test_left_join_and_unmatched_both_sides() -> None:

@@ -1,4 +1,4 @@
-"""Tests for segkit.kselect: every index on clear blobs, the vote, sampling, the demo's k."""
+"""Tests for segkit.cluster.kvote: every index on clear blobs, the vote, sampling, the demo's k."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
-from segkit import kselect
-from segkit.cluster import behaviour_features
+from segkit.cluster import kvote as kselect
+from segkit.cluster.estimator import behaviour_features
+from segkit.cluster.kvote import INDICES, KSelection, choose_k, gap, knee_point, max_se
 from segkit.errors import InputError
-from segkit.kselect import INDICES, KSelection, choose_k, gap, knee_point, max_se
 
 
 def blobs(n_per=60, seed=0, centres=((0, 0, 0), (6, 0, 0), (0, 6, 0))) -> pd.DataFrame:
@@ -148,8 +148,8 @@ def test_demo_recommends_six(seed):
 def test_fit_sample_agrees_with_full_data_computation():
     """Fitting each k on a sample and assigning everyone gives the full-data k, votes and
     stability (a small version of benchmarks/kselect.py's 100k check)."""
-    from segkit.cluster import SegmentClusterer
-    from segkit.validate import bootstrap_stability
+    from segkit.cluster.estimator import SegmentClusterer
+    from segkit.validate.stability import bootstrap_stability
 
     rng = np.random.default_rng(5)
     centres = 3.0 * np.array([[0, 0, 0, 0, 0], [1, 1, 0, 0, 0], [0, 1, 1, 0, 1], [1, 0, 1, 1, 0]])

@@ -10,9 +10,9 @@ import nbformat
 import pandas as pd
 import pytest
 
-from segkit.artefacts import ARTEFACTS, NOTEBOOKS, RunFolder
 from segkit.atomic import write_text
 from segkit.runconfig import NOTEBOOK_PARAMETERS, RunConfig, notebook_parameters
+from segkit.workflow.artefacts import ARTEFACTS, NOTEBOOKS, RunFolder
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "src" / "segkit" / "notebooks"
 PARAM_LINE = re.compile(
@@ -94,8 +94,8 @@ def test_chained_papermill_run_writes_every_artefact(
     import papermill as pm
 
     from segkit.paths import new_run_dir
-    from segkit.steps import open_run
-    from segkit.steps.data import collect_step
+    from segkit.workflow import open_run
+    from segkit.workflow.data import collect_step
 
     monkeypatch.setenv("SEGKIT_HOME", str(tmp_path))  # the kernels inherit it
     cfg = RunConfig.model_validate(

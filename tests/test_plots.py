@@ -19,8 +19,8 @@ from matplotlib.container import BarContainer
 from matplotlib.lines import Line2D
 
 from segkit import plots
-from segkit.describe import profile_segments
-from segkit.validate import StabilityReport
+from segkit.validate.describe import profile_segments
+from segkit.validate.stability import StabilityReport
 
 pytestmark = pytest.mark.filterwarnings("ignore:Glyph .* missing from font")
 

@@ -480,8 +480,8 @@ def test_neutral_labels_rank_personal_and_rare_levels() -> None:
 
 
 def test_profile_never_names_a_feature_after_personal_data() -> None:
-    from segkit.clean import clean
-    from segkit.collect import collect_frame
+    from segkit.clean.checks import clean
+    from segkit.collect.sources import collect_frame
     from segkit.config import ColumnMap
     from segkit.profile import build_profile
 
@@ -501,8 +501,8 @@ def test_profile_never_names_a_feature_after_personal_data() -> None:
 
 
 def test_clean_quarantine_masks_raw_values_and_file_names() -> None:
-    from segkit.clean import clean
-    from segkit.collect import collect_frame
+    from segkit.clean.checks import clean
+    from segkit.collect.sources import collect_frame
     from segkit.config import ColumnMap
 
     tx = pd.DataFrame(
@@ -534,7 +534,7 @@ def test_ids_that_are_personal_data_get_one_pseudonym_per_person() -> None:
 
 def test_survey_header_and_failing_value_never_reach_a_message(tmp_path: Path) -> None:
     from segkit.errors import InputError
-    from segkit.pipeline import integrate_sides, survey_item_names
+    from segkit.workflow.profiling import integrate_sides, survey_item_names
 
     assert survey_item_names(["customer_id", "q1", "回访_13800138000", "王小明"]) == {
         "q1": "q1", "回访_13800138000": "survey_item_02", "王小明": "survey_item_03"}  # fmt: skip
@@ -550,7 +550,7 @@ def test_survey_header_and_failing_value_never_reach_a_message(tmp_path: Path) -
 
 
 def test_undeclared_master_columns_are_dropped(tmp_path: Path) -> None:
-    from segkit.pipeline import MASTER_ATTRIBUTES, integrate_sides
+    from segkit.workflow.profiling import MASTER_ATTRIBUTES, integrate_sides
 
     master = tmp_path / "crm.csv"
     master.write_text(
@@ -581,8 +581,8 @@ def test_safe_label_and_errors_mask_file_names() -> None:
 
 
 def test_csv_guard_is_undone_where_segkit_reads_its_own_csv(tmp_path: Path) -> None:
-    from segkit.artefacts import RunFolder
-    from segkit.export import write_table
+    from segkit.outputs.tables import write_table
+    from segkit.workflow.artefacts import RunFolder
 
     frame = pd.DataFrame(
         {"customer_id": ["+8613800138001", "=1+1", "'=x", "C1"], "v": [1.0, -2.0, 3.0, 4.0]}

@@ -23,10 +23,10 @@ from typer.testing import CliRunner
 
 from segkit import datasets
 from segkit.cli import app
-from segkit.excel import CUSTOMER_HEADERS, SHEETS
-from segkit.pipeline import DEMO_AS_OF
-from segkit.report import run_report
+from segkit.outputs.excel import CUSTOMER_HEADERS, SHEETS
 from segkit.runconfig import RunConfig
+from segkit.workflow.profiling import DEMO_AS_OF
+from segkit.workflow.report import run_report
 
 from .conftest import sha256
 

@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 
 from segkit import datasets
 from segkit.cli import app
-from segkit.pipeline import DEMO_AS_OF
+from segkit.workflow.profiling import DEMO_AS_OF
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "src" / "segkit" / "notebooks"

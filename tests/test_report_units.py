@@ -8,10 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from segkit.artefacts import RunFolder
-from segkit.excel import CUSTOMER_HEADERS, SHEETS, write_segments_workbook
-from segkit.html_report import build_report, sanitise
-from segkit.report import (
+from segkit.outputs.excel import CUSTOMER_HEADERS, SHEETS, write_segments_workbook
+from segkit.outputs.html import build_report, sanitise
+from segkit.runconfig import RunConfig
+from segkit.workflow.artefacts import RunFolder
+from segkit.workflow.report import (
     NOTEBOOKS_ENV,
     ParameterError,
     check_parameter_code,
@@ -21,7 +22,6 @@ from segkit.report import (
     resolve_inputs,
     select_parameters,
 )
-from segkit.runconfig import RunConfig
 
 NASTY = [
     '=HYPERLINK("http://evil.example","click")',

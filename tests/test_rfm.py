@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from segkit.errors import InputError
-from segkit.rfm import (
+from segkit.tiers.rfm import (
     RFMScores,
     _grid,
     _matches,

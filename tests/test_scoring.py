@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from segkit import scoring
-from segkit.cluster import SegmentClusterer, behaviour_features
+from segkit.cluster.estimator import SegmentClusterer, behaviour_features
 from segkit.errors import InputError
-from segkit.rfm import rfm_scores
-from segkit.tiers import frequency_tiers, lifecycle_stages, value_tiers
-from segkit.validate import discriminant_analysis
+from segkit.tiers.rfm import rfm_scores
+from segkit.tiers.rules import frequency_tiers, lifecycle_stages, value_tiers
+from segkit.validate.stability import discriminant_analysis
 
 from .conftest import demo_profile_and_truth
 

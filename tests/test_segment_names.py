@@ -11,8 +11,8 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from segkit.report import run_report
 from segkit.runconfig import RunConfig
+from segkit.workflow.report import run_report
 
 REPO = Path(__file__).resolve().parents[1]
 EDITED = {1: {"zh": "改名测试甲", "en": "Renamed Alpha"}, 2: {"en": "Renamed Beta"}}

@@ -14,11 +14,11 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from typer.testing import CliRunner
 
 from segkit.cli import app
-from segkit.cluster import behaviour_features, make_preprocessor
-from segkit.factor import FactorModel, adequacy, n_factors
-from segkit.segmentation import cluster_segments, segment_customers, validate_segments
-from segkit.validate import discriminant_analysis
-from segkit.variables import screen_variables
+from segkit.cluster.estimator import behaviour_features, make_preprocessor
+from segkit.validate.stability import discriminant_analysis
+from segkit.variables.factor import FactorModel, adequacy, n_factors
+from segkit.variables.screening import screen_variables
+from segkit.workflow.segment import cluster_segments, segment_customers, validate_segments
 
 from .conftest import demo_profile_and_truth, sha256
 
@@ -137,8 +137,8 @@ def test_segment_traits_come_from_each_segments_own_figures() -> None:
     """Issue 12: a segment whose value share equalled its customer share was labelled 高价值,
     and every segment read "成熟客户 / 高成长潜力". On the demo's true segments, the summary
     text (trait + figures, as report.html renders it) must differ unless the figures do."""
-    from segkit.html_report import _trait, _trait_figures
-    from segkit.segmentation import describe_segments, plan_segments
+    from segkit.outputs.html import _trait, _trait_figures
+    from segkit.workflow.segment import describe_segments, plan_segments
 
     profile, truth = demo_profile_and_truth()
     labels = pd.Series(truth["segment_id"].to_numpy() + 1, name="segment")

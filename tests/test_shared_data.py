@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from segkit.cli import app
 from segkit.config import CleanPolicy, ColumnMap, ReadOptions
-from segkit.pipeline import profile_source
+from segkit.workflow.profiling import profile_source
 
 from .conftest import sha256
 
@@ -135,8 +135,8 @@ def test_online_retail_cancelled_orders_are_not_sales(shared_data: Path, feature
     Each cancellation is matched to the purchase it cancels and both are removed, so 12346
     is left with no purchase (listed as ALL_CANCELLED, not profiled) and 16446 with one order.
     """
-    from segkit.clean import clean
-    from segkit.collect import collect
+    from segkit.clean.checks import clean
+    from segkit.collect.sources import collect
     from segkit.engine import connect
     from segkit.profile import build_profile, excluded_customers
     from segkit.runconfig import RunConfig

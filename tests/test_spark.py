@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from segkit import scoring
-from segkit.cluster import SegmentClusterer
-from segkit.rfm import rfm_scores
-from segkit.tiers import lifecycle_stages, value_tiers
-from segkit.validate import discriminant_analysis
+from segkit.cluster.estimator import SegmentClusterer
+from segkit.tiers.rfm import rfm_scores
+from segkit.tiers.rules import lifecycle_stages, value_tiers
+from segkit.validate.stability import discriminant_analysis
 
 from .test_scoring import scoring_table
 
@@ -63,7 +63,7 @@ def rule_scorers(spark, con, table: str) -> list[scoring.SQLScorer]:
 def test_demo_rule_tiers_and_scorers_equal_on_spark_and_duckdb(spark, tmp_path):
     frame = scoring_table()
     con = both(spark, frame, tmp_path / "demo.parquet", "demo_profile")
-    from segkit.cluster import behaviour_features
+    from segkit.cluster.estimator import behaviour_features
 
     X = behaviour_features(frame)
     km = SegmentClusterer("kmeans", 6, value_column="avg_order_value").fit(
@@ -102,7 +102,7 @@ def test_demo_rule_tiers_and_scorers_equal_on_spark_and_duckdb(spark, tmp_path):
 @pytest.mark.shared
 def test_cdnow_rule_tiers_equal_on_spark_and_duckdb(spark, shared_data, tmp_path):
     from segkit.config import ColumnMap, ReadOptions
-    from segkit.pipeline import profile_source
+    from segkit.workflow.profiling import profile_source
 
     run = profile_source(
         shared_data / "cdnow" / "CDNOW_master.txt",
@@ -146,7 +146,7 @@ def test_core_features_on_spark_equal_build_profile(spark, tmp_path):
 def test_cdnow_core_features_on_spark_and_duckdb(spark, shared_data, tmp_path):
     from segkit.config import ColumnMap, ReadOptions
     from segkit.features import core_features_sql
-    from segkit.pipeline import profile_source
+    from segkit.workflow.profiling import profile_source
 
     from .test_features import assert_features_equal
 

@@ -7,15 +7,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from segkit import steps
-from segkit.artefacts import ARTEFACTS, NOTEBOOKS
-from segkit.clean import clean
-from segkit.collect import collect
+from segkit import workflow as steps
+from segkit.clean.checks import clean
+from segkit.collect.sources import collect
 from segkit.errors import InputError
-from segkit.pipeline import DEMO_COLUMNS
 from segkit.runconfig import RunConfig
-from segkit.steps.data import load_collected
-from segkit.steps.model import frozen_model
+from segkit.workflow.artefacts import ARTEFACTS, NOTEBOOKS
+from segkit.workflow.data import load_collected
+from segkit.workflow.model import frozen_model
+from segkit.workflow.profiling import DEMO_COLUMNS
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from segkit import datasets
 from segkit.errors import InputError
-from segkit.tiers import (
+from segkit.tiers.rules import (
     LIFECYCLE_COLUMNS,
     LIFECYCLE_ZH,
     TierResult,

@@ -20,7 +20,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from segkit.errors import InputError
-from segkit.validate import (
+from segkit.validate.stability import (
     ClusterbootKMeans,
     ScoringRule,
     align_labels,
@@ -323,7 +323,7 @@ def test_small_segment_note_names_the_rule_that_fired() -> None:
     note = small_segments_note(sizes)
     assert "share (368 customers: share 1.1% < 2.0% (min_share))" in note
     assert "min_size" not in note.split("few")[0]  # the share rule alone fired for 'share'
-    from segkit.segmentation import validate_segments
+    from segkit.workflow.segment import validate_segments
 
     X = pd.DataFrame({"x": np.arange(len(labels), dtype=float)})
     checked = validate_segments(X, pd.Series(labels), n_boot=0, progress=False)

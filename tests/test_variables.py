@@ -1,4 +1,4 @@
-"""Variable screening: low variance, correlation and VIF filters (segkit.variables)."""
+"""Variable screening: low variance, correlation and VIF filters (segkit.variables.screening)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sklearn.pipeline import make_pipeline
 
 from segkit.errors import InputError
-from segkit.variables import (
+from segkit.variables.screening import (
     REPORT_COLUMNS,
     CorrelationFilter,
     LowVarianceFilter,

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from segkit.artefacts import NOTEBOOKS
+from segkit.workflow.artefacts import NOTEBOOKS
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_FILES = sorted(p.name for p in (REPO / "src" / "segkit" / "data").glob("*.yaml"))

@@ -111,9 +111,9 @@ def profile(
     from segkit.config import CleanPolicy, ColumnMap, ReadOptions
     from segkit.engine import check_memory_limit
     from segkit.hints import column_match_note
-    from segkit.pipeline import PROFILE_STAGES, profile_source, write_profile_outputs
     from segkit.privacy import install_log_masking
     from segkit.progress import Stages
+    from segkit.workflow.profiling import PROFILE_STAGES, profile_source, write_profile_outputs
 
     install_log_masking()
     try:
@@ -195,7 +195,7 @@ def segment(
     from segkit.hints import read_profile_table
     from segkit.privacy import install_log_masking
     from segkit.progress import Stages
-    from segkit.segmentation import (
+    from segkit.workflow.segment import (
         CLUSTER_METHODS,
         RULE_METHODS,
         SEGMENT_STAGES,
@@ -272,8 +272,8 @@ def report(
     """A full report run: notebooks (papermill) → report.html, segments.xlsx, manifest.json."""
     from pydantic import ValidationError
 
-    from segkit.report import StepFailed, report_summary, run_report
     from segkit.runconfig import RunConfig
+    from segkit.workflow.report import StepFailed, report_summary, run_report
 
     if (config is None) == (not demo):
         _fail(ValueError("give either --config PATH or --demo"))

@@ -519,7 +519,7 @@ def write_demo(
         raise ValueError(f"fmt must be 'csv' or 'parquet', got {fmt!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    # transactions last: its presence tells `segkit.steps.run.ensure_demo` the data is whole
+    # transactions last: its presence tells `segkit.workflow.run.ensure_demo` the data is whole
     frames = {"customers": data.customers, "survey": data.survey, "truth": data.truth}
     frames["transactions"] = data.transactions
     paths: dict[str, Path] = {}

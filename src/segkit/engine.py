@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from segkit.parse import register_macros
+from segkit.collect.parse import register_macros
 
 _MEMORY_LIMIT = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 
@@ -78,7 +78,7 @@ def connect(
     Notes
     -----
     Out of core: with ``memory_limit`` and ``temp_dir`` set, the grouped passes of
-    :mod:`segkit.clean` spill to ``temp_dir`` instead of failing, and Parquet sources are
+    :mod:`segkit.clean.checks` spill to ``temp_dir`` instead of failing, and Parquet sources are
     scanned in place, so the transaction table never has to fit in memory (100M lines were
     profiled in under 4 GB, see ``benchmarks/README.md``).
     """

@@ -2,7 +2,8 @@
 
 :data:`ORDER_LEVEL_CORE` / :data:`CUSTOMER_LEVEL_CORE` and :func:`core_select` are the core
 profile's definitions; :func:`segkit.profile.build_profile`, the fused fast path of
-:func:`segkit.clean.clean` (:mod:`segkit.fastpath`) and :func:`core_features_sql` all use
+:func:`segkit.clean.checks.clean` (:mod:`segkit.clean.fastpath`)
+and :func:`core_features_sql` all use
 them. This module imports nothing from segkit, so the three can share it without an import
 circle. :func:`core_features_sql` adds ``gross_sales`` and ``avg_order_value`` and composes
 them into one DuckDB query over a cleaned
@@ -62,7 +63,7 @@ CORE_FEATURES = (
 
 #: Level 1 of the core profile: one row per (customer, order) from the line table
 #: (columns ``customer_id``, ``order_key``, ``date``, ``amount``). The same list is used by
-#: the fused pass of :mod:`segkit.fastpath`, so the definitions live in one place.
+#: the fused pass of :mod:`segkit.clean.fastpath`, so the definitions live in one place.
 ORDER_LEVEL_CORE = (
     "customer_id",
     "min(date) FILTER (WHERE amount >= 0) AS p_first",

@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from segkit.errors import InputError
-from segkit.segmentation import transactions_hint
+from segkit.workflow.segment import transactions_hint
 
 PROFILE_HOWTO = (
     "segkit profile <transactions> --customer-col … --date-col … --amount-col … --out {out}"
@@ -43,7 +43,7 @@ def column_match_note(
     wanted : mapping
         Role → column name as the user gave it (:meth:`segkit.config.ColumnMap.roles`).
     sources : sequence of mapping
-        :attr:`segkit.collect.Collected.sources`; each holds ``columns`` (role → header).
+        :attr:`segkit.collect.sources.Collected.sources`; each holds ``columns`` (role → header).
     """
     pairs: dict[str, str] = {}
     for src in sources:
@@ -85,7 +85,7 @@ def read_profile_table(path: Path) -> pd.DataFrame:
         if path.suffix.lower() == ".parquet":
             frame = pd.read_parquet(path)
         else:
-            from segkit.export import unescape_frame  # undo the spreadsheet guard
+            from segkit.outputs.tables import unescape_frame  # undo the spreadsheet guard
 
             frame = unescape_frame(
                 pd.read_csv(path, dtype={"customer_id": str}, encoding="utf-8-sig")

@@ -29,7 +29,6 @@ import seaborn as sns
 from matplotlib import font_manager, rcParams
 from matplotlib.ticker import PercentFormatter
 
-from segkit.describe import SegmentProfile
 from segkit.step_plots import (
     _axes,
     plot_correlation,
@@ -41,7 +40,8 @@ from segkit.step_plots import (
     plot_quality,
     plot_rfm_grid,
 )
-from segkit.validate import StabilityReport, align_labels
+from segkit.validate.describe import SegmentProfile
+from segkit.validate.stability import StabilityReport, align_labels
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -358,7 +358,8 @@ def plot_stability(
 ) -> Axes:
     """Bars of each segment's mean bootstrap Jaccard (± std) with 0.6 / 0.75 reference lines.
 
-    ``report`` is a :class:`~segkit.validate.StabilityReport` (its thresholds are used) or its
+    ``report`` is a :class:`~segkit.validate.stability.StabilityReport` (its thresholds are used)
+    or its
     ``table``.
     """
     if isinstance(report, StabilityReport):

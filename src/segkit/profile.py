@@ -40,7 +40,7 @@ line, and is dated by its first purchase line.
     purchase orders and their net value (returns inside a purchase order included) in the
     first and second half of the customer's *own* tenure ``[first_purchase, as_of]``, split
     at ``first_purchase + (as_of − first_purchase) / 2`` (an order dated at the split is
-    late): growth against the customer's own past (:func:`segkit.tiers.growth_tiers`).
+    late): growth against the customer's own past (:func:`segkit.tiers.rules.growth_tiers`).
 ``share_channel_<value>``, ``share_category_<value>``
     share of gross sales by channel / category (the ``max_levels`` most frequent values; the
     rest are summed into ``_other``). A value that may be personal data (a phone, ID number,
@@ -50,8 +50,8 @@ line, and is dated by its first purchase line.
 Examples
 --------
 >>> import pandas as pd
->>> from segkit.collect import collect_frame
->>> from segkit.clean import clean
+>>> from segkit.collect.sources import collect_frame
+>>> from segkit.clean.checks import clean
 >>> from segkit.config import ColumnMap
 >>> tx = pd.DataFrame({"c": ["a", "a", "b"], "d": ["2024-01-01", "2024-01-11", "2024-01-05"],
 ...                    "amt": [10.0, 30.0, 5.0]})
@@ -71,7 +71,7 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from segkit.clean import CleanResult
+from segkit.clean.checks import CleanResult
 from segkit.features import CORE_FEATURES, CUSTOMER_LEVEL_CORE, ORDER_LEVEL_CORE, core_select
 from segkit.privacy import looks_personal
 
@@ -245,7 +245,7 @@ def build_profile(
     Parameters
     ----------
     cleaned : CleanResult
-        Output of :func:`segkit.clean.clean` (its table ``clean_tx`` is read in DuckDB).
+        Output of :func:`segkit.clean.checks.clean` (its table ``clean_tx`` is read in DuckDB).
     as_of : date or ISO string, optional
         Defaults to the as-of date used for cleaning.
     features : {"core", "full"}
@@ -270,7 +270,7 @@ def build_profile(
     ws = pd.Timestamp(window_start).date() if window_start is not None else None
     con = cleaned.con
     if features == "core" and cleaned.core_table is not None:
-        # clean's fused pass already summed the kept lines per customer (segkit.fastpath);
+        # clean's fused pass already summed the kept lines per customer (segkit.clean.fastpath);
         # its NULL-customer row holds the removed lines and is not a customer
         sql = (
             core_select(as_of_d, cleaned.core_table)
@@ -288,7 +288,7 @@ def build_profile(
     frame.attrs["as_of"] = str(as_of_d)
     frame.attrs["returns_only_customers"] = len(excluded)
     frame.attrs["returns_only_ids"] = excluded
-    # customers all of whose purchases were cancelled (segkit.clean.match_cancellations)
+    # customers all of whose purchases were cancelled (segkit.clean.checks.match_cancellations)
     gone = getattr(cleaned, "cancelled_customers", ())
     frame.attrs["all_cancelled_ids"] = tuple(c for c in gone if c not in seen)
     return frame.reset_index(drop=True)
@@ -298,7 +298,7 @@ def build_profile(
 #: or a cancellation (no purchase to measure recency, frequency or tenure from).
 RETURNS_ONLY = "RETURNS_ONLY"
 #: Reason code of a customer whose every purchase was cancelled (each cancellation matched
-#: to its purchase and both removed, :func:`segkit.clean.match_cancellations`).
+#: to its purchase and both removed, :func:`segkit.clean.checks.match_cancellations`).
 ALL_CANCELLED = "ALL_CANCELLED"
 
 
@@ -314,8 +314,8 @@ def excluded_customers(profile: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> import pandas as pd
-    >>> from segkit.collect import collect_frame
-    >>> from segkit.clean import clean
+    >>> from segkit.collect.sources import collect_frame
+    >>> from segkit.clean.checks import clean
     >>> from segkit.config import ColumnMap
     >>> tx = pd.DataFrame({"c": ["a", "b"], "d": ["2024-01-01", "2024-01-05"],
     ...                    "amt": [10.0, -56.0]})

@@ -169,7 +169,7 @@ class SegmentSpec(_Strict):
             raise ValueError(
                 "kprototypes needs categorical features and the report's clustering features "
                 "are numeric: use kmeans, minibatch, ward or gmm (k-prototypes is available "
-                "in Python, segkit.cluster)"
+                "in Python, segkit.cluster.estimator)"
             )
         return value
 

@@ -10,19 +10,19 @@ so the table is never pulled into Python.
 =======================================  ==================================================
 scorer                                   exported from
 =======================================  ==================================================
-:func:`cluster_scorer`                   :class:`~segkit.cluster.SegmentClusterer` (kmeans,
-                                         minibatch, ward: nearest centroid; gmm with tied
+:func:`cluster_scorer`                   :class:`~segkit.cluster.estimator.SegmentClusterer`
+                                         (kmeans, minibatch, ward: nearest centroid; gmm with tied
                                          covariance: linear posterior), with the recorded
                                          log1p / standardisation
-:func:`rule_scorer`                      :class:`~segkit.validate.ScoringRule` (Fisher's
+:func:`rule_scorer`                      :class:`~segkit.validate.stability.ScoringRule` (Fisher's
                                          linear classification functions)
-:func:`cut_scorer`, :func:`tier_scorer`  threshold tables (:class:`~segkit.tiers.TierResult`
+:func:`cut_scorer`, :func:`tier_scorer`  threshold tables (:class:`~segkit.tiers.rules.TierResult`
                                          of ``quantile`` / ``fixed`` tiers)
 :func:`rfm_scorer`                       R, F, M scores 1..bins by the rank definition of
-                                         :func:`segkit.rfm.rfm_scores` (window functions)
-:func:`rfm_threshold_scorer`             a fitted :class:`~segkit.rfm.RFMScores` applied
+                                         :func:`segkit.tiers.rfm.rfm_scores` (window functions)
+:func:`rfm_threshold_scorer`             a fitted :class:`~segkit.tiers.rfm.RFMScores` applied
                                          as a threshold table (fit on a sample)
-:func:`lifecycle_scorer`                 :func:`segkit.tiers.lifecycle_stages`
+:func:`lifecycle_scorer`                 :func:`segkit.tiers.rules.lifecycle_stages`
 =======================================  ==================================================
 
 Numerics
@@ -291,11 +291,13 @@ def linear_argmax_scorer(
 
 
 def rule_scorer(rule: Any, *, name: str = "segment") -> SQLScorer:
-    """SQL of a :class:`segkit.validate.ScoringRule` (argmax of the classification functions).
+    """SQL of a :class:`segkit.validate.stability.ScoringRule`.
+
+    The argmax of the classification functions.
 
     Examples
     --------
-    >>> from segkit.validate import ScoringRule
+    >>> from segkit.validate.stability import ScoringRule
     >>> rule = ScoringRule(["x"], [1, 2], np.array([[1.0], [3.0]]), np.array([0.0, -4.0]))
     >>> rule_scorer(rule).labels
     (1, 2)
@@ -310,7 +312,7 @@ def rule_scorer(rule: Any, *, name: str = "segment") -> SQLScorer:
 
 def _preprocess_sql(pre: Any, columns: Sequence[str]) -> tuple[list[str], list[str]]:
     """(columns in the transformer's output order, SQL of each output) for a fitted
-    :func:`segkit.cluster.default_preprocessor`, a StandardScaler, or None."""
+    :func:`segkit.cluster.estimator.default_preprocessor`, a StandardScaler, or None."""
     from sklearn.compose import ColumnTransformer
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import FunctionTransformer, StandardScaler
@@ -348,7 +350,7 @@ def _preprocess_sql(pre: Any, columns: Sequence[str]) -> tuple[list[str], list[s
 
 
 def cluster_scorer(model: Any, *, name: str = "segment") -> SQLScorer:
-    """SQL of a fitted :class:`segkit.cluster.SegmentClusterer` with canonical labels.
+    """SQL of a fitted :class:`segkit.cluster.estimator.SegmentClusterer` with canonical labels.
 
     k-means and mini-batch k-means: nearest centroid, computed as the argmax of
     ``2 c_j·z − ‖c_j‖²`` (scikit-learn's own expansion of the squared distance; ``‖z‖²`` is
@@ -362,7 +364,7 @@ def cluster_scorer(model: Any, *, name: str = "segment") -> SQLScorer:
     Examples
     --------
     >>> import duckdb
-    >>> from segkit.cluster import SegmentClusterer
+    >>> from segkit.cluster.estimator import SegmentClusterer
     >>> X = pd.DataFrame({"spend": [1.0, 2, 3, 50, 60, 70], "share": [.1, .2, .1, .9, .8, .9]})
     >>> sc = SegmentClusterer("kmeans", 2, value_column="spend").fit(X)
     >>> con = duckdb.connect()
@@ -403,7 +405,7 @@ def cut_scorer(column: str, cuts: Sequence[float], labels: Sequence[Any], *,
                name: str | None = None) -> SQLScorer:  # fmt: skip
     """Tiers ``lower <= x < upper`` from cut points (the lowest value of each higher tier).
 
-    The same rule as :func:`segkit.tiers.value_tiers` with ``cuts``: missing values get the
+    The same rule as :func:`segkit.tiers.rules.value_tiers` with ``cuts``: missing values get the
     lowest tier; an ``inf`` cut leaves its tier empty (except for ``x = inf``).
     """
     cuts = [float(c) for c in cuts]
@@ -421,12 +423,12 @@ def cut_scorer(column: str, cuts: Sequence[float], labels: Sequence[Any], *,
 
 
 def tier_scorer(result: Any, column: str, *, name: str | None = None) -> SQLScorer:
-    """The threshold table of a :class:`segkit.tiers.TierResult` (methods ``quantile``,
+    """The threshold table of a :class:`segkit.tiers.rules.TierResult` (methods ``quantile``,
     ``fixed``, ``aov_tercile``) as SQL: fit tiers on a sample, assign everyone.
 
     Examples
     --------
-    >>> from segkit.tiers import value_tiers
+    >>> from segkit.tiers.rules import value_tiers
     >>> res = value_tiers(pd.Series([1.0, 2, 3, 4, 5, 6], name="monetary"))
     >>> tier_scorer(res, "monetary").labels
     ('low', 'mid', 'high')
@@ -442,12 +444,12 @@ def tier_scorer(result: Any, column: str, *, name: str | None = None) -> SQLScor
 
 def tie_aware_cuts_in(engine: Any, table: str, column: str,
                       probs: Sequence[float] = (1 / 3, 2 / 3)) -> list[float]:  # fmt: skip
-    """:func:`segkit.tiers.tie_aware_cuts` computed from the engine's value counts.
+    """:func:`segkit.tiers.rules.tie_aware_cuts` computed from the engine's value counts.
 
     Only the distinct values and their counts leave the engine (``GROUP BY``), so DuckDB,
     Spark and pandas get the same cut points from the same data.
     """
-    from segkit.tiers import cuts_from_counts
+    from segkit.tiers.rules import cuts_from_counts
 
     x = _q(column)
     text = f"SELECT {x} AS v, COUNT(*) AS n FROM {table} WHERE {x} IS NOT NULL GROUP BY {x}"
@@ -461,7 +463,7 @@ _RFM_DIMS = ("R", "F", "M")
 
 def rfm_scorer(*, bins: int = 5, recency: str = "recency_days", frequency: str = "frequency",
                monetary: str = "monetary", name: str = "rfm") -> list[SQLScorer]:  # fmt: skip
-    """R, F, M scores by :func:`segkit.rfm.rfm_scores`' definition, computed in the engine.
+    """R, F, M scores by :func:`segkit.tiers.rfm.rfm_scores`' definition, computed in the engine.
 
     ``2 × average rank = 2·RANK() + (tie count) − 1`` over the non-missing values (R ranks
     descending recency) and ``score = min(((2·avg rank − 1)·bins) DIV (2n) + 1, bins)`` —
@@ -504,13 +506,13 @@ def _intdiv_scorer(name: str, inputs: Sequence[str], stages: Sequence[Sequence[t
 
 
 def rfm_threshold_table(scores: Any) -> pd.DataFrame:
-    """Threshold table of fitted :class:`segkit.rfm.RFMScores`: ``dimension``, ``column``,
+    """Threshold table of fitted :class:`segkit.tiers.rfm.RFMScores`: ``dimension``, ``column``,
     ``score``, ``bound`` — a value scores at least ``score`` when ``x >= bound`` (F, M) or
     ``x <= bound`` (R). Reproduces the fitted scores exactly on the fitting data.
 
     Examples
     --------
-    >>> from segkit.rfm import rfm_scores
+    >>> from segkit.tiers.rfm import rfm_scores
     >>> p = pd.DataFrame({"recency_days": [1, 5, 9], "frequency": [1, 1, 4],
     ...                   "monetary": [10.0, 20, 30]})
     >>> rfm_threshold_table(rfm_scores(p, bins=3)).values.tolist()[:2]
@@ -555,7 +557,7 @@ def apply_rfm_thresholds(profile: pd.DataFrame, scores: Any) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from segkit.rfm import rfm_scores
+    >>> from segkit.tiers.rfm import rfm_scores
     >>> p = pd.DataFrame({"recency_days": [1, 5, 9], "frequency": [1, 1, 4],
     ...                   "monetary": [10.0, 20, 30]})
     >>> fitted = rfm_scores(p, bins=3)
@@ -590,13 +592,13 @@ def lifecycle_scorer(
     lang: Literal["en", "zh"] = "en",
     name: str = "lifecycle",
 ) -> SQLScorer:
-    """:func:`segkit.tiers.lifecycle_stages` as SQL, with the same rules and arithmetic.
+    """:func:`segkit.tiers.rules.lifecycle_stages` as SQL, with the same rules and arithmetic.
 
     ``H`` (``half_window_days`` default) is ``MAX(tenure_days) OVER () / 2``. The trend rule
     reads ``orders_h1`` / ``orders_h2`` (turn it off with ``trend_ratio=None`` when the
     table has no half-window orders).
     """
-    from segkit.tiers import LIFECYCLE_ZH
+    from segkit.tiers.rules import LIFECYCLE_ZH
 
     stages = ["new", "growing", "mature", "churning", "lost"]
     lab = {s: (LIFECYCLE_ZH[s] if lang == "zh" else s) for s in stages}

@@ -1,7 +1,7 @@
 """The method's steps as functions over a run folder (what the notebooks call).
 
 Each step reads the artefacts of the earlier steps from a run folder
-(:class:`segkit.artefacts.RunFolder`), computes with the package's modules, writes its own
+(:class:`segkit.workflow.artefacts.RunFolder`), computes with the package's modules, writes its own
 artefacts (never overwriting) and returns a small result object for the notebook to show
 and plot. :func:`start` opens the run folder given by ``segkit report`` or, for a notebook
 opened on its own, creates a scratch run on a small demo company and runs the earlier steps.
@@ -24,8 +24,8 @@ notebook            step                                 artefacts written
 
 from __future__ import annotations
 
-from segkit.steps.chain import scratch_run, start, step_functions
-from segkit.steps.data import (
+from segkit.workflow.chain import scratch_run, start, step_functions
+from segkit.workflow.data import (
     CleanStep,
     CollectStep,
     TiersStep,
@@ -35,7 +35,7 @@ from segkit.steps.data import (
     tiers_step,
     variables_step,
 )
-from segkit.steps.model import (
+from segkit.workflow.model import (
     ClusterStep,
     MonitorStep,
     NameStep,
@@ -45,7 +45,7 @@ from segkit.steps.model import (
     name_strategy_step,
     validate_step,
 )
-from segkit.steps.run import STEP_TITLES, Run, open_run, overview, workspace
+from segkit.workflow.run import STEP_TITLES, Run, open_run, overview, workspace
 
 __all__ = [
     "STEP_TITLES",

@@ -17,13 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from segkit.artefacts import NOTEBOOKS, RunFolder
 from segkit.atomic import write_text
 from segkit.paths import new_run_dir
 from segkit.runconfig import DemoSpec, RunConfig, SegmentSpec
-from segkit.steps.data import clean_step, collect_step, tiers_step, variables_step
-from segkit.steps.model import cluster_step, monitor_step, name_strategy_step, validate_step
-from segkit.steps.run import (
+from segkit.workflow.artefacts import NOTEBOOKS, RunFolder
+from segkit.workflow.data import clean_step, collect_step, tiers_step, variables_step
+from segkit.workflow.model import cluster_step, monitor_step, name_strategy_step, validate_step
+from segkit.workflow.run import (
     SCRATCH_CUSTOMERS,
     SCRATCH_CUSTOMERS_SMOKE,
     Run,
@@ -63,7 +63,7 @@ def scratch_run(
     Parameters
     ----------
     upto : str
-        A notebook name of :data:`segkit.artefacts.NOTEBOOKS`; the steps before it are run.
+        A notebook name of :data:`segkit.workflow.artefacts.NOTEBOOKS`; the steps before it are run.
     customers : int, optional
         Demo size (default 1,500; 600 with ``smoke``).
     seed, smoke, language :

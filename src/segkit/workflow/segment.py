@@ -28,22 +28,22 @@ import pandas as pd
 from sklearn.cluster import AgglomerativeClustering
 
 from segkit.atomic import all_or_nothing, write_text
-from segkit.cluster import (
+from segkit.cluster.estimator import (
     SegmentClusterer,
     behaviour_features,
     describe_preprocessor,
     make_preprocessor,
 )
-from segkit.describe import SegmentProfile, profile_segments
+from segkit.cluster.kvote import KSelection, choose_k
 from segkit.errors import InputError
-from segkit.export import write_table
 from segkit.features import with_derived
-from segkit.kselect import KSelection, choose_k
 from segkit.naming import apply_names, suggest_names
-from segkit.rfm import assign_rfm_segments, rfm_scores
+from segkit.outputs.tables import write_table
 from segkit.strategy import build_strategy, overrepresented, value_level
-from segkit.tiers import growth_tiers, lifecycle_stages, value_tiers
-from segkit.validate import (
+from segkit.tiers.rfm import assign_rfm_segments, rfm_scores
+from segkit.tiers.rules import growth_tiers, lifecycle_stages, value_tiers
+from segkit.validate.describe import SegmentProfile, profile_segments
+from segkit.validate.stability import (
     ClusterbootKMeans,
     DiscriminantReport,
     StabilityReport,
@@ -328,7 +328,8 @@ def validate_segments(
       (preprocessing and 10 k-means++ starts) per resample — a milder test that calls
       segments "stable" that clusterboot calls doubtful. kprototypes always uses it.
     * Discriminant analysis on the usable (non-constant) variables, with log1p of the
-      columns the clustering log-transforms (:func:`segkit.validate.discriminant_analysis`).
+      columns the clustering log-transforms
+      (:func:`segkit.validate.stability.discriminant_analysis`).
     """
     notes: list[str] = []
     stability = None
@@ -527,10 +528,10 @@ def segment_customers(
     method : str
         ``rfm``, ``value``, ``lifecycle`` (rules) or a clustering method.
     k : int, optional
-        Number of clusters; chosen by :func:`segkit.kselect.choose_k` over ``k_range`` when
+        Number of clusters; chosen by :func:`segkit.cluster.kvote.choose_k` over ``k_range`` when
         omitted (clustering only).
     features : list of str, optional
-        Clustering features (default :func:`segkit.cluster.behaviour_features`).
+        Clustering features (default :func:`segkit.cluster.estimator.behaviour_features`).
     n_boot : int
         Bootstrap resamples for stability (0 to skip).
     value_column : str

@@ -32,10 +32,10 @@ from typing import Any
 import pandas as pd
 
 from segkit import __version__
-from segkit.artefacts import RunFolder, read_artefact
 from segkit.atomic import refuse_existing, write_text
 from segkit.naming import pick_language
 from segkit.runconfig import RunConfig
+from segkit.workflow.artefacts import RunFolder, read_artefact
 
 _TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del",
@@ -417,7 +417,7 @@ def _trait(kind: str, value: Any, language: str) -> str:
     >>> _trait("value", "high", "zh"), _trait("lifecycle", "mature", "both")
     ('高价值', '成熟客户 mature')
     """
-    from segkit.tiers import chinese_name
+    from segkit.tiers.rules import chinese_name
 
     text = str(value)
     zh = chinese_name(kind, text)

@@ -40,7 +40,7 @@ O(n²) indices (silhouette, Dunn), the gap references and the mixture for BIC us
 ``sample_size`` rows (default 4 000): the silhouette is averaged over ``n_boot_silhouette``
 fresh samples with a 95% t-interval for the mean; the others use one fixed sample. With n ≤
 ``sample_size`` everything is exact (and the silhouette interval has zero width). Rows are
-sorted first (:func:`segkit.cluster.stable_order`), so the result does not depend on row
+sorted first (:func:`segkit.cluster.estimator.stable_order`), so the result does not depend on row
 order.
 """
 
@@ -58,7 +58,7 @@ from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from segkit.cluster import (
+from segkit.cluster.estimator import (
     as_feature_frame,
     check_features,
     describe_preprocessor,
@@ -164,13 +164,14 @@ def choose_k(
     Parameters
     ----------
     X : DataFrame or array
-        Numeric features, one row per customer (e.g. :func:`segkit.cluster.behaviour_features`).
+        Numeric features, one row per customer (e.g.
+        :func:`segkit.cluster.estimator.behaviour_features`).
     k_range : iterable of int
         Consecutive candidate k (each ≥ 2); k_max + 1 is fitted as well.
     method : {"kmeans", "minibatch"}
         k-means (sampled starts above :data:`KMEANS_SAMPLE` rows) or mini-batch k-means.
     preprocess : "auto", "quantile", "standard", None or a transformer
-        As in :class:`segkit.cluster.SegmentClusterer` (default: log1p of skewed
+        As in :class:`segkit.cluster.estimator.SegmentClusterer` (default: log1p of skewed
         spend/count columns, then standardise).
     random_state : int
         Seed of every fit and sample.

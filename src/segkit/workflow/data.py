@@ -3,7 +3,7 @@
 Examples
 --------
 >>> import tempfile
->>> from segkit.steps.chain import scratch_run
+>>> from segkit.workflow.chain import scratch_run
 >>> run = scratch_run("01_collect", customers=200, root=tempfile.mkdtemp())
 >>> col = collect_step(run)
 >>> col.records == col.staged + len(col.rejects), run.folder.exists("transactions")
@@ -27,16 +27,16 @@ from typing import Any
 
 import pandas as pd
 
-from segkit.artefacts import RunFolder
-from segkit.clean import CleanResult, clean, default_as_of, horizon
-from segkit.cluster import behaviour_features
-from segkit.collect import Collected, collect, collected_from_parquet
+from segkit.clean.checks import CleanResult, clean, default_as_of, horizon
+from segkit.cluster.estimator import behaviour_features
+from segkit.collect.readers import sql_str
+from segkit.collect.sources import Collected, collect, collected_from_parquet
 from segkit.config import ColumnMap, ReadOptions
 from segkit.engine import connect
 from segkit.errors import InputError
-from segkit.pipeline import DEMO_COLUMNS, DEMO_PII, MASTER_ATTRIBUTES, survey_item_names
-from segkit.readers import sql_str
-from segkit.steps.run import DEMO_AS_OF, Run
+from segkit.workflow.artefacts import RunFolder
+from segkit.workflow.profiling import DEMO_COLUMNS, DEMO_PII, MASTER_ATTRIBUTES, survey_item_names
+from segkit.workflow.run import DEMO_AS_OF, Run
 
 
 def _copy(con: Any, query: str, folder: RunFolder, name: str) -> None:
@@ -231,7 +231,7 @@ def collect_step(run: Run) -> CollectStep:
 
 
 def load_collected(run: Run) -> Collected:
-    """Step 1's output as a :class:`~segkit.collect.Collected` (a view over the Parquet file)."""
+    """Step 1's output: a :class:`~segkit.collect.sources.Collected` view over the Parquet file."""
     meta = run.folder.read_json("sources")
     rejects = run.folder.read_frame("collect_rejects").astype("object")
     rejects = rejects.astype({"source_row": "int64"}).where(rejects.notna(), None)
@@ -248,8 +248,8 @@ def load_collected(run: Run) -> Collected:
 
 def analysis_date(run: Run) -> dt.date:
     """The as-of date: the config's, the demo's, or the day after the latest collected date
-    that is not after the run date (:func:`segkit.clean.default_as_of`, the rule
-    :func:`segkit.clean.clean` uses)."""
+    that is not after the run date (:func:`segkit.clean.checks.default_as_of`, the rule
+    :func:`segkit.clean.checks.clean` uses)."""
     cfg = run.config
     if cfg.as_of is not None:
         return cfg.as_of
@@ -301,9 +301,9 @@ def _pii(run: Run) -> dict[str, str]:
 def clean_step(run: Run) -> CleanStep:
     """Clean the collected transactions, build the profile (客户档案) and join the customer
     master (PII pseudonymised unless ``report.reidentify``) and the survey."""
-    from segkit.pipeline import integrate_sides
     from segkit.privacy import install_log_masking, load_key, mask_frame_text
     from segkit.profile import build_profile, excluded_customers
+    from segkit.workflow.profiling import integrate_sides
 
     install_log_masking()
     cfg = run.config
@@ -381,7 +381,7 @@ def survey_items(run: Run, customers: pd.DataFrame) -> tuple[list[str], dict[str
         return [q for q in datasets.SURVEY_ITEMS if q in customers], labels
     if run.config.survey is None:
         return [], {}
-    from segkit.collect import read_table
+    from segkit.collect.sources import read_table
 
     header = read_table(run.config.survey).columns
     id_column = run.config.master.customer_id if run.config.master else "customer_id"
@@ -393,8 +393,8 @@ def survey_items(run: Run, customers: pd.DataFrame) -> tuple[list[str], dict[str
 def variables_step(run: Run) -> VariablesStep:
     """Screen the behavioural candidates (variance, correlation, VIF) into the clustering
     features, and run a factor analysis of the survey items when there is a survey."""
-    from segkit.factor import FactorModel
-    from segkit.variables import screen_variables
+    from segkit.variables.factor import FactorModel
+    from segkit.variables.screening import screen_variables
 
     customers = run.folder.read_frame("customers").sort_values("customer_id", kind="stable")
     customers = customers.reset_index(drop=True)
@@ -463,7 +463,7 @@ CLV_FIT_SAMPLE = 20_000
 
 def clv_table(run: Run, horizon_months: int = 12) -> pd.DataFrame:
     """CLV per customer (BG/NBD × Gamma-Gamma) from the clean transactions, at the as-of date."""
-    from segkit.clv import (
+    from segkit.tiers.clv import (
         BetaGeoModel,
         DependenceWarning,
         GammaGammaModel,
@@ -514,8 +514,8 @@ def clv_table(run: Run, horizon_months: int = 12) -> pd.DataFrame:
 
 def tiers_step(run: Run) -> TiersStep:
     """Value tiers, ABC (Pareto), RFM scores and segments, lifecycle, growth and CLV."""
-    from segkit.rfm import assign_rfm_segments, rfm_scores
-    from segkit.tiers import LIFECYCLE_COLUMNS, growth_tiers, lifecycle_stages, value_tiers
+    from segkit.tiers.rfm import assign_rfm_segments, rfm_scores
+    from segkit.tiers.rules import LIFECYCLE_COLUMNS, growth_tiers, lifecycle_stages, value_tiers
 
     profile = run.folder.read_frame("profile")
     lang: Any = run.lang

@@ -1,7 +1,7 @@
 """A run: its folder and validated config, and opening one.
 
-The step modules (:mod:`segkit.steps.data`, :mod:`segkit.steps.model`) build on this module;
-:mod:`segkit.steps.chain`, which runs them in order (a scratch run), sits above all three,
+The step modules (:mod:`segkit.workflow.data`, :mod:`segkit.workflow.model`) build on this module;
+:mod:`segkit.workflow.chain`, which runs them in order (a scratch run), sits above all three,
 so the step modules never import each other in a circle.
 """
 
@@ -17,12 +17,12 @@ from typing import Any
 
 import pandas as pd
 
-from segkit import pipeline
-from segkit.artefacts import ARTEFACTS, NOTEBOOKS, RunFolder, private_config_path
 from segkit.runconfig import DemoSpec, RunConfig
+from segkit.workflow.artefacts import ARTEFACTS, NOTEBOOKS, RunFolder, private_config_path
+from segkit.workflow.profiling import DEMO_AS_OF as _DEMO_AS_OF
 
 #: the demo company's analysis date (its transactions end here)
-DEMO_AS_OF = dt.date.fromisoformat(pipeline.DEMO_AS_OF)
+DEMO_AS_OF = dt.date.fromisoformat(_DEMO_AS_OF)
 #: customers of a scratch demo: small, so a notebook opened on its own runs in seconds
 SCRATCH_CUSTOMERS = 1500
 SCRATCH_CUSTOMERS_SMOKE = 600
@@ -92,7 +92,7 @@ class Run:
         Examples
         --------
         >>> import tempfile
-        >>> from segkit.artefacts import RunFolder
+        >>> from segkit.workflow.artefacts import RunFolder
         >>> folder = RunFolder(tempfile.mkdtemp())
         >>> _ = folder.write_frame("assignments", pd.DataFrame(
         ...     {"customer_id": list("abcdefg"), "segment": [1, 1, 1, 1, 1, 2, 2]}))

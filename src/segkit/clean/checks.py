@@ -35,7 +35,7 @@ Flags (row kept): ``POSSIBLE_DUPLICATE`` (identical rows without an order id),
 Examples
 --------
 >>> import pandas as pd, datetime as dt
->>> from segkit.collect import collect_frame
+>>> from segkit.collect.sources import collect_frame
 >>> from segkit.config import ColumnMap
 >>> tx = pd.DataFrame({"c": ["1", "1", "", "2"], "d": ["2024-01-01"] * 4,
 ...                    "a": ["10", "10", "5", "x"], "o": ["A", "A", "B", "C"]})
@@ -58,7 +58,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from segkit.collect import (
+from segkit.clean.fastpath import CORE_TABLE, FusedStats, run_fused, suspect_scope
+from segkit.collect.sources import (
     QUARANTINE_COLUMNS,
     ROLE_ORDER,
     Collected,
@@ -66,7 +67,6 @@ from segkit.collect import (
     na_marker_sql,
 )
 from segkit.config import CleanPolicy
-from segkit.fastpath import CORE_TABLE, FusedStats, run_fused, suspect_scope
 from segkit.privacy import mask_frame_text
 
 _RAW = {  # reason → (column role, raw text expression)
@@ -115,7 +115,7 @@ class CleanResult:
     as_of: dt.date
     policy: CleanPolicy
     notes: list[str] = field(default_factory=list)
-    #: Table of per-customer core sums from the fused pass (see :mod:`segkit.fastpath`),
+    #: Table of per-customer core sums from the fused pass (see :mod:`segkit.clean.fastpath`),
     #: which :func:`segkit.profile.build_profile` reads; ``None`` when not computed.
     core_table: str | None = None
     #: Customers with a cancellation matched to the purchase it cancels
@@ -222,7 +222,7 @@ def horizon(policy: CleanPolicy) -> dt.date:
 def _no_key_sql(collected: Collected) -> str:
     """SQL true where a line has no customer key: a missing id, or one of the source's
     missing-value markers (``ReadOptions.na_values``, T7; see
-    :func:`segkit.collect.na_marker_sql`)."""
+    :func:`segkit.collect.sources.na_marker_sql`)."""
     markers = collected.sources[0].get("na_values", ()) if collected.sources else ()
     test = na_marker_sql("customer_id", markers, trimmed=True)  # segkit_id trimmed it
     return NO_KEY if test is None else f"({NO_KEY} OR {test})"
@@ -392,8 +392,8 @@ def _refuse_column_problems(collected: Collected) -> None:
     * day/month order not configured while dates like ``03/04/2023`` occur (T6);
     * amounts in a foreign currency beside yuan amounts (V5).
     """
+    from segkit.collect.parse import AMBIGUOUS_DATE_PATTERN
     from segkit.errors import InputError
-    from segkit.parse import AMBIGUOUS_DATE_PATTERN
 
     con = collected.con
     order = collected.sources[0].get("date_order", "YMD") if collected.sources else "YMD"
@@ -437,7 +437,7 @@ def clean(
     Parameters
     ----------
     collected : Collected
-        Output of :func:`segkit.collect.collect`.
+        Output of :func:`segkit.collect.sources.collect`.
     as_of : date or ISO string, optional
         The analysis date; later transactions are quarantined (``AFTER_AS_OF``). When omitted,
         the day after the latest transaction date is used and a note says so; the result never
@@ -445,7 +445,7 @@ def clean(
     policy : CleanPolicy, optional
     fast_path : bool
         With an order id mapped, run the checks, the duplicate search and the core profile
-        in one fused pass (:mod:`segkit.fastpath`) and fall back to the general passes only
+        in one fused pass (:mod:`segkit.clean.fastpath`) and fall back to the general passes only
         where it cannot prove the result. ``False`` always uses the general passes; the
         results are the same.
 
@@ -484,7 +484,7 @@ def clean(
     typed = [r for r in ROLE_ORDER if r in roles or r == "amount"]
     no_key = _no_key_sql(collected)
     detect = _detect_sql(policy, roles, as_of_d, no_key)
-    # Fast path (segkit.fastpath): with an order id, one grouped pass runs the row checks,
+    # Fast path (segkit.clean.fastpath): with an order id, one grouped pass runs the row checks,
     # proves most orders free of duplicates and sums the kept lines into the core profile.
     # Only removed lines and customers with an unproven order are looked at again.
     fused: FusedStats | None = None

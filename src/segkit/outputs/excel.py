@@ -35,11 +35,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segkit.artefacts import RunFolder, read_artefact
 from segkit.atomic import atomic_path, refuse_existing
-from segkit.export import TRIGGERS
 from segkit.naming import pick_language
+from segkit.outputs.tables import TRIGGERS
 from segkit.runconfig import RunConfig
+from segkit.workflow.artefacts import RunFolder, read_artefact
 
 #: header → (artefact, column) of the customer sheet; ``None`` = computed
 CUSTOMER_HEADERS: tuple[str, ...] = (

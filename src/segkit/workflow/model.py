@@ -15,14 +15,16 @@ from typing import Any
 
 import pandas as pd
 
-from segkit.cluster import SegmentClusterer, behaviour_features
-from segkit.describe import SegmentProfile
+from segkit.cluster.estimator import SegmentClusterer, behaviour_features
+from segkit.cluster.kvote import KSelection
 from segkit.errors import InputError
 from segkit.features import with_derived
-from segkit.kselect import KSelection
 from segkit.monitor import Migration, drift_alerts, migration_matrix
-from segkit.pipeline import MASTER_ATTRIBUTES
-from segkit.segmentation import (
+from segkit.validate.describe import SegmentProfile
+from segkit.workflow.data import analysis_date
+from segkit.workflow.profiling import MASTER_ATTRIBUTES
+from segkit.workflow.run import Run
+from segkit.workflow.segment import (
     Plan,
     Validation,
     cluster_segments,
@@ -31,8 +33,6 @@ from segkit.segmentation import (
     profile_variables,
     validate_segments,
 )
-from segkit.steps.data import analysis_date
-from segkit.steps.run import Run
 
 #: master columns described in the segment profiles when present (never PII)
 DESCRIBE_EXTRA = MASTER_ATTRIBUTES
@@ -211,7 +211,7 @@ def name_strategy_step(
     run: Run, *, names: Mapping[int, Mapping[str, str]] | None = None
 ) -> NameStep:
     """Suggest names from the segment profiles, give each segment its value, lifecycle and
-    growth trait (relative to the population, see :func:`segkit.segmentation.plan_segments`),
+    growth trait (relative to the population, see :func:`segkit.workflow.segment.plan_segments`),
     and match the strategy playbook.
 
     The analyst's names — the run config's ``names`` (segment → ``{zh, en}``), then
@@ -255,9 +255,9 @@ class MonitorStep:
 
 def _period_profile(run: Run, start: dt.date, end: dt.date) -> pd.DataFrame:
     """The profile of the transactions dated in ``[start, end]`` (as of ``end``)."""
+    from segkit.collect.readers import sql_str
     from segkit.engine import connect
     from segkit.profile import profile_sql
-    from segkit.readers import sql_str
 
     con = connect()
     path = sql_str(str(run.folder.path("clean_transactions")))

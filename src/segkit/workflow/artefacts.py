@@ -131,8 +131,8 @@ class RunFolder:
         return path
 
     def write_frame(self, name: str, frame: pd.DataFrame) -> Path:
-        """Write a table (CSV via :func:`segkit.export.write_table`, formula-safe; or Parquet)."""
-        from segkit.export import write_table
+        """Write a table: formula-safe CSV (:func:`~segkit.outputs.tables.write_table`), Parquet."""
+        from segkit.outputs.tables import write_table
 
         return write_table(frame, self._target(name))
 
@@ -146,7 +146,7 @@ class RunFolder:
             )
         if path.suffix == ".parquet":
             return pd.read_parquet(path)
-        from segkit.export import unescape_frame  # CSV artefacts keep a spreadsheet guard
+        from segkit.outputs.tables import unescape_frame  # CSV artefacts keep a spreadsheet guard
 
         return unescape_frame(pd.read_csv(path, dtype={"customer_id": str}))
 
@@ -173,7 +173,7 @@ def private_config_path(run_dir: str | Path) -> Path:
 
 def read_artefact(run: RunFolder, name: str) -> pd.DataFrame | None:
     """An artefact table, or None when the run has none. CSV artefacts were written
-    formula-safe (:func:`segkit.export.safe_frame` puts ``'`` before ``= + - @`` …);
+    formula-safe (:func:`segkit.outputs.tables.safe_frame` puts ``'`` before ``= + - @`` …);
     :meth:`RunFolder.read_frame` undoes that escape, because the report and the workbook
     write typed, inert cells.
     """

@@ -2,9 +2,9 @@
 
 :func:`run_report` validates nothing itself (the config is a :class:`~segkit.runconfig.RunConfig`
 already); it resolves the input paths, creates ``reports/<client>/<timestamp>-<id>/``, writes
-``params.yaml``, executes the notebooks of :data:`segkit.artefacts.NOTEBOOKS` in order with
+``params.yaml``, executes the notebooks of :data:`segkit.workflow.artefacts.NOTEBOOKS` in order with
 papermill (progress per notebook, see :mod:`segkit.progress`), then builds ``report.html``
-(:mod:`segkit.html_report`), ``segments.xlsx`` (:mod:`segkit.excel`) and ``manifest.json``.
+(:mod:`segkit.outputs.html`), ``segments.xlsx`` (:mod:`segkit.outputs.excel`) and ``manifest.json``.
 A failing notebook stops the run: the executed notebook with the error stays in the run folder,
 the manifest says which step failed, and :class:`StepFailed` carries a one-line message.
 
@@ -26,7 +26,7 @@ Examples
 >>> check_parameter_code('seed = 1; import os\\n', {"seed": 1})
 Traceback (most recent call last):
 ...
-segkit.report.ParameterError: the generated parameter cell is not only literal assignments: ...
+segkit.workflow.report.ParameterError: the generated parameter cell is not only literal ...
 """
 
 from __future__ import annotations
@@ -49,13 +49,13 @@ from pathlib import Path
 from typing import Any, get_args
 
 from segkit import __version__, paths
-from segkit.artefacts import NOTEBOOKS, RunFolder, private_config_path
 from segkit.atomic import DiskFullError, is_disk_full, publish, write_text
 from segkit.errors import InputError, SegkitError
 from segkit.privacy import install_log_masking, mask_text
 from segkit.runconfig import NOTEBOOK_PARAMETERS, RunConfig, SegmentSpec, notebook_parameters
+from segkit.workflow.artefacts import NOTEBOOKS, RunFolder, private_config_path
 
-log = logging.getLogger("segkit.report")
+log = logging.getLogger("segkit.workflow.report")
 
 #: the stages after the notebooks, shown in the run's progress
 FINAL_STAGES = ("report.html", "segments.xlsx")
@@ -467,7 +467,7 @@ def run_report(
         The validated run config.
     notebooks_dir : path, optional
         Folder holding ``00_overview.ipynb`` … (default :func:`default_notebooks_dir`); the
-        notebooks of :data:`~segkit.artefacts.NOTEBOOKS` that exist there run, in order.
+        notebooks of :data:`~segkit.workflow.artefacts.NOTEBOOKS` that exist there run, in order.
     reports_root : path, optional
         Default :func:`segkit.paths.reports_dir`; the run goes to ``<root>/<client>/<run>/``.
     base : path, optional
@@ -590,8 +590,8 @@ def run_report(
                     step.seconds, step.status = time.perf_counter() - t0, "ok"
                     log.info("step %s done in %.1f s", name, step.seconds)
 
-            from segkit.excel import write_segments_workbook
-            from segkit.html_report import build_report
+            from segkit.outputs.excel import write_segments_workbook
+            from segkit.outputs.html import build_report
 
             stages.start(FINAL_STAGES[0])
             t0 = time.perf_counter()

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from segkit.collect.readers import QUARANTINE_COLUMNS
 from segkit.privacy import (
     is_valid_id_number,
     is_valid_phone,
@@ -32,7 +33,6 @@ from segkit.privacy import (
     mask_phone,
     normalise_pii,
 )
-from segkit.readers import QUARANTINE_COLUMNS
 
 
 def _rows(table: pd.DataFrame) -> pd.Series:

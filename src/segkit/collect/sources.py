@@ -6,7 +6,7 @@ rules and keeps an account of each record:
 * **formats** — CSV/TXT/TSV (DuckDB's reader; delimiter sniffed, or ``whitespace``), Excel
   ``.xlsx``/``.xlsm`` (openpyxl, values only, macros never run; XML parsed with defusedxml) and
   Parquet. Pickles are refused: loading one runs code.
-* **encodings** — decided line by line (:func:`segkit.readers.plan_decoding`): a UTF-16
+* **encodings** — decided line by line (:func:`segkit.collect.readers.plan_decoding`): a UTF-16
   byte-order mark, else UTF-8 first, else GB18030 (a superset of GBK/GB2312, so ``刘䶮``
   survives) or Big5, whichever reads the lines as common characters. Lines in another
   encoding than their file's are quarantined as ``MIXED_ENCODING``, lines in none as
@@ -18,7 +18,7 @@ rules and keeps an account of each record:
   (``TOO_MANY_COLUMNS`` / ``MISSING_COLUMNS``) with their line number and raw text; a missing
   column is an error that lists near matches (e.g. ``\\ufeff客户编号``).
 * **types** — ids stay text (``00123`` keeps its zeros); money and dates go through the
-  explicit :mod:`segkit.parse` rules; a value no rule accepts is kept raw for the cleaner to
+  explicit :mod:`segkit.collect.parse` rules; a value no rule accepts is kept raw for the cleaner to
   quarantine.
 
 The result is a :class:`Collected`: a DuckDB table ``staged`` with one row per good record,
@@ -50,11 +50,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from segkit.config import ColumnMap, ReadOptions
-from segkit.engine import connect
-from segkit.errors import InputError
-from segkit.privacy import mask_text
-from segkit.readers import (
+from segkit.collect.readers import (
     CSV_SUFFIXES,
     EXCEL_SUFFIXES,
     PARQUET_SUFFIXES,
@@ -75,6 +71,10 @@ from segkit.readers import (
     sql_ident,
     sql_str,
 )
+from segkit.config import ColumnMap, ReadOptions
+from segkit.engine import connect
+from segkit.errors import InputError
+from segkit.privacy import mask_text
 
 __all__ = [
     "QUARANTINE_COLUMNS",
@@ -591,7 +591,7 @@ def collected_from_parquet(
 
     A report run hands the collected transactions from step 1 to step 2 as a file
     (``COPY staged TO ... (FORMAT parquet)``); this reads it back as a lazy view, so
-    :func:`segkit.clean.clean` sees exactly what :func:`collect` produced.
+    :func:`segkit.clean.checks.clean` sees exactly what :func:`collect` produced.
 
     Parameters
     ----------

@@ -387,7 +387,7 @@ def growth_tiers(
        **mid**; a missing ``g`` is low. Two periods of equal length per customer, so an
        early starter and a late starter are measured alike (comparing the halves of the
        data window made every customer who started in its second half "high");
-    3. with ``predicted`` (the 12-month CLV, :mod:`segkit.clv`), a **mid** customer whose
+    3. with ``predicted`` (the 12-month CLV, :mod:`segkit.tiers.clv`), a **mid** customer whose
        predicted value is at least ``predicted_ratio`` × the past spend rate over the same
        horizon (``past / tenure × horizon_days``) is **high**: the model expects more than
        the customer has been spending.

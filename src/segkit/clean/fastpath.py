@@ -1,6 +1,6 @@
 """The fused pass: row checks, a duplicate certificate and the core profile in one scan.
 
-:func:`segkit.clean.clean` in general makes two passes over the staged lines before the
+:func:`segkit.clean.checks.clean` in general makes two passes over the staged lines before the
 profile makes a third: exact de-duplication (a ``GROUP BY`` on a hash of every source column)
 and the row checks. When an order id is mapped, one grouped pass can do all three:
 
@@ -24,8 +24,8 @@ holds a duplicate; ``tests/test_fastpath.py`` checks that both paths give identi
 Examples
 --------
 >>> import datetime as dt, pandas as pd
->>> from segkit.clean import clean
->>> from segkit.collect import collect_frame
+>>> from segkit.clean.checks import clean
+>>> from segkit.collect.sources import collect_frame
 >>> from segkit.config import ColumnMap
 >>> tx = pd.DataFrame({"c": ["1", "1", "2"], "o": ["A", "B", "C"],
 ...                    "d": ["2024-01-01", "2024-01-02", "2024-01-03"], "a": ["5", "7", "x"]})

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from segkit.clean import CleanResult
+from segkit.clean.checks import CleanResult
 
 
 @dataclass

@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from segkit._compat import patch_factor_analyzer
 from segkit.errors import InputError
-from segkit.variables import checked_frame, numeric_frame
+from segkit.variables.screening import checked_frame, numeric_frame
 
 patch_factor_analyzer()  # factor_analyzer 0.5.1 + scikit-learn >= 1.8; see segkit._compat
 
@@ -79,7 +79,7 @@ def _complete(frame: pd.DataFrame, where: str, correlation: str = "listwise") ->
     if constant:
         raise InputError(
             f"{where}: no variation in {', '.join(constant)}; drop them first "
-            "(segkit.variables.LowVarianceFilter)",
+            "(segkit.variables.screening.LowVarianceFilter)",
             column=constant[0],
             code="ZERO_VARIANCE",
         )
@@ -192,7 +192,7 @@ def _adequacy(data: pd.DataFrame, correlation: str = "listwise") -> AdequacyRepo
         msgs.append(
             "the correlation matrix is singular (an item is a linear combination of others, "
             "e.g. a duplicate or a total), so Bartlett's test is undefined; drop it first "
-            "(segkit.variables.VIFFilter)"
+            "(segkit.variables.screening.VIFFilter)"
         )
     elif p_value < 0.05:
         msgs.append(f"{bartlett}: the items are correlated enough for factor analysis")

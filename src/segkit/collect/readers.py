@@ -1,6 +1,7 @@
 """Readers: files in, raw text records out — encodings, delimiters, headers, Excel cells.
 
-The lowest layer of :mod:`segkit.collect`. Nothing here interprets a value; it only gets every
+The lowest layer of :mod:`segkit.collect.sources`.
+Nothing here interprets a value; it only gets every
 record of a CSV/TXT, Excel or Parquet file into DuckDB as faithfully as possible, and accounts
 for the records it cannot read (with line number, reason code and raw text).
 

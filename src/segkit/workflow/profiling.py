@@ -1,5 +1,5 @@
 """``segkit profile``: collect → clean → profile on one transaction source, written beside it;
-and the integration helpers the step functions use (:mod:`segkit.steps`).
+and the integration helpers the step functions use (:mod:`segkit.workflow`).
 
 :func:`profile_source` runs the steps on one transaction source and returns every artefact;
 :func:`write_profile_outputs` writes them without overwriting anything. The whole method on
@@ -22,12 +22,12 @@ import pandas as pd
 
 from segkit import __version__
 from segkit.atomic import all_or_nothing, write_text
-from segkit.clean import CleanResult, clean, dedupe_master
-from segkit.collect import QUARANTINE_COLUMNS, Collected, collect, read_table
+from segkit.clean.checks import CleanResult, clean, dedupe_master
+from segkit.collect.integrate import Integrated, integrate
+from segkit.collect.sources import QUARANTINE_COLUMNS, Collected, collect, read_table
 from segkit.config import CleanPolicy, ColumnMap, ReadOptions
 from segkit.errors import InputError
-from segkit.export import write_table
-from segkit.integrate import Integrated, integrate
+from segkit.outputs.tables import write_table
 from segkit.privacy import mask_json, pseudonymise_frame
 from segkit.profile import build_profile
 
@@ -144,7 +144,7 @@ def write_profile_outputs(run: ProfileRun, out: str | Path) -> dict[str, Path]:
 
 
 #: master columns the method uses besides the id, the declared PII and the source (客户来源):
-#: the segment profiles describe them (``segkit.steps.model.DESCRIBE_EXTRA``)
+#: the segment profiles describe them (``segkit.workflow.model.DESCRIBE_EXTRA``)
 MASTER_ATTRIBUTES = ("age", "gender", "income_band", "acquisition_channel")
 
 
@@ -197,12 +197,14 @@ def integrate_sides(
     source_column: str | None = None,
     keep_columns: tuple[str, ...] | None = None,
 ) -> tuple[Integrated, pd.DataFrame]:
-    """Join a customer master and a survey onto the profile (:func:`segkit.integrate.integrate`).
+    """Join a customer master and a survey onto the profile.
+
+    See :func:`segkit.collect.integrate.integrate`.
 
     The master's ``id_column`` becomes ``customer_id`` and its ``source_column`` (客户来源)
     ``acquisition_channel``; its PII columns (``{column: kind}``) are pseudonymised with
     ``key`` (None: kept, the user's explicit choice) before duplicates are quarantined
-    (:func:`segkit.clean.dedupe_master`, returned second). With ``keep_columns`` (data
+    (:func:`segkit.clean.checks.dedupe_master`, returned second). With ``keep_columns`` (data
     minimisation), master columns that are neither the id, the PII, the source nor in
     ``keep_columns`` are dropped at load time (named in the log, counted in the integration
     summary). Customer ids that are personal data (mobile numbers, ID numbers, e-mails) are

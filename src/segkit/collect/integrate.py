@@ -53,7 +53,8 @@ def _keyed(frame: pd.DataFrame, key: str, name: str) -> pd.DataFrame:
     if len(dup):
         raise InputError(
             f"{name} has {dup.nunique()} customer ids on more than one row "
-            f"(e.g. {sorted(dup.unique())[:3]}); clean it first (segkit.clean.dedupe_master)",
+            f"(e.g. {sorted(dup.unique())[:3]}); "
+            "clean it first (segkit.clean.checks.dedupe_master)",
             column=key,
             code="DUPLICATE_KEY",
         )
