@@ -120,7 +120,7 @@ def default_notebooks_dir() -> Path:
     ``segkit/notebooks`` (shipped in the wheel; the checkout's ``notebooks/`` links to it)."""
     if env := os.environ.get(NOTEBOOKS_ENV):
         return Path(env).expanduser().resolve()
-    return Path(__file__).resolve().parent / "notebooks"
+    return Path(__file__).resolve().parents[1] / "notebooks"
 
 
 # --- inputs -----------------------------------------------------------------------------------
