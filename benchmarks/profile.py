@@ -437,7 +437,7 @@ def run_polars(path: Path, fmt: str) -> tuple[Any, dict[str, Any]]:
 
 def _segkit(path: Path, full: bool) -> tuple[Any, dict[str, Any]]:
     from segkit.clean.checks import clean
-    from segkit.collect.sources import collect
+    from segkit.collect import collect
     from segkit.config import CleanPolicy, ColumnMap
     from segkit.engine import connect
     from segkit.profile import build_profile
@@ -986,8 +986,8 @@ class _TimedConnection:
 
 def main_breakdown(args: argparse.Namespace) -> None:
     from segkit.clean.checks import clean
-    from segkit.collect import sources as collect_mod
-    from segkit.collect.sources import collect
+    from segkit.collect import collect
+    from segkit.collect.files import file_sha256
     from segkit.config import CleanPolicy, ColumnMap
     from segkit.engine import connect
     from segkit.profile import build_profile
@@ -1003,7 +1003,7 @@ def main_breakdown(args: argparse.Namespace) -> None:
     con = _TimedConnection(connect())
     steps = []
     t = time.perf_counter()
-    digest = collect_mod.file_sha256(paths[fmt])
+    digest = file_sha256(paths[fmt])
     steps.append(("  of which file_sha256 (re-timed separately)", time.perf_counter() - t))
     del digest
     con.step[0] = "collect"
@@ -1060,7 +1060,7 @@ def main_ladder(args: argparse.Namespace) -> None:
 
     from segkit.clean.checks import _detect_sql, _no_key_sql, _removed_sql
     from segkit.clean.fastpath import fused_core_sql
-    from segkit.collect.sources import collect
+    from segkit.collect import collect
     from segkit.config import CleanPolicy, ColumnMap
     from segkit.engine import connect
     from segkit.features import CUSTOMER_LEVEL_CORE, ORDER_LEVEL_CORE

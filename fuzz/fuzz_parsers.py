@@ -34,8 +34,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segkit.clean.coding import parse_booleans, parse_percentages
-from segkit.collect.parse import parse_amounts, parse_dates
-from segkit.collect.sources import collect
+from segkit.collect import collect, parse_amounts, parse_dates
 from segkit.config import ColumnMap
 from segkit.errors import InputError
 from segkit.privacy import mask_text, normalise_pii
@@ -93,7 +92,7 @@ def target_date_round_trip(d: dt.datetime) -> None:
 
 def target_ids(values: list[str | None]) -> None:
     frame = pd.DataFrame({"c": values, "d": "2024-01-01", "a": "1"})
-    from segkit.collect.sources import collect_frame
+    from segkit.collect import collect_frame
 
     col = collect_frame(frame, ColumnMap(customer_id="c", date="d", amount="a"))
     ids = col.frame()["customer_id"].tolist()

@@ -35,7 +35,7 @@ def sha256(path: Path) -> str:
 def _demo_profile_cached(n: int, seed: int):
     from segkit import datasets
     from segkit.clean.checks import clean
-    from segkit.collect.sources import collect_frame
+    from segkit.collect import collect_frame
     from segkit.profile import build_profile
     from segkit.workflow.profiling import DEMO_COLUMNS
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from segkit.clean.checks import clean, dedupe_master
-from segkit.collect.sources import collect_frame
+from segkit.collect import collect_frame
 from segkit.config import CleanPolicy, ColumnMap
 
 COLS = ColumnMap(customer_id="c", date="d", amount="a", order_id="o", quantity="q")

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from segkit.clean.checks import CleanResult, clean, dedupe_master
-from segkit.collect.sources import Collected, collect, read_table
+from segkit.collect import Collected, collect, read_table
 from segkit.config import CleanPolicy, ColumnMap, ReadOptions
 from segkit.errors import InputError
 
@@ -402,7 +402,7 @@ def test_I4_missing_customer_key(ext: str) -> None:
 
 
 def test_I5_orphans_counted() -> None:
-    from segkit.collect.integrate import integrate
+    from segkit.collect import integrate
     from segkit.profile import build_profile
 
     _, res = run("I5.csv")

@@ -11,7 +11,7 @@ import pandas as pd
 
 from segkit import datasets
 from segkit.clean.checks import clean
-from segkit.collect.sources import collect_frame
+from segkit.collect import collect_frame
 from segkit.features import CORE_SQL_FEATURES, core_features_sql
 from segkit.profile import build_profile
 from segkit.workflow.profiling import DEMO_COLUMNS

@@ -481,7 +481,7 @@ def test_neutral_labels_rank_personal_and_rare_levels() -> None:
 
 def test_profile_never_names_a_feature_after_personal_data() -> None:
     from segkit.clean.checks import clean
-    from segkit.collect.sources import collect_frame
+    from segkit.collect import collect_frame
     from segkit.config import ColumnMap
     from segkit.profile import build_profile
 
@@ -502,7 +502,7 @@ def test_profile_never_names_a_feature_after_personal_data() -> None:
 
 def test_clean_quarantine_masks_raw_values_and_file_names() -> None:
     from segkit.clean.checks import clean
-    from segkit.collect.sources import collect_frame
+    from segkit.collect import collect_frame
     from segkit.config import ColumnMap
 
     tx = pd.DataFrame(

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from segkit.clean.checks import clean
-from segkit.collect.sources import collect_frame
+from segkit.collect import collect_frame
 from segkit.config import CleanPolicy, ColumnMap
 from segkit.profile import CORE_FEATURES, build_profile
 

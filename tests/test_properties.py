@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segkit.clean.checks import clean
-from segkit.collect.sources import collect, collect_frame
+from segkit.collect import collect, collect_frame
 from segkit.config import CleanPolicy, ColumnMap
 from segkit.errors import InputError
 from segkit.profile import build_profile

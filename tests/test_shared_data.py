@@ -136,7 +136,7 @@ def test_online_retail_cancelled_orders_are_not_sales(shared_data: Path, feature
     is left with no purchase (listed as ALL_CANCELLED, not profiled) and 16446 with one order.
     """
     from segkit.clean.checks import clean
-    from segkit.collect.sources import collect
+    from segkit.collect import collect
     from segkit.engine import connect
     from segkit.profile import build_profile, excluded_customers
     from segkit.runconfig import RunConfig

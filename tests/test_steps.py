@@ -9,7 +9,7 @@ import pytest
 
 from segkit import workflow as steps
 from segkit.clean.checks import clean
-from segkit.collect.sources import collect
+from segkit.collect import collect
 from segkit.errors import InputError
 from segkit.runconfig import RunConfig
 from segkit.workflow.artefacts import ARTEFACTS, NOTEBOOKS

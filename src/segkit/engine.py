@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from segkit.collect.parse import register_macros
+from segkit.collect.sql import sql_str
 
 _MEMORY_LIMIT = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 
@@ -44,10 +45,6 @@ def check_memory_limit(value: str) -> str:
             "512MB or 2GiB"
         )
     return text
-
-
-def _sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def connect(
@@ -84,11 +81,11 @@ def connect(
     """
     con = duckdb.connect(":memory:")
     if memory_limit:
-        con.execute(f"SET memory_limit = {_sql_literal(check_memory_limit(memory_limit))}")
+        con.execute(f"SET memory_limit = {sql_str(check_memory_limit(memory_limit))}")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     if temp_dir:
-        con.execute(f"SET temp_directory = {_sql_literal(Path(temp_dir).as_posix())}")
+        con.execute(f"SET temp_directory = {sql_str(Path(temp_dir).as_posix())}")
     try:
         con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
     except duckdb.InvalidInputException:

@@ -43,7 +43,7 @@ def column_match_note(
     wanted : mapping
         Role → column name as the user gave it (:meth:`segkit.config.ColumnMap.roles`).
     sources : sequence of mapping
-        :attr:`segkit.collect.sources.Collected.sources`; each holds ``columns`` (role → header).
+        :attr:`segkit.collect.collected.Collected.sources`; each holds ``columns`` (role → header).
     """
     pairs: dict[str, str] = {}
     for src in sources:

@@ -50,7 +50,7 @@ line, and is dated by its first purchase line.
 Examples
 --------
 >>> import pandas as pd
->>> from segkit.collect.sources import collect_frame
+>>> from segkit.collect import collect_frame
 >>> from segkit.clean.checks import clean
 >>> from segkit.config import ColumnMap
 >>> tx = pd.DataFrame({"c": ["a", "a", "b"], "d": ["2024-01-01", "2024-01-11", "2024-01-05"],
@@ -314,7 +314,7 @@ def excluded_customers(profile: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> import pandas as pd
-    >>> from segkit.collect.sources import collect_frame
+    >>> from segkit.collect import collect_frame
     >>> from segkit.clean.checks import clean
     >>> from segkit.config import ColumnMap
     >>> tx = pd.DataFrame({"c": ["a", "b"], "d": ["2024-01-01", "2024-01-05"],

@@ -35,7 +35,7 @@ Flags (row kept): ``POSSIBLE_DUPLICATE`` (identical rows without an order id),
 Examples
 --------
 >>> import pandas as pd, datetime as dt
->>> from segkit.collect.sources import collect_frame
+>>> from segkit.collect import collect_frame
 >>> from segkit.config import ColumnMap
 >>> tx = pd.DataFrame({"c": ["1", "1", "", "2"], "d": ["2024-01-01"] * 4,
 ...                    "a": ["10", "10", "5", "x"], "o": ["A", "A", "B", "C"]})
@@ -59,13 +59,9 @@ import numpy as np
 import pandas as pd
 
 from segkit.clean.fastpath import CORE_TABLE, FusedStats, run_fused, suspect_scope
-from segkit.collect.sources import (
-    QUARANTINE_COLUMNS,
-    ROLE_ORDER,
-    Collected,
-    dedupe_key_sql,
-    na_marker_sql,
-)
+from segkit.collect.collected import Collected
+from segkit.collect.quarantine import QUARANTINE_COLUMNS
+from segkit.collect.staging import ROLE_ORDER, dedupe_key_sql, na_marker_sql
 from segkit.config import CleanPolicy
 from segkit.privacy import mask_frame_text
 
@@ -222,7 +218,7 @@ def horizon(policy: CleanPolicy) -> dt.date:
 def _no_key_sql(collected: Collected) -> str:
     """SQL true where a line has no customer key: a missing id, or one of the source's
     missing-value markers (``ReadOptions.na_values``, T7; see
-    :func:`segkit.collect.sources.na_marker_sql`)."""
+    :func:`segkit.collect.staging.na_marker_sql`)."""
     markers = collected.sources[0].get("na_values", ()) if collected.sources else ()
     test = na_marker_sql("customer_id", markers, trimmed=True)  # segkit_id trimmed it
     return NO_KEY if test is None else f"({NO_KEY} OR {test})"

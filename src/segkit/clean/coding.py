@@ -136,7 +136,7 @@ _PERCENT = r"^\s*([+-]?\d+(?:\.\d+)?)\s*%\s*$"
 def _side_quarantine(
     table: pd.DataFrame, bad: pd.Series, column: str, code: str, detail: str, file: str | None
 ) -> pd.DataFrame:
-    from segkit.collect.readers import QUARANTINE_COLUMNS
+    from segkit.collect.quarantine import QUARANTINE_COLUMNS
 
     rows = table.loc[bad]
     q = pd.DataFrame(

@@ -25,7 +25,7 @@ Examples
 --------
 >>> import datetime as dt, pandas as pd
 >>> from segkit.clean.checks import clean
->>> from segkit.collect.sources import collect_frame
+>>> from segkit.collect import collect_frame
 >>> from segkit.config import ColumnMap
 >>> tx = pd.DataFrame({"c": ["1", "1", "2"], "o": ["A", "B", "C"],
 ...                    "d": ["2024-01-01", "2024-01-02", "2024-01-03"], "a": ["5", "7", "x"]})

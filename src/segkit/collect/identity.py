@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from segkit.collect.readers import QUARANTINE_COLUMNS
+from segkit.collect.quarantine import QUARANTINE_COLUMNS
 from segkit.privacy import (
     is_valid_id_number,
     is_valid_phone,

@@ -29,8 +29,9 @@ import pandas as pd
 
 from segkit.clean.checks import CleanResult, clean, default_as_of, horizon
 from segkit.cluster.estimator import behaviour_features
-from segkit.collect.readers import sql_str
-from segkit.collect.sources import Collected, collect, collected_from_parquet
+from segkit.collect.collected import Collected, collected_from_parquet
+from segkit.collect.sources import collect
+from segkit.collect.sql import sql_str
 from segkit.config import ColumnMap, ReadOptions
 from segkit.engine import connect
 from segkit.errors import InputError
@@ -231,7 +232,7 @@ def collect_step(run: Run) -> CollectStep:
 
 
 def load_collected(run: Run) -> Collected:
-    """Step 1's output: a :class:`~segkit.collect.sources.Collected` view over the Parquet file."""
+    """Step 1's output: a :class:`~segkit.collect.collected.Collected` over the Parquet file."""
     meta = run.folder.read_json("sources")
     rejects = run.folder.read_frame("collect_rejects").astype("object")
     rejects = rejects.astype({"source_row": "int64"}).where(rejects.notna(), None)
@@ -381,7 +382,7 @@ def survey_items(run: Run, customers: pd.DataFrame) -> tuple[list[str], dict[str
         return [q for q in datasets.SURVEY_ITEMS if q in customers], labels
     if run.config.survey is None:
         return [], {}
-    from segkit.collect.sources import read_table
+    from segkit.collect.side_tables import read_table
 
     header = read_table(run.config.survey).columns
     id_column = run.config.master.customer_id if run.config.master else "customer_id"

@@ -255,7 +255,7 @@ class MonitorStep:
 
 def _period_profile(run: Run, start: dt.date, end: dt.date) -> pd.DataFrame:
     """The profile of the transactions dated in ``[start, end]`` (as of ``end``)."""
-    from segkit.collect.readers import sql_str
+    from segkit.collect.sql import sql_str
     from segkit.engine import connect
     from segkit.profile import profile_sql
 

@@ -23,8 +23,11 @@ import pandas as pd
 from segkit import __version__
 from segkit.atomic import all_or_nothing, write_text
 from segkit.clean.checks import CleanResult, clean, dedupe_master
-from segkit.collect.integrate import Integrated, integrate
-from segkit.collect.sources import QUARANTINE_COLUMNS, Collected, collect, read_table
+from segkit.collect.collected import Collected
+from segkit.collect.integration import Integrated, integrate
+from segkit.collect.quarantine import QUARANTINE_COLUMNS
+from segkit.collect.side_tables import read_table
+from segkit.collect.sources import collect
 from segkit.config import CleanPolicy, ColumnMap, ReadOptions
 from segkit.errors import InputError
 from segkit.outputs.tables import write_table
@@ -199,7 +202,7 @@ def integrate_sides(
 ) -> tuple[Integrated, pd.DataFrame]:
     """Join a customer master and a survey onto the profile.
 
-    See :func:`segkit.collect.integrate.integrate`.
+    See :func:`segkit.collect.integration.integrate`.
 
     The master's ``id_column`` becomes ``customer_id`` and its ``source_column`` (客户来源)
     ``acquisition_channel``; its PII columns (``{column: kind}``) are pseudonymised with

@@ -1,4 +1,5 @@
-"""collect: encodings, structure, types and column mapping, each with an exact outcome."""
+"""segkit.collect.sources: encodings, structure, types and column mapping, each with an exact
+outcome."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from segkit.collect.sources import collect, collect_frame, detect_encoding, read_table
+from segkit.collect import collect, collect_frame, detect_encoding
 from segkit.config import ColumnMap, ReadOptions
 from segkit.engine import connect
 from segkit.errors import InputError
@@ -225,110 +226,8 @@ def test_column_map_needs_an_amount() -> None:
         ColumnMap(customer_id="c", date="d")
 
 
-def test_read_table_keeps_text(tmp_path: Path) -> None:
-    path = write(tmp_path, "customer_id,name,age\n007,张三,31\n", "gb18030", "m.csv")
-    table = read_table(path)
-    assert table.to_dict("records") == [
-        {"source_row": 2, "customer_id": "007", "name": "张三", "age": "31"}
-    ]
-
-
-# --- issue 14: the line-by-line decoder -----------------------------------------------------
-def test_valid_utf8_is_proved_in_the_hashing_pass_and_never_copied(tmp_path: Path) -> None:
-    from segkit.collect.readers import plan_decoding, scan_file
-
-    path = write(tmp_path, HEADER + "A1,001,2023-09-28,5\n" * 1000 + "A2,刘䶮,2023-09-28,6\n")
-    scan = scan_file(path)
-    assert scan.utf8 and scan.size == path.stat().st_size
-    decoding = plan_decoding(path, scan=scan)
-    assert (decoding.encoding, decoding.bad, decoding.needs_copy) == ("utf-8", {}, False)
-    # a character cut by a chunk boundary is judged whole
-    big = tmp_path / "big.csv"
-    big.write_bytes(b"a" * ((1 << 20) - 1) + "刘\n".encode())
-    assert scan_file(big).utf8
-
-
-def test_plausibility_tells_gbk_from_big5() -> None:
-    from segkit.collect.readers import plausibility
-
-    assert plausibility("服装门店", "gb18030") == 1.0
-    assert plausibility("服裝".encode("big5").decode("gb18030"), "gb18030") == 0.5  # 狝杆
-    assert plausibility("服裝", "big5") == 1.0
-    assert plausibility("abc", "big5") == 1.0  # nothing to judge
-
-
-def test_mixed_lines_are_named_with_their_encoding(tmp_path: Path) -> None:
-    from segkit.collect.readers import plan_decoding
-
-    path = tmp_path / "m.csv"
-    path.write_bytes(
-        (HEADER + "A1,001,2023-09-28,5\n").encode() + "A2,门店,2023-09-28,6\n".encode("gbk")
-    )
-    dec = plan_decoding(path)
-    assert dec.encoding == "utf-8" and list(dec.bad) == [3]
-    assert (dec.bad[3].code, dec.bad[3].text) == ("MIXED_ENCODING", "A2,门店,2023-09-28,6")
-
-
-def test_one_column_file_with_a_quarantined_line(tmp_path: Path) -> None:
-    """The sentinel of a set-aside line is one field: in a one-column file it is not a row."""
-    from segkit.collect.readers import read_csv_records
-
-    path = tmp_path / "one.csv"
-    path.write_bytes("客户编号\n001\n".encode() + "刘备\n".encode("gbk") + b"003\n")
-    con = connect()
-    header, rej, info = read_csv_records(con, path, ReadOptions(), tmp_path, "src0")
-    assert header == ["客户编号"] and info["encoding"] == "utf-8"
-    assert rej[["source_row", "reason_code", "raw_value"]].values.tolist() == [
-        [3, "MIXED_ENCODING", "刘备"]
-    ]
-    rows = con.execute('SELECT _row, "客户编号" FROM src0_v ORDER BY _row').fetchall()
-    assert rows == [(2, "001"), (4, "003")]
-
-
-def test_file_changed_after_hashing_is_refused(tmp_path: Path) -> None:
-    from segkit.collect.readers import check_unchanged, scan_file
-
-    path = write(tmp_path, HEADER + "A1,001,2023-09-28,5\n")
-    scan = scan_file(path)
-    check_unchanged(path, scan)  # unchanged: fine
-    with open(path, "ab") as fh:
-        fh.write(b"A2,002,2023-09-28,6\n")
-    with pytest.raises(InputError, match="FILE_CHANGED"):
-        check_unchanged(path, scan)
-
-
-def test_read_table_of_a_big5_master(tmp_path: Path) -> None:
-    path = tmp_path / "m.csv"
-    path.write_bytes("cid,city\n001,臺北\n002,高雄\n".encode("big5"))
-    table = read_table(path)
-    assert table["city"].tolist() == ["臺北", "高雄"]
-
-
-def test_broken_or_empty_parquet_side_table_and_a_folder(tmp_path: Path) -> None:
-    empty = tmp_path / "m.parquet"
-    empty.write_bytes(b"")
-    with pytest.raises(InputError, match="EMPTY_FILE"):
-        read_table(empty)
-    text = tmp_path / "t.parquet"
-    text.write_text("a,b\n1,2\n")
-    with pytest.raises(InputError, match="BAD_PARQUET"):
-        read_table(text)
+def test_a_folder_is_not_a_file(tmp_path: Path) -> None:
     folder = tmp_path / "dir.csv"
     folder.mkdir()
     with pytest.raises(InputError, match="NOT_A_FILE"):
         collect(folder, COLS)
-
-
-def test_legacy_choice_on_a_sample_still_checks_every_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Past the sample the encoding is not chosen again, but every line is still checked."""
-    from segkit.collect import readers
-
-    monkeypatch.setattr(readers, "_SAMPLE", 1_000)  # a small sample: most lines lie past it
-    lines = "".join(f"门{i},{i:03d},2023-09-28,{i}\n" for i in range(1, 3000))
-    path = tmp_path / "g.csv"
-    path.write_bytes((HEADER + lines).encode("gbk") + b"X1,\xff\xfe,2023-09-28,1\n")
-    dec = readers.plan_decoding(path)
-    assert dec.encoding == "gb18030" and list(dec.bad) == [3001]
-    assert dec.bad[3001].code == "INVALID_ENCODING"

@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from segkit.clean.coding import CategoryCoder
-from segkit.collect.integrate import integrate
+from segkit.collect import integrate
 from segkit.errors import InputError
 
 

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segkit.collect.parse import parse_amounts, parse_dates
+from segkit.collect import parse_amounts, parse_dates
 
 
 @pytest.mark.parametrize(
