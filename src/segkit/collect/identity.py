@@ -12,6 +12,11 @@ alone:
   apply (e.g. to the transactions' customer column) and that is reported, never applied
   silently.
 
+:func:`master_identity` runs both on a master's personal-data columns, before they are
+pseudonymised (:func:`segkit.workflow.profiling.integrate_sides`, step 2): the flags join the
+quarantine (action ``flagged``, one ``SAME_PERSON`` row per proposed merge) and the merge map
+is counted in the integration summary (:class:`segkit.collect.integration.Integrated`).
+
 Examples
 --------
 >>> import pandas as pd
@@ -117,3 +122,66 @@ def same_person(
         for c, (m, on) in sorted(merges.items())
     ]
     return pd.DataFrame(rows, columns=["customer_id", "merged_into", "matched_on"])
+
+
+def master_identity(
+    master: pd.DataFrame,
+    pii: dict[str, str],
+    *,
+    customer_id: str = "customer_id",
+    file: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both identity checks of a customer master, on its raw personal-data columns.
+
+    Parameters
+    ----------
+    master : DataFrame
+        The master as read (``source_row`` and the customer id column), before
+        pseudonymisation: a pseudonym cannot be checked.
+    pii : dict
+        ``{column: kind}`` of the master's personal data; the ``phone`` and ``id_number``
+        columns are checked.
+    customer_id : str
+        The customer id column.
+    file : str, optional
+        The (masked) file name for the quarantine rows.
+
+    Returns
+    -------
+    flags : DataFrame
+        Quarantine rows, action ``flagged`` (every row stays): :func:`check_contacts`, then
+        one ``SAME_PERSON`` row per id that shares a phone or ID number with a smaller id.
+    merges : DataFrame
+        :func:`same_person`'s proposed merge map; nothing is merged.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"source_row": [2, 3], "customer_id": ["A", "B"],
+    ...                   "tel": ["13800138000", "138 0013 8000"]})
+    >>> flags, merges = master_identity(m, {"tel": "phone"})
+    >>> flags[["source_row", "reason_code", "raw_value", "detail"]].values.tolist()
+    [[3, 'SAME_PERSON', 'B', 'same tel as customer A: reported, not merged']]
+    """
+    kinds = {kind: column for column, kind in pii.items()}
+    phone, id_number = kinds.get("phone"), kinds.get("id_number")
+    flags = check_contacts(master, phone=phone, id_number=id_number, file=file)
+    merges = same_person(master, customer_id=customer_id, phone=phone, id_number=id_number)
+    if not len(merges):
+        return flags, merges
+    rows = _rows(master).groupby(master[customer_id].astype(str).to_numpy()).min()
+    same = pd.DataFrame(
+        {
+            "source_file": file,
+            "source_row": [int(rows[c]) for c in merges["customer_id"]],
+            "column": merges["matched_on"].to_numpy(),
+            "reason_code": "SAME_PERSON",
+            "raw_value": merges["customer_id"].to_numpy(),
+            "action": "flagged",
+            "detail": [
+                f"same {on} as customer {into}: reported, not merged"
+                for on, into in zip(merges["matched_on"], merges["merged_into"], strict=True)
+            ],
+        },
+        columns=QUARANTINE_COLUMNS,
+    )
+    return pd.concat([flags, same], ignore_index=True), merges

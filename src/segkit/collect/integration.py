@@ -34,10 +34,16 @@ class Integrated:
     unmatched: dict[str, list[str]] = field(default_factory=dict)
     #: master columns dropped at load because the method does not use them (minimisation)
     dropped_columns: list[str] = field(default_factory=list)
+    #: ids of the master that look like one person under two keys
+    #: (:func:`segkit.collect.identity.same_person`): reported, never merged
+    same_person: pd.DataFrame | None = None
 
     def summary(self) -> pd.DataFrame:
-        """Counts of unmatched ids per side (and of master columns dropped, if any)."""
+        """Counts of unmatched ids per side (and of the master's same-person ids and dropped
+        columns, if any)."""
         rows = [{"check": k, "ids": len(v)} for k, v in self.unmatched.items()]
+        if self.same_person is not None and len(self.same_person):
+            rows.append({"check": "master_same_person_not_merged", "ids": len(self.same_person)})
         if self.dropped_columns:
             rows.append(
                 {"check": "master_columns_dropped_unused", "ids": len(self.dropped_columns)}

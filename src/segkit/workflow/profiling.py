@@ -24,6 +24,7 @@ from segkit import __version__
 from segkit.atomic import all_or_nothing, write_text
 from segkit.clean.checks import CleanResult, clean, dedupe_master
 from segkit.collect.collected import Collected
+from segkit.collect.identity import master_identity
 from segkit.collect.integration import Integrated, integrate
 from segkit.collect.quarantine import QUARANTINE_COLUMNS
 from segkit.collect.side_tables import read_table
@@ -207,7 +208,9 @@ def integrate_sides(
     The master's ``id_column`` becomes ``customer_id`` and its ``source_column`` (客户来源)
     ``acquisition_channel``; its PII columns (``{column: kind}``) are pseudonymised with
     ``key`` (None: kept, the user's explicit choice) before duplicates are quarantined
-    (:func:`segkit.clean.checks.dedupe_master`, returned second). With ``keep_columns`` (data
+    (:func:`segkit.clean.checks.dedupe_master`, returned second); before that, its phones and
+    ID numbers are checked (:func:`segkit.collect.identity.master_identity`): invalid ones and
+    ids that look like one person are flagged there too, never merged. With ``keep_columns`` (data
     minimisation), master columns that are neither the id, the PII, the source nor in
     ``keep_columns`` are dropped at load time (named in the log, counted in the integration
     summary). Customer ids that are personal data (mobile numbers, ID numbers, e-mails) are
@@ -217,7 +220,7 @@ def integrate_sides(
     """
     from segkit.privacy import mask_text, safe_label
 
-    master = master_q = survey = None
+    master = master_q = survey = same = None
     dropped: list[str] = []
     if master_path is not None:
         master = read_table(master_path, id_columns=(id_column,))
@@ -236,10 +239,13 @@ def integrate_sides(
                     len(dropped),
                     ", ".join(safe_label(c, "column") for c in dropped),
                 )
+        name = mask_text(Path(master_path).name)
+        flags, same = master_identity(master, pii or {}, file=name)  # raw values, so first
         if key is not None and pii:
             master = pseudonymise_frame(master, key, pii)
         master = _pseudonymise_ids(master, key, "customer master")
-        master, master_q = dedupe_master(master, source_file=mask_text(Path(master_path).name))
+        master, master_q = dedupe_master(master, source_file=name)
+        master_q = pd.concat([master_q, flags], ignore_index=True) if len(flags) else master_q
         if "age" in master:
             master["age"] = pd.to_numeric(master["age"], errors="raise")
     if survey_path is not None:
@@ -265,6 +271,7 @@ def integrate_sides(
     if master_q is None:
         master_q = pd.DataFrame(columns=QUARANTINE_COLUMNS)
     joined = integrate(profile, master=master, survey=survey)
+    joined.same_person = same
     if keep_columns is not None and master is not None:
         joined.dropped_columns = dropped
     return joined, master_q
