@@ -14,7 +14,8 @@ The public API, importable from here (``from segkit.collect import collect, read
 The names are loaded on first use (PEP 562): :mod:`segkit.engine` imports
 :mod:`segkit.collect.parse`, and :mod:`.sources` imports :mod:`segkit.engine`, so a package
 ``__init__`` that imported :mod:`.sources` eagerly would run half-way through importing the
-engine.
+engine. No sub-module shares a public name (hence :mod:`.integration`, not ``integrate``):
+once imported, a sub-module is an attribute of the package and would hide the function.
 """
 
 from __future__ import annotations
