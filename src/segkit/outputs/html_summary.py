@@ -33,7 +33,7 @@ def _chart(shown: pd.DataFrame, language: str) -> str:
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from segkit.plots import use_cjk_font
+    from segkit.plots.canvas import use_cjk_font
 
     use_cjk_font()
     names = [pick_language(n, language) for n in shown["label"]]
