@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
 
-    from segkit.runconfig import RunConfig
+    from segkit.config import RunConfig
     from segkit.workflow.report import run_report
 
     os.environ.setdefault("SEGKIT_KEY_FILE", str(WORK / "pseudonym.key"))

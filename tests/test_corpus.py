@@ -469,7 +469,7 @@ def test_Ti4_gaps_and_partial_last_month_warned() -> None:
 
 # --- Scale -------------------------------------------------------------------------------
 def test_Sc1_excel_row_limit_splits_never_truncates(tmp_path: Path) -> None:
-    from segkit.outputs.excel import write_sheets
+    from segkit.outputs.excel_writer import write_sheets
 
     frame = pd.DataFrame({"客户ID": [f"{i:05d}" for i in range(7)], "值": range(7)})
     path = write_sheets({"客户": frame}, tmp_path / "big.xlsx", max_rows=3)
@@ -502,7 +502,7 @@ def test_Sc4_huge_line_quarantined() -> None:
 # --- Adversarial -------------------------------------------------------------------------
 @BOTH
 def test_A1_formula_triggers_escaped_on_export(ext: str, tmp_path: Path) -> None:
-    from segkit.outputs.excel import write_sheets
+    from segkit.outputs.excel_writer import write_sheets
     from segkit.outputs.tables import write_table
 
     table = read_table(FILES / f"A1.{ext}")
@@ -515,7 +515,8 @@ def test_A1_formula_triggers_escaped_on_export(ext: str, tmp_path: Path) -> None
 
 
 def test_A2_html_payloads_escaped() -> None:
-    from segkit.outputs.html import _e, sanitise
+    from segkit.outputs.html_labels import esc as _e
+    from segkit.outputs.html_notebooks import sanitise
 
     table = read_table(FILES / "A2.csv")
     values = table["姓名"].tolist() + table["渠道"].tolist()
@@ -550,7 +551,7 @@ def test_A5_names_slugified_and_confined(hostile: str, tmp_path: Path) -> None:
 def test_A6_config_parameter_names_allow_listed() -> None:
     from pydantic import ValidationError
 
-    from segkit.runconfig import RunConfig
+    from segkit.config import RunConfig
 
     with pytest.raises(ValidationError) as info:
         RunConfig.from_yaml(FILES / "A6.yaml")
@@ -558,7 +559,7 @@ def test_A6_config_parameter_names_allow_listed() -> None:
 
 
 def test_A7_macros_never_run_nor_copied(tmp_path: Path) -> None:
-    from segkit.outputs.excel import write_sheets
+    from segkit.outputs.excel_writer import write_sheets
 
     _, res = run("A7.xlsm")
     assert kept(res) == ["00001", "00002"]

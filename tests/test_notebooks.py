@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from segkit.atomic import write_text
-from segkit.runconfig import NOTEBOOK_PARAMETERS, RunConfig, notebook_parameters
+from segkit.config import NOTEBOOK_PARAMETERS, RunConfig, notebook_parameters
 from segkit.workflow.artefacts import ARTEFACTS, NOTEBOOKS, RunFolder
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "src" / "segkit" / "notebooks"

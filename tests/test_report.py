@@ -23,8 +23,8 @@ from typer.testing import CliRunner
 
 from segkit import datasets
 from segkit.cli import app
+from segkit.config import RunConfig
 from segkit.outputs.excel import CUSTOMER_HEADERS, SHEETS
-from segkit.runconfig import RunConfig
 from segkit.workflow.profiling import DEMO_AS_OF
 from segkit.workflow.report import run_report
 

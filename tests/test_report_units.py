@@ -1,17 +1,13 @@
-"""The report's parts without a kernel: Excel cells, HTML escaping and sanitising, parameters."""
+"""The report's parts without a kernel: the notebook parameters and inputs (the output
+formats are tested in tests/outputs/)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
-from segkit.outputs.excel import CUSTOMER_HEADERS, SHEETS, write_segments_workbook
-from segkit.outputs.html import build_report, sanitise
-from segkit.runconfig import RunConfig
-from segkit.workflow.artefacts import RunFolder
+from segkit.config import RunConfig
 from segkit.workflow.report import (
     NOTEBOOKS_ENV,
     ParameterError,
@@ -22,158 +18,6 @@ from segkit.workflow.report import (
     resolve_inputs,
     select_parameters,
 )
-
-NASTY = [
-    '=HYPERLINK("http://evil.example","click")',
-    "+1+1",
-    "-2+3",
-    "@SUM(A1:A2)",
-    "\t=1",
-    "\r=1",
-    "#N/A",
-    "=",
-    "<script>alert(1)</script>",
-    "a\x00b\x1fc",
-]
-
-
-def _run(tmp_path: Path, names: list[str], sizes: list[int] | None = None) -> RunFolder:
-    """A run folder with the artefacts the report reads, written as the notebooks would."""
-    run = RunFolder(tmp_path / "run")
-    n = len(names)
-    ids = [f"{i:05d}" for i in range(n)]
-    run.write_frame(
-        "customers",
-        pd.DataFrame(
-            {
-                "customer_id": ids,
-                "name": names,
-                "frequency": range(1, n + 1),
-                "tenure_days": [60.875 * (i + 1) for i in range(n)],  # 2, 4, … months
-                "monetary": [10.5 * i for i in range(n)],
-                "last_purchase": pd.date_range("2024-01-01", periods=n, freq="D"),
-                "acquisition_channel": ["=cmd|' /C calc'!A0", *(["门店"] * (n - 1))],
-            }
-        ),
-    )
-    segs = [1 + i % 2 for i in range(n)]
-    run.write_frame(
-        "assignments",
-        pd.DataFrame(
-            {
-                "customer_id": ids,
-                "segment": segs,
-            }
-        ),
-    )
-    run.write_frame(
-        "names", pd.DataFrame({"segment": [1, 2], "name_zh": ["=甲", "乙"], "name_en": ["A", "B"]})
-    )
-    run.write_frame(
-        "tiers",
-        pd.DataFrame({"customer_id": ids, "value_tier": ["高价值"] * n, "clv": [1.0] * n}),
-    )
-    sizes = sizes or [n // 2, n // 2]
-    run.write_frame(
-        "segments",
-        pd.DataFrame(
-            {
-                "segment": [1, 2],
-                "name_zh": ["<img src=x onerror=alert(1)>", "<i>乙</i>"],
-                "name_en": ["A&B", "B"],
-                "size": sizes,
-                "share": [0.5, 0.5],
-                "value_share": [0.7, 0.3],
-                "value": ["high", "low"],
-            }
-        ),
-    )
-    run.write_frame(
-        "strategy",
-        pd.DataFrame(
-            {
-                "segment": [1, 2],
-                "product": ["=1+2 / =1+2", "标准 / standard"],
-                "promotion": ["<b>x</b> / <b>x</b>", "常规 / regular"],
-            }
-        ),
-    )
-    run.write_frame(
-        "quality",
-        pd.DataFrame({"check": ["records read", "=BAD"], "detected": [10, 1], "removed": [0, 1]}),
-    )
-    return run
-
-
-def test_excel_never_writes_a_formula(tmp_path: Path) -> None:
-    from openpyxl import load_workbook
-
-    run = _run(tmp_path, NASTY)
-    cfg = RunConfig.model_validate({"demo": {}})
-    path = write_segments_workbook(run, cfg)
-    wb = load_workbook(path)
-    assert wb.sheetnames == list(SHEETS)
-    ws = wb["客户分类表"]
-    assert [c.value for c in ws[1]] == list(CUSTOMER_HEADERS)
-    assert ws.max_row == len(NASTY) + 1
-    names = [ws.cell(r, 2) for r in range(2, ws.max_row + 1)]
-    # XML cannot hold control characters; XML parsers read a bare CR as a line feed
-    expected = [*NASTY[:5], "\n=1", *NASTY[6:-1], "a\ufffdb\ufffdc"]
-    assert [c.value for c in names] == expected
-    assert all(c.data_type == "s" for c in names)
-    assert ws.cell(2, 10).value == "=cmd|' /C calc'!A0" and ws.cell(2, 10).data_type == "s"
-    assert ws.cell(2, 3).value == "=甲" and ws.cell(2, 15).value.startswith("产品: =1+2")
-    assert isinstance(ws.cell(2, 12).value, dt.datetime)
-    # 购买频率 is per month: 1 order in 2 months, 2 in 4, …
-    assert [ws.cell(r, 11).value for r in (2, 3, 4)] == [0.5, 0.5, 0.5]
-    assert ws.cell(1, 11).value == "购买频率(次/月)"
-    for sheet in wb.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                assert cell.data_type in ("s", "n", "d"), (sheet.title, cell.coordinate)
-    assert wb["数据质量"].cell(3, 1).value == "=BAD"
-    with pytest.raises(FileExistsError):
-        write_segments_workbook(run, cfg)
-
-
-def test_reidentify_is_a_choice_recorded_in_the_workbook(tmp_path: Path) -> None:
-    from openpyxl import load_workbook
-
-    run = _run(tmp_path, ["张三", "李四"])
-    cfg = RunConfig.model_validate({"demo": {}, "report": {"reidentify": True}})
-    about = load_workbook(write_segments_workbook(run, cfg))["说明"]
-    assert any("REIDENTIFIED" in str(c.value) for row in about.iter_rows() for c in row)
-
-
-def test_html_escapes_data_and_suppresses_small_segments(tmp_path: Path) -> None:
-    run = _run(tmp_path, ["a", "b", "c", "d"], sizes=[3, 40])
-    cfg = RunConfig.model_validate(
-        {"demo": {}, "language": "both", "report": {"title": "<b>T</b>", "min_report_size": 5}}
-    )
-    page = build_report(run, cfg, []).read_text(encoding="utf-8")
-    assert "<b>T</b>" not in page and "&lt;b&gt;T&lt;/b&gt;" in page
-    assert "onerror" not in page and "A&amp;B" not in page  # size 3 < 5: not shown at all
-    assert "少于 5 位客户" in page and "fewer than 5 customers" in page
-    assert "&lt;i&gt;乙&lt;/i&gt; / B" in page and "<i>乙" not in page
-    assert "常规 / regular" in page and "<b>x</b>" not in page
-    assert "<script" not in page and "=BAD" in page
-
-
-def test_sanitise_keeps_tables_and_data_images_only() -> None:
-    dirty = (
-        '<div onclick="x()"><table class="dataframe"><tr><td style="color:red">1</td></tr></table>'
-        '<img src="data:image/png;base64,iVBORw0KGgo=" onerror="x()">'
-        '<img src="https://cdn.example/x.png"><img src="data:text/html;base64,PHNjcmlwdD4=">'
-        '<a href="javascript:alert(1)">j</a><a href="#sec">in</a><iframe src="//x"></iframe>'
-        "<style>body{background:url(https://x)}</style><script>alert(1)</script></div>"
-    )
-    clean = sanitise(dirty, "s")
-    assert '<table class="dataframe">' in clean and "<td>1</td>" in clean
-    assert '<img src="data:image/png;base64,iVBORw0KGgo=">' in clean
-    for bad in ("onclick", "onerror", "https:", "javascript:", "data:text", "iframe", "style",
-                "script", "url("):  # fmt: skip
-        assert bad not in clean, bad
-    assert 'href="#s-sec"' in clean
 
 
 def test_parameters_only_declared_known_names_and_closed_values() -> None:

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from segkit.runconfig import RunConfig
+from segkit.config import RunConfig
 from segkit.workflow.report import run_report
 
 REPO = Path(__file__).resolve().parents[1]

@@ -137,7 +137,8 @@ def test_segment_traits_come_from_each_segments_own_figures() -> None:
     """Issue 12: a segment whose value share equalled its customer share was labelled 高价值,
     and every segment read "成熟客户 / 高成长潜力". On the demo's true segments, the summary
     text (trait + figures, as report.html renders it) must differ unless the figures do."""
-    from segkit.outputs.html import _trait, _trait_figures
+    from segkit.outputs.html_labels import trait as _trait
+    from segkit.outputs.html_labels import trait_figures as _trait_figures
     from segkit.workflow.segment import describe_segments, plan_segments
 
     profile, truth = demo_profile_and_truth()

@@ -137,9 +137,9 @@ def test_online_retail_cancelled_orders_are_not_sales(shared_data: Path, feature
     """
     from segkit.clean.checks import clean
     from segkit.collect import collect
+    from segkit.config import RunConfig
     from segkit.engine import connect
     from segkit.profile import build_profile, excluded_customers
-    from segkit.runconfig import RunConfig
 
     root = Path(__file__).resolve().parents[1]
     cfg = RunConfig.from_yaml(root / "examples" / "online_retail.yaml")

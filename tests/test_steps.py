@@ -10,8 +10,8 @@ import pytest
 from segkit import workflow as steps
 from segkit.clean.checks import clean
 from segkit.collect import collect
+from segkit.config import RunConfig
 from segkit.errors import InputError
-from segkit.runconfig import RunConfig
 from segkit.workflow.artefacts import ARTEFACTS, NOTEBOOKS
 from segkit.workflow.data import load_collected
 from segkit.workflow.model import frozen_model

@@ -238,7 +238,7 @@ def _config_error(source: str, exc: Exception) -> str:
     """One line per problem, naming the key (``segment.k_max: ...``)."""
     from pydantic import ValidationError
 
-    from segkit.runconfig import ConfigFileError
+    from segkit.config import ConfigFileError
 
     if isinstance(exc, ConfigFileError):
         return str(exc)
@@ -272,7 +272,7 @@ def report(
     """A full report run: notebooks (papermill) → report.html, segments.xlsx, manifest.json."""
     from pydantic import ValidationError
 
-    from segkit.runconfig import RunConfig
+    from segkit.config import RunConfig
     from segkit.workflow.report import StepFailed, report_summary, run_report
 
     if (config is None) == (not demo):

@@ -85,7 +85,7 @@ def read_profile_table(path: Path) -> pd.DataFrame:
         if path.suffix.lower() == ".parquet":
             frame = pd.read_parquet(path)
         else:
-            from segkit.outputs.tables import unescape_frame  # undo the spreadsheet guard
+            from segkit.outputs.cells import unescape_frame  # undo the spreadsheet guard
 
             frame = unescape_frame(
                 pd.read_csv(path, dtype={"customer_id": str}, encoding="utf-8-sig")

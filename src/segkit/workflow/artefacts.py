@@ -146,7 +146,7 @@ class RunFolder:
             )
         if path.suffix == ".parquet":
             return pd.read_parquet(path)
-        from segkit.outputs.tables import unescape_frame  # CSV artefacts keep a spreadsheet guard
+        from segkit.outputs.cells import unescape_frame  # CSV artefacts keep a spreadsheet guard
 
         return unescape_frame(pd.read_csv(path, dtype={"customer_id": str}))
 

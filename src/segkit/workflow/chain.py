@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from segkit.atomic import write_text
+from segkit.config import DemoSpec, RunConfig, SegmentSpec
 from segkit.paths import new_run_dir
-from segkit.runconfig import DemoSpec, RunConfig, SegmentSpec
 from segkit.workflow.artefacts import NOTEBOOKS, RunFolder
 from segkit.workflow.data import clean_step, collect_step, tiers_step, variables_step
 from segkit.workflow.model import cluster_step, monitor_step, name_strategy_step, validate_step

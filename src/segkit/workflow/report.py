@@ -50,9 +50,9 @@ from typing import Any, get_args
 
 from segkit import __version__, paths
 from segkit.atomic import DiskFullError, is_disk_full, publish, write_text
+from segkit.config import NOTEBOOK_PARAMETERS, RunConfig, SegmentSpec, notebook_parameters
 from segkit.errors import InputError, SegkitError
 from segkit.privacy import install_log_masking, mask_text
-from segkit.runconfig import NOTEBOOK_PARAMETERS, RunConfig, SegmentSpec, notebook_parameters
 from segkit.workflow.artefacts import NOTEBOOKS, RunFolder, private_config_path
 
 log = logging.getLogger("segkit.workflow.report")

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from segkit.runconfig import DemoSpec, RunConfig
+from segkit.config import DemoSpec, RunConfig
 from segkit.workflow.artefacts import ARTEFACTS, NOTEBOOKS, RunFolder, private_config_path
 from segkit.workflow.profiling import DEMO_AS_OF as _DEMO_AS_OF
 

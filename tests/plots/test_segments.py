@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import warnings
 from collections.abc import Iterator
 
 import matplotlib
@@ -14,7 +13,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib import font_manager
 from matplotlib.container import BarContainer
 from matplotlib.lines import Line2D
 
@@ -159,43 +157,3 @@ def test_stability_plot() -> None:
     # a bare table without verdicts: classified with the default thresholds
     ax2 = plots.plot_stability(table.drop(columns="verdict"))
     assert ticks(ax2.get_legend().get_texts()) == ["stable", "doubtful", "unstable"]
-
-
-@pytest.fixture
-def fresh_font_search(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    plots._find_cjk_font.cache_clear()
-    monkeypatch.setattr(plots, "_warned", False)
-    with matplotlib.rc_context():
-        yield
-    plots._find_cjk_font.cache_clear()
-
-
-@pytest.mark.usefixtures("fresh_font_search")
-def test_use_cjk_font_none_installed(monkeypatch: pytest.MonkeyPatch) -> None:
-    latin = [e for e in font_manager.fontManager.ttflist if "DejaVu" in e.name]
-    monkeypatch.setattr(font_manager.fontManager, "ttflist", latin)
-    monkeypatch.setattr(font_manager, "findSystemFonts", lambda fontpaths=None: [])
-    before = list(matplotlib.rcParams["font.sans-serif"])
-    with pytest.warns(UserWarning, match="fonts-noto-cjk"):
-        assert plots.use_cjk_font() is None
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # warns only once
-        assert plots.use_cjk_font() is None
-    assert matplotlib.rcParams["font.sans-serif"] == before
-
-
-@pytest.mark.usefixtures("fresh_font_search")
-def test_use_cjk_font_found(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = font_manager.FontEntry(fname="/nonexistent/NotoSansCJK.ttc", name="Noto Sans CJK SC")
-    monkeypatch.setattr(font_manager.fontManager, "ttflist", [fake])
-    assert plots.use_cjk_font() == "Noto Sans CJK SC"
-    assert matplotlib.rcParams["font.sans-serif"][0] == "Noto Sans CJK SC"
-    assert matplotlib.rcParams["axes.unicode_minus"] is False
-
-
-@pytest.mark.usefixtures("fresh_font_search")
-def test_use_cjk_font_by_glyph_coverage(monkeypatch: pytest.MonkeyPatch) -> None:
-    entry = font_manager.FontEntry(fname="/fonts/odd.ttf", name="Odd Han Font")
-    monkeypatch.setattr(font_manager.fontManager, "ttflist", [entry])
-    monkeypatch.setattr(plots, "_covers", lambda path: path == "/fonts/odd.ttf")
-    assert plots.use_cjk_font() == "Odd Han Font"

@@ -10,8 +10,8 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from segkit.cli import app
+from segkit.config import MAX_DEPTH, ConfigFileError, RunConfig, load_yaml
 from segkit.privacy import PII_KINDS
-from segkit.runconfig import MAX_DEPTH, ConfigFileError, RunConfig, load_yaml
 
 runner = CliRunner()
 
@@ -102,7 +102,7 @@ def test_report_methods_are_the_ones_step_05_runs() -> None:
 
 
 def test_example_configs_still_load() -> None:
-    examples = Path(__file__).resolve().parents[1] / "examples"
+    examples = Path(__file__).resolve().parents[2] / "examples"
     files = sorted(examples.glob("*.yaml"))
     assert files
     for path in files:
@@ -110,7 +110,7 @@ def test_example_configs_still_load() -> None:
 
 
 def test_an_oversized_config_file_is_refused(tmp_path: Path) -> None:
-    from segkit.runconfig import MAX_BYTES
+    from segkit.config import MAX_BYTES
 
     config = tmp_path / "big.yaml"
     config.write_text("demo: {}\n" + "# padding\n" * (MAX_BYTES // 10 + 1), encoding="utf-8")

@@ -35,11 +35,13 @@ TRANSACTION_ROLES = (
 )
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
+    """A frozen pydantic model that rejects unknown keys (every config model is one)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class ColumnMap(_Strict):
+class ColumnMap(StrictModel):
     """Which column of the source plays which role.
 
     ``amount`` may be omitted when both ``quantity`` and ``unit_price`` are given; the line
@@ -73,7 +75,7 @@ NA_VALUES: tuple[str, ...] = (
 )  # fmt: skip
 
 
-class ReadOptions(_Strict):
+class ReadOptions(StrictModel):
     """How to read a source file.
 
     ``encoding="auto"`` reads the byte-order mark, then decides line by line: UTF-8 first,
@@ -109,7 +111,7 @@ class ReadOptions(_Strict):
     date_order: Literal["YMD", "DMY", "MDY"] = "YMD"
 
 
-class CleanPolicy(_Strict):
+class CleanPolicy(StrictModel):
     """What cleaning does with each kind of problem row.
 
     Attributes
@@ -179,7 +181,7 @@ class CleanPolicy(_Strict):
         return self
 
 
-class SourceConfig(_Strict):
+class SourceConfig(StrictModel):
     """One transaction source: a file (or glob), its columns and how to read it."""
 
     path: str

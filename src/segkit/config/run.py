@@ -28,97 +28,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from segkit.config import CleanPolicy, SourceConfig
-
-#: deepest nesting of mappings/lists a run config may have (a real one needs 4)
-MAX_DEPTH = 20
-#: largest run config file read (bytes)
-MAX_BYTES = 1_000_000
+from segkit.config.data import CleanPolicy, SourceConfig, StrictModel
+from segkit.config.loading import MAX_BYTES, ConfigFileError, load_yaml
 
 
-class ConfigFileError(ValueError):
-    """A run config file that is not plain, unambiguous YAML (the message names the line)."""
-
-
-def _line(mark: Any) -> int | str:
-    """The 1-based line of a PyYAML mark (``?`` when unknown)."""
-    line = getattr(mark, "line", None)
-    return "?" if line is None else int(line) + 1
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` (no Python objects) that refuses a key given twice in a mapping,
-    where PyYAML would silently keep the last value."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, int | str] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":  # "<<: *anchor", resolved by PyYAML
-                continue
-            key = self.construct_object(key_node, deep=True)
-            line = _line(key_node.start_mark)
-            try:
-                if key in seen:
-                    where = (
-                        f"twice on line {line}"
-                        if seen[key] == line
-                        else f"twice (lines {seen[key]} and {line})"
-                    )
-                    raise ConfigFileError(f"key {key!r} is given {where}")
-                seen[key] = line
-            except TypeError:  # an unhashable key: PyYAML's own check reports it
-                continue
-        return super().construct_mapping(node, deep=deep)
-
-
-def load_yaml(text: str, source: str = "run config") -> Any:
-    """Parse a run config's YAML safely.
-
-    Only plain YAML (``yaml.SafeLoader``: no ``!!python/...`` tags), at most
-    :data:`MAX_DEPTH` levels of nesting (checked on the event stream, before anything is
-    built, so a deeply nested file cannot exhaust the stack) and no key given twice in one
-    mapping. Every problem is a :class:`ConfigFileError` naming ``source`` and the line.
-
-    Examples
-    --------
-    >>> load_yaml("a: 1\\nb: [1, 2]\\n")
-    {'a': 1, 'b': [1, 2]}
-    >>> load_yaml("report: {reidentify: false}\\nreport: {reidentify: true}\\n", "c.yaml")
-    Traceback (most recent call last):
-    ...
-    segkit.runconfig.ConfigFileError: c.yaml: key 'report' is given twice (lines 1 and 2)
-    """
-    try:
-        depth = 0
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    line = _line(event.start_mark)
-                    raise ConfigFileError(
-                        f"{source}: nested more than {MAX_DEPTH} levels deep at line {line}"
-                    )
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                depth -= 1
-        return yaml.load(text, Loader=_UniqueKeyLoader)
-    except ConfigFileError as exc:
-        if str(exc).startswith(f"{source}: "):
-            raise
-        raise ConfigFileError(f"{source}: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {_line(mark)}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigFileError(f"{source}: not valid run-config YAML{where}: {problem}") from None
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DemoSpec(_Strict):
+class DemoSpec(StrictModel):
     """Use the bundled synthetic company instead of client files."""
 
     customers: int = Field(10_000, ge=50, le=2_000_000, description="number of customers")
@@ -126,7 +42,7 @@ class DemoSpec(_Strict):
     messy: bool = Field(False, description="add real-world mess (encodings, ¥ amounts, dups)")
 
 
-class MasterSpec(_Strict):
+class MasterSpec(StrictModel):
     """The customer master (CRM export): one row per customer."""
 
     path: str
@@ -150,7 +66,7 @@ class MasterSpec(_Strict):
         return value
 
 
-class SegmentSpec(_Strict):
+class SegmentSpec(StrictModel):
     """How the clustering step segments customers."""
 
     #: the report's clustering step runs on the numeric step-3 features, so k-prototypes
@@ -180,13 +96,13 @@ class SegmentSpec(_Strict):
         return self
 
 
-class MonitorSpec(_Strict):
+class MonitorSpec(StrictModel):
     """Step 8: compare the period before ``split`` with the period up to ``as_of``."""
 
     months: int = Field(6, ge=1, le=60, description="length of each period in months")
 
 
-class ReportSpec(_Strict):
+class ReportSpec(StrictModel):
     """What the report shows."""
 
     title: str = Field("客户细分报告 Customer segmentation report", max_length=200)
@@ -196,7 +112,7 @@ class ReportSpec(_Strict):
     reidentify: bool = False
 
 
-class SegmentName(_Strict):
+class SegmentName(StrictModel):
     """The analyst's name for one segment (either language may be left to the suggestion)."""
 
     zh: str | None = Field(None, min_length=1, max_length=80, description="Chinese name")
@@ -216,7 +132,7 @@ class SegmentName(_Strict):
 _CLIENT = re.compile(r"^[\w\- .]{1,80}$", re.UNICODE)
 
 
-class RunConfig(_Strict):
+class RunConfig(StrictModel):
     """A whole report run.
 
     Exactly one of ``demo`` and ``source`` gives the transactions.

@@ -1,8 +1,6 @@
-"""Plots for segment validation and profiles (seaborn, one Axes each).
+"""Plots of the segments: sizes, choosing k (05), profiles and stability (06), matrices.
 
-Every function draws on ``ax`` (or a new figure), sets titles and labels from the data,
-returns the :class:`matplotlib.axes.Axes` and never calls ``plt.show()``. Labels may be
-Chinese: call :func:`use_cjk_font` once so they render (it warns when no CJK font exists).
+:func:`plot_matrix` draws a hit-rate table (06) or a migration matrix (08 monitor).
 
 Examples
 --------
@@ -17,133 +15,63 @@ Examples
 
 from __future__ import annotations
 
-import functools
-import warnings
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from matplotlib import font_manager, rcParams
 from matplotlib.ticker import PercentFormatter
 
-from segkit.step_plots import (
-    _axes,
-    plot_correlation,
-    plot_distribution,
-    plot_loadings,
-    plot_matrix,
-    plot_monthly,
-    plot_pareto,
-    plot_quality,
-    plot_rfm_grid,
-)
+from segkit.plots.canvas import axes_for
 from segkit.validate.describe import SegmentProfile
 from segkit.validate.stability import StabilityReport, align_labels
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = [
-    "CJK_FONTS",
-    "plot_correlation",
-    "plot_distribution",
-    "plot_index_heatmap",
-    "plot_k_selection",
-    "plot_loadings",
-    "plot_matrix",
-    "plot_monthly",
-    "plot_pareto",
-    "plot_quality",
-    "plot_rfm_grid",
-    "plot_segment_sizes",
-    "plot_snake",
-    "plot_stability",
-    "use_cjk_font",
-]
 
-CJK_FONTS = (
-    "Noto Sans CJK SC",
-    "Noto Sans SC",
-    "WenQuanYi Micro Hei",
-    "WenQuanYi Zen Hei",
-    "SimHei",
-    "Microsoft YaHei",
-    "PingFang SC",
-    "Source Han Sans SC",
-    "AR PL UMing CN",
-)
-_PROBE = 0x4EF7  # 价
-_NO_FONT = (
-    "no font with Chinese characters found; Chinese labels will show as boxes. Install one, "
-    "e.g. `sudo apt-get install fonts-noto-cjk` (or `fonts-wqy-microhei`), then delete "
-    "matplotlib's font cache (~/.cache/matplotlib) and restart Python."
-)
-_warned = False
+def plot_segment_sizes(
+    labels: Any,
+    value: Any = None,
+    *,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Bars of each segment's share of customers and (optionally) of value, side by side.
 
-
-def _covers(path: str) -> bool:
-    from matplotlib.ft2font import FT2Font
-
-    try:
-        return _PROBE in FT2Font(path).get_charmap()
-    except Exception:  # unreadable or unsupported font file
-        return False
-
-
-@functools.lru_cache(maxsize=1)
-def _find_cjk_font() -> str | None:
-    manager = font_manager.fontManager
-    names = {entry.name for entry in manager.ttflist}
-    for name in CJK_FONTS:
-        if name in names:
-            return name
-    known = set()
-    for entry in manager.ttflist:
-        known.add(entry.fname)
-        if "Last Resort" not in entry.name and _covers(entry.fname):
-            return str(entry.name)
-    roots = [p for p in ("/usr/share/fonts", "/usr/local/share/fonts") if Path(p).is_dir()]
-    for path in font_manager.findSystemFonts(fontpaths=roots):
-        if path not in known and _covers(path):
-            manager.addfont(path)
-            return str(font_manager.FontProperties(fname=path).get_name())
-    return None
-
-
-def use_cjk_font() -> str | None:
-    """Put an installed CJK font first in ``font.sans-serif`` so Chinese labels render.
-
-    Looks for the usual families (:data:`CJK_FONTS`), then for any font matplotlib knows or
-    any file under ``/usr/share/fonts`` that has the glyph 价 (U+4EF7). Also sets
-    ``axes.unicode_minus = False`` (CJK fonts often lack the Unicode minus).
-
-    Returns
-    -------
-    str or None
-        The font family, or None (with a one-time warning explaining how to install one).
-
-    Examples
-    --------
-    >>> import warnings
-    >>> with warnings.catch_warnings():
-    ...     warnings.simplefilter("ignore")  # no CJK font on this machine: a warning
-    ...     family = use_cjk_font()
-    >>> family is None or family in rcParams["font.sans-serif"]
-    True
+    ``value`` is a per-customer value (e.g. ``monetary``) aligned with ``labels``.
     """
-    global _warned
-    family = _find_cjk_font()
-    if family is None:
-        if not _warned:
-            warnings.warn(_NO_FONT, UserWarning, stacklevel=2)
-            _warned = True
-        return None
-    rcParams["font.sans-serif"] = [family, *[f for f in rcParams["font.sans-serif"] if f != family]]
-    rcParams["axes.unicode_minus"] = False
-    return family
+    lab = labels if isinstance(labels, pd.Series) else pd.Series(np.asarray(labels))
+    segs = np.unique(lab.to_numpy())
+    counts = lab.value_counts().reindex(segs, fill_value=0)
+    rows = {"customers 客户占比": counts.to_numpy() / counts.sum()}
+    if value is not None:
+        if isinstance(value, pd.Series) and not value.index.equals(lab.index):
+            value = value.reindex(lab.index)
+        val = pd.Series(np.asarray(value, dtype=float), index=lab.index)
+        sums = val.groupby(lab.to_numpy()).sum().reindex(segs, fill_value=0.0)
+        rows["value 价值占比"] = sums.to_numpy() / sums.sum()
+    long = pd.DataFrame(
+        [(str(s), m, float(v[i])) for m, v in rows.items() for i, s in enumerate(segs)],
+        columns=["segment", "measure", "share"],
+    )
+    ax = axes_for(ax)
+    sns.barplot(
+        data=long, x="segment", y="share", hue="measure", order=[str(s) for s in segs],
+        hue_order=list(rows), ax=ax,
+    )  # fmt: skip
+    for container in ax.containers:
+        ax.bar_label(container, fmt="{:.0%}".format, fontsize=8)  # type: ignore[arg-type]
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    if max(len(str(s)) for s in segs) > 8:
+        ax.tick_params(axis="x", labelrotation=30)
+    if (legend := ax.get_legend()) is not None:
+        legend.set_title("")
+    ax.set_xlabel("segment (细分)")
+    ax.set_ylabel("share (占比)")
+    ax.set_title(title or f"Segment sizes, {int(counts.sum()):,} customers (细分规模)")
+    return ax
 
 
 def plot_index_heatmap(
@@ -185,7 +113,7 @@ def plot_index_heatmap(
         dev = float(np.nanmax(np.abs(data.to_numpy() - center))) if data.size else 1.0
         limit = min(dev, 100.0) if stat == "index" else dev
         limit = limit if np.isfinite(limit) and limit > 0 else 1.0
-    ax = _axes(ax, (1.2 * data.shape[1] + 3, 0.4 * data.shape[0] + 2))
+    ax = axes_for(ax, (1.2 * data.shape[1] + 3, 0.4 * data.shape[0] + 2))
     sns.heatmap(
         data, ax=ax, cmap=cmap, center=center, vmin=center - limit, vmax=center + limit,
         annot=annot, fmt=fmt, linewidths=0.5, cbar_kws={"label": stat},
@@ -228,7 +156,7 @@ def plot_snake(
     means = data.groupby(lab.to_numpy()).mean().reindex(segs)
     long = means.rename_axis("segment").reset_index().melt("segment", var_name="variable")
     long["segment"] = long["segment"].astype(str)
-    ax = _axes(ax, (max(6.0, 0.8 * len(cols) + 2), 4.5))
+    ax = axes_for(ax, (max(6.0, 0.8 * len(cols) + 2), 4.5))
     sns.lineplot(
         data=long, x="variable", y="value", hue="segment", hue_order=[str(s) for s in segs],
         marker="o", sort=False, ax=ax,
@@ -239,49 +167,6 @@ def plot_snake(
     ax.set_xlabel("")
     ax.tick_params(axis="x", labelrotation=45)
     ax.set_title(title or "Snake plot of segment means (细分群体均值)")
-    return ax
-
-
-def plot_segment_sizes(
-    labels: Any,
-    value: Any = None,
-    *,
-    title: str | None = None,
-    ax: Axes | None = None,
-) -> Axes:
-    """Bars of each segment's share of customers and (optionally) of value, side by side.
-
-    ``value`` is a per-customer value (e.g. ``monetary``) aligned with ``labels``.
-    """
-    lab = labels if isinstance(labels, pd.Series) else pd.Series(np.asarray(labels))
-    segs = np.unique(lab.to_numpy())
-    counts = lab.value_counts().reindex(segs, fill_value=0)
-    rows = {"customers 客户占比": counts.to_numpy() / counts.sum()}
-    if value is not None:
-        if isinstance(value, pd.Series) and not value.index.equals(lab.index):
-            value = value.reindex(lab.index)
-        val = pd.Series(np.asarray(value, dtype=float), index=lab.index)
-        sums = val.groupby(lab.to_numpy()).sum().reindex(segs, fill_value=0.0)
-        rows["value 价值占比"] = sums.to_numpy() / sums.sum()
-    long = pd.DataFrame(
-        [(str(s), m, float(v[i])) for m, v in rows.items() for i, s in enumerate(segs)],
-        columns=["segment", "measure", "share"],
-    )
-    ax = _axes(ax)
-    sns.barplot(
-        data=long, x="segment", y="share", hue="measure", order=[str(s) for s in segs],
-        hue_order=list(rows), ax=ax,
-    )  # fmt: skip
-    for container in ax.containers:
-        ax.bar_label(container, fmt="{:.0%}".format, fontsize=8)  # type: ignore[arg-type]
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    if max(len(str(s)) for s in segs) > 8:
-        ax.tick_params(axis="x", labelrotation=30)
-    if (legend := ax.get_legend()) is not None:
-        legend.set_title("")
-    ax.set_xlabel("segment (细分)")
-    ax.set_ylabel("share (占比)")
-    ax.set_title(title or f"Segment sizes, {int(counts.sum()):,} customers (细分规模)")
     return ax
 
 
@@ -335,7 +220,7 @@ def plot_k_selection(
         for n in names
     }
     long["criterion"] = long["criterion"].map(labels)
-    ax = _axes(ax)
+    ax = axes_for(ax)
     sns.lineplot(data=long, x=k, y="value", hue="criterion", marker="o", ax=ax)
     if selected is not None:
         ax.axvline(selected, color="grey", linestyle="--", linewidth=1, gid="reference")
@@ -374,7 +259,7 @@ def plot_stability(
         data["verdict"] = np.where(
             m >= stable, "stable", np.where(m < unstable, "unstable", "doubtful")
         )
-    ax = _axes(ax)
+    ax = axes_for(ax)
     sns.barplot(
         data=data, x="segment", y="mean_jaccard", hue="verdict", palette=_VERDICT_COLOURS,
         hue_order=[v for v in _VERDICT_COLOURS if v in set(data["verdict"])], dodge=False, ax=ax,
@@ -392,4 +277,30 @@ def plot_stability(
     ax.set_xlabel("segment (细分)")
     ax.set_ylabel("mean Jaccard (平均 Jaccard)")
     ax.set_title(title or "Segment stability, bootstrap (稳定性)")
+    return ax
+
+
+def plot_matrix(
+    table: pd.DataFrame,
+    *,
+    fmt: str = ".0%",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Heatmap of a rows × columns table of shares: a hit-rate table of the discriminant
+    analysis, or a migration matrix (rows: before, columns: after).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame([[0.9, 0.1], [0.2, 0.8]], index=[1, 2], columns=[1, 2])
+    >>> [x.get_text() for x in plot_matrix(t).texts]
+    ['90%', '10%', '20%', '80%']
+    """
+    ax = axes_for(ax, (0.9 * table.shape[1] + 3, 0.6 * table.shape[0] + 2))
+    sns.heatmap(table.astype(float), ax=ax, cmap="Blues", vmin=0, annot=True, fmt=fmt, cbar=False)
+    ax.set_xlabel(xlabel or str(table.columns.name or ""))
+    ax.set_ylabel(ylabel or str(table.index.name or ""))
+    ax.set_title(title or "")
     return ax

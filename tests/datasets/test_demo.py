@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import re
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,8 +16,6 @@ from segkit.datasets import (
     SURVEY_ITEMS,
     DemoData,
     make_demo,
-    make_messy_transactions,
-    write_demo,
 )
 
 N = 5000
@@ -352,103 +347,3 @@ def test_arguments() -> None:
         make_demo(0)
     with pytest.raises(ValueError):
         make_demo(10, months=13)
-
-
-# --------------------------------------------------------------------------- messy + files
-
-
-def _parse_amount(s: str) -> float:
-    s = s.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
-    neg = s.startswith("(")
-    v = float(re.sub(r"[¥元,()]", "", s))
-    return -v if neg else v
-
-
-def test_messy_counts_exact(demo: DemoData) -> None:
-    tx = demo.transactions
-    messy, counts = make_messy_transactions(tx, seed=5)
-    assert all(pd.api.types.is_string_dtype(messy[c]) for c in messy.columns)
-    assert list(messy.columns) == list(tx.columns)
-    assert counts["rows_in"] == len(tx) and counts["rows_out"] == len(messy)
-    assert len(messy) == len(tx) + counts["duplicates"]
-    assert int(messy.duplicated().sum()) == counts["duplicates"] > 0
-    dup = messy.duplicated().to_numpy()
-    assert messy[dup].reset_index(drop=True).equals(messy[np.roll(dup, -1)].reset_index(drop=True))
-    assert int((messy["customer_id"] == "").sum()) == counts["missing_customer_id"] > 0
-    amount, when = messy["amount"], messy["order_time"]
-    assert int(amount.str.contains("[¥元]").sum()) == counts["yuan_amounts"] > 0
-    assert int(amount.str.contains("¥").sum()) > 0 and amount.str.contains(r"\d,\d").any()
-    assert int(amount.str.startswith("(").sum()) == counts["paren_negatives"] > 0
-    assert int(amount.str.contains("[０-９]").sum()) == counts["fullwidth_amounts"] > 0
-    assert int(when.str.contains("年").sum()) == counts["chinese_dates"] > 0
-    assert int(when.str.contains("/").sum()) == counts["slash_dates"] > 0
-    assert counts["excel_serial_dates"] == 0
-    assert when.str.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日").any()
-    assert when.str.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}").any()
-    # injected kinds are disjoint, so each row carries at most one kind of mess
-    kinds = pd.concat(
-        [
-            amount.str.contains("[¥元(０-９]"),
-            when.str.contains("[年/]"),
-            messy["customer_id"] == "",
-        ],
-        axis=1,
-    ).sum(axis=1)
-    assert kinds.max() == 1
-    # values survive the formatting: parse back and compare to the clean log
-    clean = messy[~dup].reset_index(drop=True)
-    assert np.allclose(clean["amount"].map(_parse_amount), tx["amount"])
-    iso = ~when[~dup].str.contains("年").to_numpy()
-    parsed = pd.to_datetime(clean.loc[iso, "order_time"].str.replace("/", "-"))
-    assert (parsed.to_numpy() == tx.loc[iso, "order_time"].to_numpy()).all()
-
-
-def test_messy_deterministic(demo: DemoData) -> None:
-    a, ca = make_messy_transactions(demo.transactions, seed=1)
-    b, cb = make_messy_transactions(demo.transactions, seed=1)
-    pd.testing.assert_frame_equal(a, b)
-    assert ca == cb
-
-
-def test_write_demo_csv_round_trip(tmp_path: Path) -> None:
-    small = make_demo(300, seed=11)
-    paths = write_demo(small, tmp_path / "csv")
-    assert set(paths) == {"customers", "transactions", "survey", "truth"}
-    assert all(p.exists() and p.suffix == ".csv" for p in paths.values())
-    cust = pd.read_csv(paths["customers"], dtype=str)
-    assert cust["customer_id"].iloc[0] == "00000001"
-    assert cust["customer_id"].str.fullmatch(r"\d{8}").all()
-    assert cust["signup_date"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
-    tx = pd.read_csv(paths["transactions"], dtype=str, encoding="utf-8")
-    assert tx["order_time"].str.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}").all()
-    assert tx["customer_id"].str.fullmatch(r"\d{8}").all()
-    assert tx["order_id"].equals(small.transactions["order_id"])
-    truth = pd.read_csv(paths["truth"], dtype={"customer_id": str})
-    assert truth["customer_id"].equals(small.truth["customer_id"])
-
-
-def test_write_demo_messy_gb18030(tmp_path: Path) -> None:
-    small = make_demo(600, seed=12)
-    paths = write_demo(small, tmp_path, messy=True)
-    raw = paths["transactions"].read_bytes()
-    text = raw.decode("gb18030", errors="strict")
-    assert "年" in text and "¥" in text
-    with pytest.raises(UnicodeDecodeError):
-        raw.decode("utf-8")
-    paths["customers"].read_bytes().decode("utf-8")  # the other files stay UTF-8
-    counts = json.loads(paths["injected"].read_text(encoding="utf-8"))
-    back = pd.read_csv(paths["transactions"], dtype=str, encoding="gb18030", keep_default_na=False)
-    assert len(back) == counts["rows_out"]
-    assert int(back.duplicated().sum()) == counts["duplicates"]
-    assert int((back["customer_id"] == "").sum()) == counts["missing_customer_id"]
-    assert back["customer_id"].str.fullmatch(r"\d{8}|").all()
-
-
-def test_write_demo_parquet(tmp_path: Path) -> None:
-    small = make_demo(200, seed=13)
-    paths = write_demo(small, tmp_path, fmt="parquet")
-    for name in ("customers", "transactions", "survey", "truth"):
-        back = pd.read_parquet(paths[name])
-        pd.testing.assert_frame_equal(back, getattr(small, name), check_dtype=False)
-    with pytest.raises(ValueError):
-        write_demo(small, tmp_path, fmt="xlsx")  # type: ignore[arg-type]

@@ -1,0 +1,41 @@
+"""report.html: data escaped, small segments suppressed, notebook HTML sanitised."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from segkit.config import RunConfig
+from segkit.outputs.html import build_report
+from segkit.outputs.html_notebooks import sanitise
+from tests.outputs.runs import fake_run
+
+
+def test_html_escapes_data_and_suppresses_small_segments(tmp_path: Path) -> None:
+    run = fake_run(tmp_path, ["a", "b", "c", "d"], sizes=[3, 40])
+    cfg = RunConfig.model_validate(
+        {"demo": {}, "language": "both", "report": {"title": "<b>T</b>", "min_report_size": 5}}
+    )
+    page = build_report(run, cfg, []).read_text(encoding="utf-8")
+    assert "<b>T</b>" not in page and "&lt;b&gt;T&lt;/b&gt;" in page
+    assert "onerror" not in page and "A&amp;B" not in page  # size 3 < 5: not shown at all
+    assert "少于 5 位客户" in page and "fewer than 5 customers" in page
+    assert "&lt;i&gt;乙&lt;/i&gt; / B" in page and "<i>乙" not in page
+    assert "常规 / regular" in page and "<b>x</b>" not in page
+    assert "<script" not in page and "=BAD" in page
+
+
+def test_sanitise_keeps_tables_and_data_images_only() -> None:
+    dirty = (
+        '<div onclick="x()"><table class="dataframe"><tr><td style="color:red">1</td></tr></table>'
+        '<img src="data:image/png;base64,iVBORw0KGgo=" onerror="x()">'
+        '<img src="https://cdn.example/x.png"><img src="data:text/html;base64,PHNjcmlwdD4=">'
+        '<a href="javascript:alert(1)">j</a><a href="#sec">in</a><iframe src="//x"></iframe>'
+        "<style>body{background:url(https://x)}</style><script>alert(1)</script></div>"
+    )
+    clean = sanitise(dirty, "s")
+    assert '<table class="dataframe">' in clean and "<td>1</td>" in clean
+    assert '<img src="data:image/png;base64,iVBORw0KGgo=">' in clean
+    for bad in ("onclick", "onerror", "https:", "javascript:", "data:text", "iframe", "style",
+                "script", "url("):  # fmt: skip
+        assert bad not in clean, bad
+    assert 'href="#s-sec"' in clean
