@@ -12,12 +12,11 @@ from segkit.outputs.excel import CUSTOMER_HEADERS, SHEETS, write_segments_workbo
 from segkit.outputs.html import build_report, sanitise
 from segkit.runconfig import RunConfig
 from segkit.workflow.artefacts import RunFolder
-from segkit.workflow.report import (
-    NOTEBOOKS_ENV,
+from segkit.workflow.report import NOTEBOOKS_ENV, default_notebooks_dir
+from segkit.workflow.report_params import (
     ParameterError,
     check_parameter_code,
     declared_parameters,
-    default_notebooks_dir,
     parameter_code,
     resolve_inputs,
     select_parameters,
