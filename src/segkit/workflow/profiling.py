@@ -1,9 +1,19 @@
 """``segkit profile``: collect → clean → profile on one transaction source, written beside it;
 and the demo company's column map the steps read it with.
 
-:func:`profile_source` runs the steps on one transaction source and returns every artefact;
-:func:`write_profile_outputs` writes them without overwriting anything. The whole method on
-the bundled demo company is ``segkit report --demo`` (``make demo``).
+:func:`profile_source` runs the library's collect, clean and profile on one transaction
+source and returns every artefact; :func:`write_profile_outputs` writes them without
+overwriting anything. The whole method on the bundled demo company is ``segkit report --demo``
+(``make demo``).
+
+Why this is not :func:`~segkit.workflow.data.collect_step` and
+:func:`~segkit.workflow.data.clean_step` over a run folder: those steps open their own DuckDB
+connections (no ``--memory-limit`` or spill folder, so no out-of-core profile of a 100M-line
+export), copy the transactions twice into the run folder as Parquet (``01_transactions``,
+``02_clean_transactions``), build the full profile only (no ``--features core``), and take
+personal data out of the values as a report does (keyed pseudonyms for ids that are phones,
+neutral labels for rare categories), where ``segkit profile`` keeps the user's ids so its
+profile joins back to the user's own tables.
 """
 
 from __future__ import annotations
