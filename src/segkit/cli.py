@@ -116,28 +116,17 @@ def profile(
     from segkit.workflow.profiling import PROFILE_STAGES, profile_source, write_profile_outputs
 
     install_log_masking()
-    try:
+    try:  # every option is checked before the input is read
         columns = ColumnMap(
-            customer_id=customer_col,
-            date=date_col,
-            amount=amount_col,
-            order_id=order_col,
-            quantity=quantity_col,
-            unit_price=price_col,
-            channel=channel_col,
+            customer_id=customer_col, date=date_col, amount=amount_col, order_id=order_col,
+            quantity=quantity_col, unit_price=price_col, channel=channel_col,
             category=category_col,
-        )
+        )  # fmt: skip
         read = ReadOptions(
-            encoding=encoding,
-            delimiter=delimiter.replace("\\t", "\t") if delimiter else None,
-            sheet=sheet,
-            date_order=date_order,
-        )
-        policy = CleanPolicy(
-            dedupe=dedupe,
-            returns=returns,
-            cancellation_prefix=cancel_prefix,
-        )
+            encoding=encoding, delimiter=delimiter.replace("\\t", "\t") if delimiter else None,
+            sheet=sheet, date_order=date_order,
+        )  # fmt: skip
+        policy = CleanPolicy(dedupe=dedupe, returns=returns, cancellation_prefix=cancel_prefix)
         as_of_d = dt.date.fromisoformat(as_of) if as_of else None
         if out.suffix.lower() not in (".csv", ".parquet"):
             raise ValueError(

@@ -87,56 +87,82 @@ def integrate_sides(
     warning). Survey items must be numeric; a header that may be personal data is renamed
     (:func:`survey_item_names`).
     """
-    from segkit.privacy import mask_text, safe_label
-
     master = master_q = survey = None
     dropped: list[str] = []
     if master_path is not None:
-        master = read_table(master_path, id_columns=(id_column,))
-        master = master.rename(columns={id_column: "customer_id"})
-        if source_column is not None and source_column in master:
-            master = master.rename(columns={source_column: "acquisition_channel"})
-        if keep_columns is not None:
-            used = {"customer_id", "source_row", "acquisition_channel", *(pii or {})}
-            used |= set(keep_columns)
-            dropped = [c for c in master.columns if c not in used]
-            master = master.drop(columns=dropped)
-            if dropped:
-                log.warning(
-                    "customer master: %d columns not used by the method dropped at load "
-                    "(data minimisation): %s",
-                    len(dropped),
-                    ", ".join(safe_label(c, "column") for c in dropped),
-                )
-        if key is not None and pii:
-            master = pseudonymise_frame(master, key, pii)
-        master = _pseudonymise_ids(master, key, "customer master")
-        master, master_q = dedupe_master(master, source_file=mask_text(Path(master_path).name))
-        if "age" in master:
-            master["age"] = pd.to_numeric(master["age"], errors="raise")
+        master, master_q, dropped = _load_master(
+            master_path, key=key, pii=pii or {}, id_column=id_column,
+            source_column=source_column, keep_columns=keep_columns,
+        )  # fmt: skip
     if survey_path is not None:
-        survey = read_table(survey_path, id_columns=(id_column,))
-        rows = survey["source_row"]
-        survey = survey.drop(columns=["source_row"]).rename(columns={id_column: "customer_id"})
-        survey = survey.rename(columns=survey_item_names(survey.columns))
-        survey = _pseudonymise_ids(survey, key, "survey")
-        items = [c for c in survey.columns if c != "customer_id"]
-        for item in items:
-            numbers = pd.to_numeric(survey[item], errors="coerce")
-            bad = numbers.isna() & survey[item].notna() & (survey[item].astype(str) != "")
-            if bad.any():  # the value itself is never quoted: it may be personal data
-                raise InputError(
-                    f"survey answers must be numbers: {int(bad.sum())} answer(s) are not, "
-                    "the first is shown by its row",
-                    file=mask_text(Path(survey_path).name),
-                    row=int(rows[bad].iloc[0]),
-                    column=item,
-                    code="NOT_NUMERIC",
-                )
-            survey[item] = numbers
+        survey = _load_survey(survey_path, key=key, id_column=id_column)
     if master_q is None:
         master_q = pd.DataFrame(columns=QUARANTINE_COLUMNS)
     joined = integrate(profile, master=master, survey=survey)
     if keep_columns is not None and master is not None:
         joined.dropped_columns = dropped
     return joined, master_q
+
+
+def _load_master(
+    path: str | Path,
+    *,
+    key: bytes | None,
+    pii: dict[str, str],
+    id_column: str,
+    source_column: str | None,
+    keep_columns: tuple[str, ...] | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """The customer master as :func:`integrate_sides` joins it, its quarantined duplicates
+    and the columns dropped at load (data minimisation)."""
+    from segkit.privacy import mask_text, safe_label
+
+    master = read_table(path, id_columns=(id_column,))
+    master = master.rename(columns={id_column: "customer_id"})
+    if source_column is not None and source_column in master:
+        master = master.rename(columns={source_column: "acquisition_channel"})
+    dropped: list[str] = []
+    if keep_columns is not None:
+        used = {"customer_id", "source_row", "acquisition_channel", *pii, *keep_columns}
+        dropped = [c for c in master.columns if c not in used]
+        master = master.drop(columns=dropped)
+        if dropped:
+            log.warning(
+                "customer master: %d columns not used by the method dropped at load "
+                "(data minimisation): %s",
+                len(dropped),
+                ", ".join(safe_label(c, "column") for c in dropped),
+            )
+    if key is not None and pii:
+        master = pseudonymise_frame(master, key, pii)
+    master = _pseudonymise_ids(master, key, "customer master")
+    master, master_q = dedupe_master(master, source_file=mask_text(Path(path).name))
+    if "age" in master:
+        master["age"] = pd.to_numeric(master["age"], errors="raise")
+    return master, master_q, dropped
+
+
+def _load_survey(path: str | Path, *, key: bytes | None, id_column: str) -> pd.DataFrame:
+    """The survey as :func:`integrate_sides` joins it: personal headers renamed, ids
+    pseudonymised like the transactions', every answer a number."""
+    from segkit.privacy import mask_text
+
+    survey = read_table(path, id_columns=(id_column,))
+    rows = survey["source_row"]
+    survey = survey.drop(columns=["source_row"]).rename(columns={id_column: "customer_id"})
+    survey = survey.rename(columns=survey_item_names(survey.columns))
+    survey = _pseudonymise_ids(survey, key, "survey")
+    for item in [c for c in survey.columns if c != "customer_id"]:
+        numbers = pd.to_numeric(survey[item], errors="coerce")
+        bad = numbers.isna() & survey[item].notna() & (survey[item].astype(str) != "")
+        if bad.any():  # the value itself is never quoted: it may be personal data
+            raise InputError(
+                f"survey answers must be numbers: {int(bad.sum())} answer(s) are not, "
+                "the first is shown by its row",
+                file=mask_text(Path(path).name),
+                row=int(rows[bad].iloc[0]),
+                column=item,
+                code="NOT_NUMERIC",
+            )
+        survey[item] = numbers
+    return survey

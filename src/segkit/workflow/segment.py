@@ -187,49 +187,14 @@ def validate_segments(
     """
     notes: list[str] = []
     stability = None
-    k = int(labels.nunique())
     clustering = method in CLUSTER_METHODS
     numeric = all(pd.api.types.is_numeric_dtype(X[c]) for c in X.columns)
     Z, logged = clustering_scale(X, preprocess) if clustering and numeric else (X, [])
     if clustering and n_boot:
-        cmethod: Any = method
-        large = len(X) > BOOTSTRAP_SAMPLE and method in ("kmeans", "minibatch", "gmm")
-        clusterboot = refit == "clusterboot" and method != "kprototypes" and numeric
-        model: Any
-        if clusterboot:
-            data = Z
-            if method in ("kmeans", "minibatch"):
-                model = ClusterbootKMeans(k, random_state=random_state)
-                how = "k-means from one random start (fpc kmeansCBI, runs = 1)"
-            elif method == "ward":
-                model = AgglomerativeClustering(k, linkage="ward")
-                how = "Ward clustering (fpc hclustCBI, method = ward.D2)"
-            else:
-                model = SegmentClusterer(cmethod, n_clusters=k, preprocess=None, n_init=1,
-                                         random_state=random_state)  # fmt: skip
-                how = f"{method} from one start"
-            scheme = f"clusterboot (R fpc): {how} on the clustering's scale, per resample"
-        else:
-            data = X
-            model = SegmentClusterer(cmethod, n_clusters=k, random_state=random_state)
-            scheme = f"segkit: the whole {method} clustering (preprocessing, all starts) refitted"
-        if large:
-            # large data: fit on bootstrap samples, assign every customer (clusterboot's
-            # comparison on all rows; the cost no longer grows with n)
-            stability = bootstrap_stability(
-                data, labels, fit=model, n_boot=n_boot, random_state=random_state,
-                sample_size=BOOTSTRAP_SAMPLE, progress=progress, refit=scheme,
-            )  # fmt: skip
-            notes.append(
-                f"stability: each of {n_boot} bootstrap samples of {BOOTSTRAP_SAMPLE:,} "
-                "customers re-clustered, every customer assigned"
-            )
-        else:
-            stability = bootstrap_stability(
-                data, labels, fit_predict=model, n_boot=n_boot, random_state=random_state,
-                progress=progress, multipleboot=not clusterboot, refit=scheme,
-            )  # fmt: skip
-        notes.append(f"stability refit: {scheme}")
+        stability = _stability(
+            X, Z, labels, method=str(method), n_boot=n_boot, random_state=random_state,
+            progress=progress, clusterboot=refit == "clusterboot" and numeric, notes=notes,
+        )  # fmt: skip
     sizes = check_segment_sizes(labels, min_size=min_size)
     if sizes["too_small"].any():
         notes.append(small_segments_note(sizes))
@@ -242,6 +207,62 @@ def validate_segments(
             scale = f"log1p of {', '.join(map(str, logs))}" if logs else "the variables as given"
             notes.append(f"discriminant analysis on the clustering's scale ({scale})")
     return Validation(sizes=sizes, stability=stability, discriminant=discriminant, notes=notes)
+
+
+def _stability(
+    X: pd.DataFrame,
+    Z: pd.DataFrame,
+    labels: pd.Series,
+    *,
+    method: str,
+    n_boot: int,
+    random_state: int,
+    progress: bool,
+    clusterboot: bool,
+    notes: list[str],
+) -> StabilityReport:
+    """Bootstrap stability of a clustering (see :func:`validate_segments`); ``Z`` is ``X`` on
+    the clustering's scale. Notes on how it was refitted are appended to ``notes``."""
+    k = int(labels.nunique())
+    cmethod: Any = method
+    large = len(X) > BOOTSTRAP_SAMPLE and method in ("kmeans", "minibatch", "gmm")
+    clusterboot = clusterboot and method != "kprototypes"
+    model: Any
+    if clusterboot:
+        data = Z
+        if method in ("kmeans", "minibatch"):
+            model = ClusterbootKMeans(k, random_state=random_state)
+            how = "k-means from one random start (fpc kmeansCBI, runs = 1)"
+        elif method == "ward":
+            model = AgglomerativeClustering(k, linkage="ward")
+            how = "Ward clustering (fpc hclustCBI, method = ward.D2)"
+        else:
+            model = SegmentClusterer(cmethod, n_clusters=k, preprocess=None, n_init=1,
+                                     random_state=random_state)  # fmt: skip
+            how = f"{method} from one start"
+        scheme = f"clusterboot (R fpc): {how} on the clustering's scale, per resample"
+    else:
+        data = X
+        model = SegmentClusterer(cmethod, n_clusters=k, random_state=random_state)
+        scheme = f"segkit: the whole {method} clustering (preprocessing, all starts) refitted"
+    if large:
+        # large data: fit on bootstrap samples, assign every customer (clusterboot's
+        # comparison on all rows; the cost no longer grows with n)
+        stability = bootstrap_stability(
+            data, labels, fit=model, n_boot=n_boot, random_state=random_state,
+            sample_size=BOOTSTRAP_SAMPLE, progress=progress, refit=scheme,
+        )  # fmt: skip
+        notes.append(
+            f"stability: each of {n_boot} bootstrap samples of {BOOTSTRAP_SAMPLE:,} "
+            "customers re-clustered, every customer assigned"
+        )
+    else:
+        stability = bootstrap_stability(
+            data, labels, fit_predict=model, n_boot=n_boot, random_state=random_state,
+            progress=progress, multipleboot=not clusterboot, refit=scheme,
+        )  # fmt: skip
+    notes.append(f"stability refit: {scheme}")
+    return stability
 
 
 def describe_segments(
