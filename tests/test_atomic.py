@@ -39,7 +39,7 @@ from segkit.atomic import DiskFullError, all_or_nothing, atomic_path, write_text
 from segkit.cli import app
 from segkit.outputs.tables import write_table
 from segkit.workflow.profiling import DEMO_COLUMNS, profile_source, write_profile_outputs
-from segkit.workflow.segment import segment_customers
+from segkit.workflow.segmenting import segment_profile
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE_NOTEBOOKS = REPO / "tests" / "notebooks"
@@ -168,23 +168,26 @@ def test_profile_outputs_fail_whole_at_each_write(
         assert sorted(p.name for p in written.values()) == sorted(assert_whole(out))
 
 
-def test_segment_outputs_fail_whole_at_each_write(
+def test_segment_run_files_are_whole_at_each_failed_write(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """``segkit segment``'s run folder: a full disk at any write stops the run, and every file
+    already in the folder is whole (no half artefact)."""
     from .conftest import demo_profile_and_truth
 
     profile, _ = demo_profile_and_truth(400, seed=5)
-    result = segment_customers(profile, method="kmeans", k=3, n_boot=3, random_state=0)
+    kwargs = {"source": "p.parquet", "method": "kmeans", "k": 3, "n_boot": 3}
     count = FullAt()
     monkeypatch.setattr(atomic, "_fsync", count)
-    files = result.write(tmp_path / "ok")
-    assert count.calls == len(files) >= 15
+    segment_profile(profile, tmp_path / "ok", **kwargs)
+    written = assert_whole(tmp_path / "ok")
+    assert count.calls == len(written) >= 15
     for n in range(1, count.calls + 1):
         out = tmp_path / f"full{n}"
         monkeypatch.setattr(atomic, "_fsync", FullAt(n))
         with pytest.raises(DiskFullError):
-            result.write(out)
-        assert list(out.iterdir()) == [], n
+            segment_profile(profile, out, **kwargs)
+        assert len(assert_whole(out)) == n - 1, n
 
 
 def test_cli_says_disk_full_without_a_traceback(

@@ -311,7 +311,7 @@ def test_ids_with_a_plus_survive_profile_then_segment(tmp_path: Path) -> None:
     out = tmp_path / "seg"
     result = runner.invoke(app, ["segment", str(prof), "--method", "value", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    back = pd.read_parquet(out / "assignments.parquet")["customer_id"]
+    back = pd.read_parquet(out / "artefacts" / "05_assignments.parquet")["customer_id"]
     assert set(back) == set(plus.values())  # no "'+86…" ids
 
 

@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 
 from segkit.config import RunConfig
-from segkit.workflow.report import (
-    NOTEBOOKS_ENV,
+from segkit.workflow.report import NOTEBOOKS_ENV, default_notebooks_dir
+from segkit.workflow.report_params import (
     ParameterError,
     check_parameter_code,
     declared_parameters,
-    default_notebooks_dir,
     parameter_code,
     resolve_inputs,
     select_parameters,

@@ -69,3 +69,36 @@ def test_an_edited_name_reaches_the_report_the_table_and_the_csv(
     html = done.report.read_text(encoding="utf-8")
     assert "改名测试甲 / Renamed Alpha" in html
     assert html.count("Renamed Beta") >= 2
+
+
+def test_segment_command_names_once_at_step_7(tmp_path: Path) -> None:
+    """``segkit segment`` runs the same step 7: its names are ``07_names.csv``, the
+    assignments hold the segment only, and the summary shows step 7's names."""
+    from typer.testing import CliRunner
+
+    from segkit.cli import app
+
+    from .conftest import demo_profile_and_truth
+
+    profile, _ = demo_profile_and_truth(400, seed=5)
+    source = tmp_path / "p.parquet"
+    profile.to_parquet(source)
+    out = tmp_path / "seg"
+    result = CliRunner().invoke(
+        app, ["segment", str(source), "--out", str(out), "--k", "3", "--n-boot", "0", "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    names = pd.read_csv(out / "artefacts" / "07_names.csv").set_index("segment")
+    assert names["source"].eq("suggested").all() and len(names) == 3
+    assignments = pd.read_parquet(out / "artefacts" / "05_assignments.parquet")
+    assert list(assignments.columns) == ["customer_id", "segment"]
+    summary = (out / "summary.txt").read_text(encoding="utf-8")
+    for segment, row in names.iterrows():
+        assert f"{segment}: {row['name_zh']} / {row['name_en']}" in summary
+    # no other file of the run holds a name
+    holders = [
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*.csv")
+        if names.loc[1, "name_en"] in p.read_text(encoding="utf-8-sig")
+    ]
+    assert sorted(holders) == ["artefacts/07_names.csv", "artefacts/07_segments.csv"]

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from segkit.errors import SegkitError
+from segkit.errors import InputError, SegkitError
 
 app = typer.Typer(
     help="segkit — customer segmentation toolkit (客户分层).",
@@ -116,28 +116,17 @@ def profile(
     from segkit.workflow.profiling import PROFILE_STAGES, profile_source, write_profile_outputs
 
     install_log_masking()
-    try:
+    try:  # every option is checked before the input is read
         columns = ColumnMap(
-            customer_id=customer_col,
-            date=date_col,
-            amount=amount_col,
-            order_id=order_col,
-            quantity=quantity_col,
-            unit_price=price_col,
-            channel=channel_col,
+            customer_id=customer_col, date=date_col, amount=amount_col, order_id=order_col,
+            quantity=quantity_col, unit_price=price_col, channel=channel_col,
             category=category_col,
-        )
+        )  # fmt: skip
         read = ReadOptions(
-            encoding=encoding,
-            delimiter=delimiter.replace("\\t", "\t") if delimiter else None,
-            sheet=sheet,
-            date_order=date_order,
-        )
-        policy = CleanPolicy(
-            dedupe=dedupe,
-            returns=returns,
-            cancellation_prefix=cancel_prefix,
-        )
+            encoding=encoding, delimiter=delimiter.replace("\\t", "\t") if delimiter else None,
+            sheet=sheet, date_order=date_order,
+        )  # fmt: skip
+        policy = CleanPolicy(dedupe=dedupe, returns=returns, cancellation_prefix=cancel_prefix)
         as_of_d = dt.date.fromisoformat(as_of) if as_of else None
         if out.suffix.lower() not in (".csv", ".parquet"):
             raise ValueError(
@@ -180,7 +169,7 @@ def segment(
     ],
     out: Annotated[Path, typer.Option(help="output folder (new or empty)")],
     method: Annotated[
-        str, typer.Option(help="rfm, value, lifecycle, kmeans, minibatch, ward, gmm, kprototypes")
+        str, typer.Option(help="rfm, value, lifecycle, kmeans, minibatch, ward or gmm")
     ] = "kmeans",
     k: Annotated[
         int | None, typer.Option(help="number of clusters (default: chosen by vote)")
@@ -190,48 +179,36 @@ def segment(
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress lines")] = False,
 ) -> None:
-    """Segment customers; write assignments, k selection, stability, profiles, names, strategy."""
-    from segkit.errors import InputError
+    """Segment customers in a run folder: steps 3, 5, 6, 7 (k selection, assignments,
+    stability, profiles, names, strategy) as its artefacts."""
     from segkit.hints import read_profile_table
     from segkit.privacy import install_log_masking
     from segkit.progress import Stages
-    from segkit.workflow.segment import (
-        CLUSTER_METHODS,
-        RULE_METHODS,
-        SEGMENT_STAGES,
-        segment_customers,
-    )
+    from segkit.workflow.segmenting import METHODS, SEGMENT_STAGES, segment_profile, write_summary
 
     install_log_masking()
-    if method not in RULE_METHODS + CLUSTER_METHODS:
+    if method not in METHODS:
         _fail(InputError(f"unknown method {method!r}", code="UNKNOWN_METHOD"))
     if k is not None and k < 2:
         _fail(ValueError(f"--k {k}: a segmentation needs at least 2 clusters"))
     lo, hi = _k_range(k_range)
     _new_folder(out, "outputs")
     try:
-        with Stages(
-            "segkit segment", ["read", *SEGMENT_STAGES, "write"], enabled=not quiet
-        ) as stages:
+        with Stages("segkit segment", SEGMENT_STAGES, enabled=not quiet) as stages:
             stages.start("read")
             frame = read_profile_table(profile)
-            result = segment_customers(
-                frame,
-                method=method,  # type: ignore[arg-type]  # checked against the lists above
-                k=k,
-                k_range=(lo, hi),
-                n_boot=n_boot,
-                random_state=seed,
-                progress=not quiet,
-                on_stage=stages.start,
-            )
+            done = segment_profile(
+                frame, out, source=str(profile), method=method, k=k, k_range=(lo, hi),
+                n_boot=n_boot, seed=seed, progress=not quiet, on_stage=stages.start,
+            )  # fmt: skip
             stages.start("write")
-            written = result.write(out)
+            write_summary(done)
     except Exception as exc:  # _fail re-raises what is neither bad input nor a full disk
         _fail(exc)
         return
-    typer.echo(result.summary_text())
-    typer.echo(f"wrote {len(written)} files to {out}")
+    typer.echo(done.summary_text())
+    files = sum(1 for p in out.rglob("*") if p.is_file())
+    typer.echo(f"wrote {files} files to {out} (a run folder: params.yaml, artefacts/, summary.txt)")
 
 
 def _config_error(source: str, exc: Exception) -> str:

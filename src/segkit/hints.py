@@ -26,7 +26,46 @@ from typing import Any
 import pandas as pd
 
 from segkit.errors import InputError
-from segkit.workflow.segment import transactions_hint
+
+#: columns that only a transaction table has (lower case); a profile has none of them
+TRANSACTION_HINTS = (
+    "order_id", "order_time", "order_date", "invoiceno", "invoicedate", "invoice", "quantity",
+    "unit_price", "unitprice", "amount", "date", "dollar_value", "stockcode",
+)  # fmt: skip
+
+
+def transactions_hint(table: pd.DataFrame) -> str | None:
+    """Why ``table`` looks like a transaction table rather than a customer profile, or None.
+
+    A profile (:func:`segkit.profile.build_profile`) has one row per ``customer_id`` and the
+    columns ``recency_days``, ``frequency`` and ``monetary``. A table without them that repeats
+    its customer ids, or that has order-line columns (``order_id``, ``InvoiceDate``,
+    ``Quantity`` …), is transactions: it has to go through ``segkit profile`` first.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"], "amount": [1.0, 2.0, 3.0]})
+    >>> transactions_hint(tx)
+    "3 rows for 2 customer ids and order-line columns ['amount']"
+    >>> transactions_hint(pd.DataFrame({"customer_id": ["a"], "recency_days": [3],
+    ...                                 "frequency": [1], "monetary": [9.0]})) is None
+    True
+    """
+    if {"recency_days", "frequency", "monetary"} <= set(table.columns):
+        return None
+    ids = next((c for c in table.columns if str(c).casefold() in _ID_NAMES), None)
+    reasons = []
+    if ids is not None and len(table):
+        n_ids = int(table[ids].nunique(dropna=True))
+        if n_ids < len(table):
+            reasons.append(f"{len(table):,} rows for {n_ids:,} customer ids")
+    lines = [str(c) for c in table.columns if str(c).casefold() in TRANSACTION_HINTS]
+    if lines:
+        reasons.append(f"order-line columns {lines[:4]}")
+    return " and ".join(reasons) or None
+
+
+_ID_NAMES = ("customer_id", "customerid", "customer id", "cust_id", "客户编号", "客户id")
 
 PROFILE_HOWTO = (
     "segkit profile <transactions> --customer-col … --date-col … --amount-col … --out {out}"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from segkit.collect.identity import master_identity
-from segkit.workflow.profiling import integrate_sides
+from segkit.workflow.customers import integrate_sides
 
 MASTER = (
     "客户编号,手机,身份证号,城市\n"

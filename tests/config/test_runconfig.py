@@ -94,7 +94,7 @@ def test_every_documented_pii_role_is_accepted() -> None:
 
 
 def test_report_methods_are_the_ones_step_05_runs() -> None:
-    from segkit.workflow.report import CLOSED_STRINGS
+    from segkit.workflow.report_params import CLOSED_STRINGS
 
     assert "kprototypes" not in CLOSED_STRINGS["method"]
     for method in CLOSED_STRINGS["method"]:

@@ -64,7 +64,7 @@ def test_clean_quarantine_masks_raw_values_and_file_names() -> None:
 
 def test_survey_header_and_failing_value_never_reach_a_message(tmp_path: Path) -> None:
     from segkit.errors import InputError
-    from segkit.workflow.profiling import integrate_sides, survey_item_names
+    from segkit.workflow.customers import integrate_sides, survey_item_names
 
     assert survey_item_names(["customer_id", "q1", "回访_13800138000", "王小明"]) == {
         "q1": "q1", "回访_13800138000": "survey_item_02", "王小明": "survey_item_03"}  # fmt: skip
@@ -80,7 +80,7 @@ def test_survey_header_and_failing_value_never_reach_a_message(tmp_path: Path) -
 
 
 def test_undeclared_master_columns_are_dropped(tmp_path: Path) -> None:
-    from segkit.workflow.profiling import MASTER_ATTRIBUTES, integrate_sides
+    from segkit.workflow.customers import MASTER_ATTRIBUTES, integrate_sides
 
     master = tmp_path / "crm.csv"
     master.write_text(

@@ -37,6 +37,8 @@ ARTEFACTS: dict[str, str] = {
     "excel": "segments.xlsx",
     "log": "run.log",
     "notebooks": "notebooks",
+    # `segkit segment`: the summary it prints
+    "summary": "summary.txt",
     # 01 collect: typed transactions (one row per good record) and unreadable records
     "transactions": "artefacts/01_transactions.parquet",
     "collect_rejects": "artefacts/01_rejects.csv",
@@ -61,6 +63,8 @@ ARTEFACTS: dict[str, str] = {
     "k_votes": "artefacts/05_k_votes.csv",
     "assignments": "artefacts/05_assignments.parquet",
     "centers": "artefacts/05_centers.csv",
+    # a rule's cut points (rfm, value, lifecycle; `segkit segment --method rfm`)
+    "rule_thresholds": "artefacts/05_thresholds.csv",
     # the clustering's recipe (method, k, seed, features): steps 6 and 8 refit the same model
     "cluster_model": "artefacts/05_model.json",
     # 06 validation

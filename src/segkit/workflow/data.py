@@ -36,7 +36,8 @@ from segkit.config import ColumnMap, ReadOptions
 from segkit.engine import connect
 from segkit.errors import InputError
 from segkit.workflow.artefacts import RunFolder
-from segkit.workflow.profiling import DEMO_COLUMNS, DEMO_PII, MASTER_ATTRIBUTES, survey_item_names
+from segkit.workflow.customers import MASTER_ATTRIBUTES, survey_item_names
+from segkit.workflow.profiling import DEMO_COLUMNS, DEMO_PII
 from segkit.workflow.run import DEMO_AS_OF, Run
 
 
@@ -304,7 +305,7 @@ def clean_step(run: Run) -> CleanStep:
     master (PII pseudonymised unless ``report.reidentify``) and the survey."""
     from segkit.privacy import install_log_masking, load_key, mask_frame_text
     from segkit.profile import build_profile, excluded_customers
-    from segkit.workflow.profiling import integrate_sides
+    from segkit.workflow.customers import integrate_sides
 
     install_log_masking()
     cfg = run.config

@@ -21,16 +21,19 @@ from segkit.errors import InputError
 from segkit.features import with_derived
 from segkit.monitor import Migration, drift_alerts, migration_matrix
 from segkit.validate.describe import SegmentProfile
+from segkit.workflow.customers import MASTER_ATTRIBUTES
 from segkit.workflow.data import analysis_date
-from segkit.workflow.profiling import MASTER_ATTRIBUTES
 from segkit.workflow.run import Run
 from segkit.workflow.segment import (
+    RULE_METHODS,
+    RULE_VARIABLES,
     Plan,
     Validation,
     cluster_segments,
     describe_segments,
     plan_segments,
     profile_variables,
+    rule_labels,
     validate_segments,
 )
 
@@ -47,6 +50,14 @@ def _customers(run: Run) -> pd.DataFrame:
 def _features(run: Run, customers: pd.DataFrame) -> pd.DataFrame:
     feats = run.folder.read_frame("features").set_index("customer_id")
     return feats.loc[customers["customer_id"]].reset_index(drop=True)
+
+
+def _model_data(run: Run, customers: pd.DataFrame, spec: Mapping[str, Any]) -> pd.DataFrame:
+    """The variables step 5 segmented on: the step-3 features, or (a rule method) the rule's
+    own variables from the customer table."""
+    if spec["method"] in RULE_METHODS:
+        return customers[spec["features"]].astype(float)
+    return _features(run, customers)[spec["features"]]
 
 
 def _labels(run: Run, customers: pd.DataFrame) -> pd.Series:
@@ -89,6 +100,18 @@ class ClusterStep:
     preprocessing: dict[str, str] = field(default_factory=dict)
 
 
+def check_method(method: str) -> str:
+    """``method`` when step 5 can segment with it (k-prototypes needs categorical features,
+    and the step-3 features are numeric)."""
+    if method == "kprototypes":
+        raise InputError(
+            "k-prototypes needs categorical features, and the step-3 features are numeric: "
+            "use kmeans, minibatch, ward or gmm",
+            code="UNSUPPORTED_METHOD",
+        )
+    return method
+
+
 def cluster_step(
     run: Run,
     *,
@@ -96,41 +119,35 @@ def cluster_step(
     k: int | None = None,
     k_min: int | None = None,
     k_max: int | None = None,
+    progress: bool = False,
 ) -> ClusterStep:
     """Cluster the customers on the step-3 features; ``k`` 0/None lets the 9 indices vote
-    over ``k_min..k_max``. Arguments left out come from the run config."""
+    over ``k_min..k_max``. Arguments left out come from the run config.
+
+    ``method`` may also be a rule (``rfm``, ``value``, ``lifecycle``; ``segkit segment``):
+    the rule's segments on its own variables of the customer table, its cut points in
+    ``05_thresholds.csv`` and its own names kept for step 7. ``progress`` shows the bars of
+    the k vote."""
     seg = run.config.segment
-    method = method or seg.method
-    if method == "kprototypes":
-        raise InputError(
-            "k-prototypes needs categorical features, and the step-3 features are numeric: "
-            "use kmeans, minibatch, ward or gmm",
-            code="UNSUPPORTED_METHOD",
-        )
-    k = k or seg.k or None
-    k_range = (k_min or seg.k_min, k_max or seg.k_max)
+    method = check_method(method or seg.method)
     customers = _customers(run)
+    value = customers[VALUE_COLUMN] if VALUE_COLUMN in customers else None
+    if method in RULE_METHODS:
+        return _rule_step(run, customers, method, value)
     X = _features(run, customers)
-    value = customers[VALUE_COLUMN]
     fitted = cluster_segments(
-        X, method=method, k=k, k_range=k_range, random_state=run.config.seed, value=value,
-        progress=False,
+        X, method=method, k=k or seg.k or None, k_range=(k_min or seg.k_min, k_max or seg.k_max),
+        random_state=run.config.seed, value=value, progress=progress,
     )  # fmt: skip
-    labels = fitted.labels
-    # names are given once, at step 7 (07_names): the assignments hold the segment only
-    assignments = pd.DataFrame(
-        {"customer_id": customers["customer_id"].reset_index(drop=True), "segment": labels.values}
-    )
+    labels, sel = fitted.labels, fitted.selection
     centers = fitted.model.cluster_centers_.rename_axis("segment").reset_index()
-    folder = run.folder
-    sel = fitted.selection
     if sel is not None:
-        folder.write_frame("k_selection", sel.to_frame().reset_index())
-        folder.write_frame("k_votes", sel.votes_.reset_index())
-    folder.write_frame("assignments", assignments)
-    folder.write_frame("centers", centers)
+        run.folder.write_frame("k_selection", sel.to_frame().reset_index())
+        run.folder.write_frame("k_votes", sel.votes_.reset_index())
     k_final = int(labels.nunique())
-    folder.write_json(
+    assignments = _write_assignments(run, customers, labels)
+    run.folder.write_frame("centers", centers)
+    run.folder.write_json(
         "cluster_model",
         {"method": method, "k": k_final, "seed": run.config.seed, "features": list(X.columns),
          "value_column": VALUE_COLUMN, "preprocessing": fitted.model.preprocessing_,
@@ -138,8 +155,40 @@ def cluster_step(
          "k_reason": sel.reason_ if sel is not None else f"k = {k_final} was given"},
     )  # fmt: skip
     return ClusterStep(
-        method=method, k=k_final, X=X, labels=labels, value=value, centers=centers,
-        assignments=assignments, selection=sel, preprocessing=fitted.model.preprocessing_,
+        method=method, k=k_final, X=X, labels=labels, value=customers[VALUE_COLUMN],
+        centers=centers, assignments=assignments, selection=sel,
+        preprocessing=fitted.model.preprocessing_,
+    )  # fmt: skip
+
+
+def _write_assignments(run: Run, customers: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
+    """``05_assignments``: customer → segment (names are given once, at step 7)."""
+    assignments = pd.DataFrame(
+        {"customer_id": customers["customer_id"].reset_index(drop=True), "segment": labels.values}
+    )
+    run.folder.write_frame("assignments", assignments)
+    return assignments
+
+
+def _rule_step(
+    run: Run, customers: pd.DataFrame, method: str, value: pd.Series | None
+) -> ClusterStep:
+    """Step 5 with a rule: its segments, cut points (``05_thresholds``) and recipe."""
+    labels, thresholds, names = rule_labels(customers, method)
+    X = customers[[c for c in RULE_VARIABLES[method] if c in customers]].astype(float)
+    assignments = _write_assignments(run, customers, labels)
+    run.folder.write_frame("rule_thresholds", thresholds)
+    k_final = int(labels.nunique())
+    run.folder.write_json(
+        "cluster_model",
+        {"method": method, "k": k_final, "seed": run.config.seed, "features": list(X.columns),
+         "value_column": VALUE_COLUMN, "preprocessing": {}, "k_chosen_by": "rule",
+         "k_reason": f"the {method} rule gives {k_final} segments", "rule_names": names},
+    )  # fmt: skip
+    return ClusterStep(
+        method=method, k=k_final, X=X, labels=labels,
+        value=value if value is not None else pd.Series(dtype=float), centers=thresholds,
+        assignments=assignments,
     )  # fmt: skip
 
 
@@ -155,22 +204,23 @@ class ValidateStep:
 
 
 def validate_step(
-    run: Run, *, n_boot: int | None = None, min_size: int | None = None
+    run: Run, *, n_boot: int | None = None, min_size: int | None = None, progress: bool = False
 ) -> ValidateStep:
     """Bootstrap stability of the step-5 clustering, LDA hit rate and scoring rule, minimum
     sizes and the segment profiles (index = segment ÷ all customers × 100). A smoke run uses
-    at most 5 bootstrap resamples."""
+    at most 5 bootstrap resamples; rule segments are not resampled. ``progress`` shows the
+    bar of the bootstrap."""
     seg = run.config.segment
     n_boot = seg.n_boot if n_boot is None else n_boot
     if run.config.smoke:
         n_boot = min(n_boot, 5)
     spec = run.folder.read_json("cluster_model")
     customers = _customers(run)
-    X = _features(run, customers)[spec["features"]]
+    X = _model_data(run, customers, spec)
     labels = _labels(run, customers)
     checked = validate_segments(
         X, labels, method=spec["method"], n_boot=n_boot, random_state=spec["seed"],
-        min_size=seg.min_size if min_size is None else min_size, progress=False,
+        min_size=seg.min_size if min_size is None else min_size, progress=progress,
     )  # fmt: skip
     profile = segment_profile(customers, labels)
     folder = run.folder
@@ -231,9 +281,12 @@ def name_strategy_step(
         stability = run.folder.read_frame("stability").set_index("segment")
     given: dict[Any, Any] = {seg: name.override() for seg, name in run.config.names.items()}
     given |= {seg: dict(name) for seg, name in (names or {}).items()}
+    # a rule's segments keep the rule's own names (RFM config, tier names) under the analyst's
+    rule_names = run.folder.read_json("cluster_model").get("rule_names")
     plan = plan_segments(
-        customers, labels, profile, value_column=VALUE_COLUMN, stability=stability, names=given
-    )
+        customers, labels, profile, value_column=VALUE_COLUMN, stability=stability,
+        rule_names=rule_names, names=given,
+    )  # fmt: skip
     folder = run.folder
     folder.write_frame("segments", plan.segments)
     folder.write_frame("names", plan.names)

@@ -1,9 +1,19 @@
 """``segkit profile``: collect → clean → profile on one transaction source, written beside it;
-and the integration helpers the step functions use (:mod:`segkit.workflow`).
+and the demo company's column map the steps read it with.
 
-:func:`profile_source` runs the steps on one transaction source and returns every artefact;
-:func:`write_profile_outputs` writes them without overwriting anything. The whole method on
-the bundled demo company is ``segkit report --demo`` (``make demo``).
+:func:`profile_source` runs the library's collect, clean and profile on one transaction
+source and returns every artefact; :func:`write_profile_outputs` writes them without
+overwriting anything. The whole method on the bundled demo company is ``segkit report --demo``
+(``make demo``).
+
+Why this is not :func:`~segkit.workflow.data.collect_step` and
+:func:`~segkit.workflow.data.clean_step` over a run folder: those steps open their own DuckDB
+connections (no ``--memory-limit`` or spill folder, so no out-of-core profile of a 100M-line
+export), copy the transactions twice into the run folder as Parquet (``01_transactions``,
+``02_clean_transactions``), build the full profile only (no ``--features core``), and take
+personal data out of the values as a report does (keyed pseudonyms for ids that are phones,
+neutral labels for rare categories), where ``segkit profile`` keeps the user's ids so its
+profile joins back to the user's own tables.
 """
 
 from __future__ import annotations
@@ -22,17 +32,12 @@ import pandas as pd
 
 from segkit import __version__
 from segkit.atomic import all_or_nothing, write_text
-from segkit.clean.checks import CleanResult, clean, dedupe_master
+from segkit.clean.checks import CleanResult, clean
 from segkit.collect.collected import Collected
-from segkit.collect.identity import master_identity
-from segkit.collect.integration import Integrated, integrate
-from segkit.collect.quarantine import QUARANTINE_COLUMNS
-from segkit.collect.side_tables import read_table
 from segkit.collect.sources import collect
 from segkit.config import CleanPolicy, ColumnMap, ReadOptions
-from segkit.errors import InputError
 from segkit.outputs.tables import write_table
-from segkit.privacy import mask_json, pseudonymise_frame
+from segkit.privacy import mask_json
 from segkit.profile import build_profile
 
 log = logging.getLogger("segkit")
@@ -145,133 +150,3 @@ def write_profile_outputs(run: ProfileRun, out: str | Path) -> dict[str, Path]:
         written.append(write_text(paths["quality_text"], run.cleaned.summary_text() + "\n"))
         written.append(write_text(paths["manifest"], manifest))
     return paths
-
-
-#: master columns the method uses besides the id, the declared PII and the source (客户来源):
-#: the segment profiles describe them (``segkit.workflow.model.DESCRIBE_EXTRA``)
-MASTER_ATTRIBUTES = ("age", "gender", "income_band", "acquisition_channel")
-
-
-def survey_item_names(columns: list[str] | pd.Index) -> dict[str, str]:
-    """Survey item columns → the names segkit uses: a header that may be personal data
-    (``回访_13800138000``, a person's name: :func:`segkit.privacy.looks_personal`) becomes
-    ``survey_item_<position>``; other headers keep their name.
-
-    Examples
-    --------
-    >>> survey_item_names(["customer_id", "q1", "回访_13800138000"])
-    {'q1': 'q1', '回访_13800138000': 'survey_item_02'}
-    """
-    from segkit.privacy import looks_personal
-
-    items = [str(c) for c in columns if c not in ("customer_id", "source_row")]
-    return {c: f"survey_item_{i:02d}" if looks_personal(c) else c for i, c in enumerate(items, 1)}
-
-
-def _pseudonymise_ids(frame: pd.DataFrame, key: bytes | None, what: str) -> pd.DataFrame:
-    from segkit.privacy import pii_kind, pseudonymise_ids
-
-    if key is None:
-        if frame["customer_id"].dropna().astype(str).head(1000).map(pii_kind).notna().any():
-            log.warning(
-                "%s: customer ids are personal data (mobile / ID numbers / e-mails) and are "
-                "kept in clear because report.reidentify is true",
-                what,
-            )
-        return frame
-    ids, replaced = pseudonymise_ids(frame["customer_id"], key)
-    if replaced:
-        log.warning(
-            "%s: %d customer ids are mobile numbers, ID numbers or e-mails: replaced by keyed "
-            "pseudonyms (C…) in every output",
-            what,
-            replaced,
-        )
-    return frame.assign(customer_id=ids)
-
-
-def integrate_sides(
-    profile: pd.DataFrame,
-    master_path: str | Path | None,
-    survey_path: str | Path | None,
-    *,
-    key: bytes | None,
-    pii: dict[str, str] | None = None,
-    id_column: str = "customer_id",
-    source_column: str | None = None,
-    keep_columns: tuple[str, ...] | None = None,
-) -> tuple[Integrated, pd.DataFrame]:
-    """Join a customer master and a survey onto the profile.
-
-    See :func:`segkit.collect.integration.integrate`.
-
-    The master's ``id_column`` becomes ``customer_id`` and its ``source_column`` (客户来源)
-    ``acquisition_channel``; its PII columns (``{column: kind}``) are pseudonymised with
-    ``key`` (None: kept, the user's explicit choice) before duplicates are quarantined
-    (:func:`segkit.clean.checks.dedupe_master`, returned second); before that, its phones and
-    ID numbers are checked (:func:`segkit.collect.identity.master_identity`): invalid ones and
-    ids that look like one person are flagged there too, never merged. With ``keep_columns`` (data
-    minimisation), master columns that are neither the id, the PII, the source nor in
-    ``keep_columns`` are dropped at load time (named in the log, counted in the integration
-    summary). Customer ids that are personal data (mobile numbers, ID numbers, e-mails) are
-    replaced by the same keyed pseudonyms as the transactions' (``key`` None: kept, with a
-    warning). Survey items must be numeric; a header that may be personal data is renamed
-    (:func:`survey_item_names`).
-    """
-    from segkit.privacy import mask_text, safe_label
-
-    master = master_q = survey = same = None
-    dropped: list[str] = []
-    if master_path is not None:
-        master = read_table(master_path, id_columns=(id_column,))
-        master = master.rename(columns={id_column: "customer_id"})
-        if source_column is not None and source_column in master:
-            master = master.rename(columns={source_column: "acquisition_channel"})
-        if keep_columns is not None:
-            used = {"customer_id", "source_row", "acquisition_channel", *(pii or {})}
-            used |= set(keep_columns)
-            dropped = [c for c in master.columns if c not in used]
-            master = master.drop(columns=dropped)
-            if dropped:
-                log.warning(
-                    "customer master: %d columns not used by the method dropped at load "
-                    "(data minimisation): %s",
-                    len(dropped),
-                    ", ".join(safe_label(c, "column") for c in dropped),
-                )
-        name = mask_text(Path(master_path).name)
-        flags, same = master_identity(master, pii or {}, file=name)  # raw values, so first
-        if key is not None and pii:
-            master = pseudonymise_frame(master, key, pii)
-        master = _pseudonymise_ids(master, key, "customer master")
-        master, master_q = dedupe_master(master, source_file=name)
-        master_q = pd.concat([master_q, flags], ignore_index=True) if len(flags) else master_q
-        if "age" in master:
-            master["age"] = pd.to_numeric(master["age"], errors="raise")
-    if survey_path is not None:
-        survey = read_table(survey_path, id_columns=(id_column,))
-        rows = survey["source_row"]
-        survey = survey.drop(columns=["source_row"]).rename(columns={id_column: "customer_id"})
-        survey = survey.rename(columns=survey_item_names(survey.columns))
-        survey = _pseudonymise_ids(survey, key, "survey")
-        items = [c for c in survey.columns if c != "customer_id"]
-        for item in items:
-            numbers = pd.to_numeric(survey[item], errors="coerce")
-            bad = numbers.isna() & survey[item].notna() & (survey[item].astype(str) != "")
-            if bad.any():  # the value itself is never quoted: it may be personal data
-                raise InputError(
-                    f"survey answers must be numbers: {int(bad.sum())} answer(s) are not, "
-                    "the first is shown by its row",
-                    file=mask_text(Path(survey_path).name),
-                    row=int(rows[bad].iloc[0]),
-                    column=item,
-                    code="NOT_NUMERIC",
-                )
-            survey[item] = numbers
-    if master_q is None:
-        master_q = pd.DataFrame(columns=QUARANTINE_COLUMNS)
-    joined = integrate(profile, master=master, survey=survey)
-    joined.same_person = same
-    if keep_columns is not None and master is not None:
-        joined.dropped_columns = dropped
-    return joined, master_q

@@ -1,44 +1,27 @@
-"""One segmentation, start to finish: segments → validation → profiles → names → strategy.
+"""What the segmentation steps compute with (:mod:`segkit.workflow.model`): segments by a
+rule (``rfm``, ``value``, ``lifecycle``) or by clustering with k chosen by a vote of 9
+indices (:func:`cluster_segments`); their validation — bootstrap stability, discriminant
+analysis on the clustering's scale, minimum sizes (:func:`validate_segments`); the segment
+profiles (:func:`describe_segments`); and names, traits and strategy (:func:`plan_segments`).
 
-This is what ``segkit segment`` and the notebooks call. Given a customer profile (from
-:func:`segkit.profile.build_profile`) and a method, it
-
-1. assigns segments — rule-based (``rfm``, ``value``, ``lifecycle``) or by clustering
-   (``kmeans``, ``minibatch``, ``ward``, ``gmm``, ``kprototypes``) on behavioural features,
-   with k chosen by a vote of 9 indices when not given;
-2. validates them — bootstrap stability (clustering only), discriminant analysis (LDA
-   hit rate, Wilks' λ, a scoring rule for new customers), minimum segment sizes;
-3. profiles every segment against the population, suggests Chinese and English names, and
-   maps each segment to a strategy from the playbook.
-
-Every table is returned in a :class:`SegmentationResult`; :meth:`SegmentationResult.write`
-puts them in a folder as CSV (Parquet for the assignments) plus a text summary.
+The chain itself — which step reads which artefact — is :mod:`segkit.workflow.model`'s;
+``segkit segment`` runs those steps (:mod:`segkit.workflow.segmenting`).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from sklearn.cluster import AgglomerativeClustering
 
-from segkit.atomic import all_or_nothing, write_text
-from segkit.cluster.estimator import (
-    SegmentClusterer,
-    behaviour_features,
-    describe_preprocessor,
-    make_preprocessor,
-)
+from segkit.cluster.estimator import SegmentClusterer, describe_preprocessor, make_preprocessor
 from segkit.cluster.kvote import KSelection, choose_k
 from segkit.errors import InputError
 from segkit.features import with_derived
 from segkit.naming import apply_names, suggest_names
-from segkit.outputs.tables import write_table
 from segkit.strategy import build_strategy, overrepresented, value_level
 from segkit.tiers.rfm import assign_rfm_segments, rfm_scores
 from segkit.tiers.rules import growth_tiers, lifecycle_stages, value_tiers
@@ -53,7 +36,6 @@ from segkit.validate.stability import (
     small_segments_note,
 )
 
-Method = Literal["rfm", "value", "lifecycle", "kmeans", "minibatch", "ward", "gmm", "kprototypes"]
 RULE_METHODS = ("rfm", "value", "lifecycle")
 CLUSTER_METHODS = ("kmeans", "minibatch", "ward", "gmm", "kprototypes")
 #: profile columns described in the segment profiles (when present)
@@ -61,135 +43,6 @@ PROFILE_VARIABLES = (
     "recency_days", "frequency", "monetary", "avg_order_value", "tenure_days", "return_rate",
     "active_months", "interval_mean_days", "orders_per_active_month",
 )  # fmt: skip
-#: the stages :func:`segment_customers` announces through ``on_stage``
-SEGMENT_STAGES = ("segment", "validate", "profile segments", "names and strategy")
-#: columns that only a transaction table has (lower case); a profile has none of them
-TRANSACTION_HINTS = (
-    "order_id", "order_time", "order_date", "invoiceno", "invoicedate", "invoice", "quantity",
-    "unit_price", "unitprice", "amount", "date", "dollar_value", "stockcode",
-)  # fmt: skip
-
-
-def transactions_hint(table: pd.DataFrame) -> str | None:
-    """Why ``table`` looks like a transaction table rather than a customer profile, or None.
-
-    A profile (:func:`segkit.profile.build_profile`) has one row per ``customer_id`` and the
-    columns ``recency_days``, ``frequency`` and ``monetary``. A table without them that repeats
-    its customer ids, or that has order-line columns (``order_id``, ``InvoiceDate``,
-    ``Quantity`` …), is transactions: it has to go through ``segkit profile`` first.
-
-    Examples
-    --------
-    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"], "amount": [1.0, 2.0, 3.0]})
-    >>> transactions_hint(tx)
-    "3 rows for 2 customer ids and order-line columns ['amount']"
-    >>> transactions_hint(pd.DataFrame({"customer_id": ["a"], "recency_days": [3],
-    ...                                 "frequency": [1], "monetary": [9.0]})) is None
-    True
-    """
-    if {"recency_days", "frequency", "monetary"} <= set(table.columns):
-        return None
-    ids = next((c for c in table.columns if str(c).casefold() in _ID_NAMES), None)
-    reasons = []
-    if ids is not None and len(table):
-        n_ids = int(table[ids].nunique(dropna=True))
-        if n_ids < len(table):
-            reasons.append(f"{len(table):,} rows for {n_ids:,} customer ids")
-    lines = [str(c) for c in table.columns if str(c).casefold() in TRANSACTION_HINTS]
-    if lines:
-        reasons.append(f"order-line columns {lines[:4]}")
-    return " and ".join(reasons) or None
-
-
-_ID_NAMES = ("customer_id", "customerid", "customer id", "cust_id", "客户编号", "客户id")
-
-
-@dataclass
-class SegmentationResult:
-    """Everything one segmentation produced."""
-
-    method: str
-    k: int
-    assignments: pd.DataFrame
-    segments: pd.DataFrame
-    profile: SegmentProfile
-    names: pd.DataFrame
-    strategy: pd.DataFrame
-    thresholds: pd.DataFrame
-    sizes: pd.DataFrame
-    k_selection: KSelection | None = None
-    stability: StabilityReport | None = None
-    discriminant: DiscriminantReport | None = None
-    notes: list[str] = field(default_factory=list)
-
-    def summary_text(self) -> str:
-        """A short, printable account of the segmentation."""
-        lines = [f"Segmentation: {self.method}, {self.k} segments"]
-        if self.k_selection is not None:
-            lines.append(f"  k: {self.k_selection.reason_}")
-        seg = self.segments
-        for r in seg.itertuples(index=False):
-            lines.append(
-                f"  {r.segment}: {r.name_zh} / {r.name_en} — {r.size:,} customers "
-                f"({r.share:.1%}), value share {r.value_share:.1%}"
-                + (f", stability {r.stability:.2f} ({r.verdict})" if "stability" in seg else "")
-            )
-        if self.discriminant is not None:
-            d = self.discriminant
-            lines.append(
-                f"  discriminant analysis: cross-validated hit rate {d.hit_rate:.1%} "
-                f"(chance {d.chance_proportional:.1%}), Wilks' Λ {d.wilks_lambda:.3f}"
-            )
-        if self.stability is not None:
-            lines.append(f"  mean bootstrap Jaccard {self.stability.overall_mean:.2f}")
-        lines.extend(f"  note: {n}" for n in self.notes)
-        return "\n".join(lines)
-
-    def write(self, out_dir: str | Path) -> dict[str, Path]:
-        """Write every table into ``out_dir`` (created; existing files are never replaced).
-
-        All or nothing: each file appears whole under its name, and if one cannot be written
-        (a full disk) the files this call wrote are removed again (:mod:`segkit.atomic`).
-        """
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        tables: dict[str, tuple[pd.DataFrame, str]] = {
-            "assignments": (self.assignments, "assignments.parquet"),
-            "assignments_csv": (self.assignments, "assignments.csv"),
-            "segments": (self.segments, "segments.csv"),
-            "profiles": (self.profile.table, "profiles.csv"),
-            "profile_index": (self.profile.wide("index").reset_index(), "profile_index.csv"),
-            "names": (self.names, "names.csv"),
-            "strategy": (self.strategy, "strategy.csv"),
-            "thresholds": (self.thresholds, "thresholds.csv"),
-            "sizes": (self.sizes, "segment_sizes.csv"),
-        }
-        texts: dict[str, tuple[str, str]] = {}
-        if self.k_selection is not None:
-            sel = self.k_selection
-            tables["k_selection"] = (sel.to_frame().reset_index(), "k_selection.csv")
-            tables["k_votes"] = (sel.votes_.reset_index(), "k_votes.csv")
-        if self.stability is not None:
-            tables["stability"] = (self.stability.table.reset_index(), "stability.csv")
-        if self.discriminant is not None:
-            d = self.discriminant
-            tables["hit_rate"] = (d.confusion.reset_index(), "lda_hit_rate.csv")
-            tables["lda_variables"] = (d.univariate.reset_index(), "lda_variables.csv")
-            tables["scoring_rule"] = (d.scoring_rule.to_frame().reset_index(), "scoring_rule.csv")
-            rule = json.dumps(d.scoring_rule.to_dict(), ensure_ascii=False, indent=1)
-            texts["scoring_rule_json"] = (rule, "scoring_rule.json")
-        texts["summary"] = (self.summary_text() + "\n", "summary.txt")
-        files: dict[str, Path] = {}
-        with all_or_nothing() as written:
-            for key, (frame, name) in tables.items():
-                files[key] = write_table(frame, out / name)
-                written.append(files[key])
-            for key, (text, name) in texts.items():
-                files[key] = write_text(out / name, text)
-                written.append(files[key])
-        return files
-
-
 #: variables each rule-based method is defined on (used for the discriminant check)
 RULE_VARIABLES = {
     "rfm": ["recency_days", "frequency", "monetary"],
@@ -198,10 +51,11 @@ RULE_VARIABLES = {
 }
 
 
-def _rule_labels(
+def rule_labels(
     profile: pd.DataFrame, method: str
 ) -> tuple[pd.Series, pd.DataFrame, dict[str, dict[str, str]]]:
-    """Labels, thresholds and the rule's own names (segment → {"zh", "en"})."""
+    """A rule's labels, thresholds and own names (segment → {"zh", "en"}); ``profile`` is
+    one row per customer (:func:`segkit.profile.build_profile`)."""
     if method == "rfm":
         scores = rfm_scores(profile)
         en = assign_rfm_segments(scores).labels.astype(str)
@@ -333,49 +187,14 @@ def validate_segments(
     """
     notes: list[str] = []
     stability = None
-    k = int(labels.nunique())
     clustering = method in CLUSTER_METHODS
     numeric = all(pd.api.types.is_numeric_dtype(X[c]) for c in X.columns)
     Z, logged = clustering_scale(X, preprocess) if clustering and numeric else (X, [])
     if clustering and n_boot:
-        cmethod: Any = method
-        large = len(X) > BOOTSTRAP_SAMPLE and method in ("kmeans", "minibatch", "gmm")
-        clusterboot = refit == "clusterboot" and method != "kprototypes" and numeric
-        model: Any
-        if clusterboot:
-            data = Z
-            if method in ("kmeans", "minibatch"):
-                model = ClusterbootKMeans(k, random_state=random_state)
-                how = "k-means from one random start (fpc kmeansCBI, runs = 1)"
-            elif method == "ward":
-                model = AgglomerativeClustering(k, linkage="ward")
-                how = "Ward clustering (fpc hclustCBI, method = ward.D2)"
-            else:
-                model = SegmentClusterer(cmethod, n_clusters=k, preprocess=None, n_init=1,
-                                         random_state=random_state)  # fmt: skip
-                how = f"{method} from one start"
-            scheme = f"clusterboot (R fpc): {how} on the clustering's scale, per resample"
-        else:
-            data = X
-            model = SegmentClusterer(cmethod, n_clusters=k, random_state=random_state)
-            scheme = f"segkit: the whole {method} clustering (preprocessing, all starts) refitted"
-        if large:
-            # large data: fit on bootstrap samples, assign every customer (clusterboot's
-            # comparison on all rows; the cost no longer grows with n)
-            stability = bootstrap_stability(
-                data, labels, fit=model, n_boot=n_boot, random_state=random_state,
-                sample_size=BOOTSTRAP_SAMPLE, progress=progress, refit=scheme,
-            )  # fmt: skip
-            notes.append(
-                f"stability: each of {n_boot} bootstrap samples of {BOOTSTRAP_SAMPLE:,} "
-                "customers re-clustered, every customer assigned"
-            )
-        else:
-            stability = bootstrap_stability(
-                data, labels, fit_predict=model, n_boot=n_boot, random_state=random_state,
-                progress=progress, multipleboot=not clusterboot, refit=scheme,
-            )  # fmt: skip
-        notes.append(f"stability refit: {scheme}")
+        stability = _stability(
+            X, Z, labels, method=str(method), n_boot=n_boot, random_state=random_state,
+            progress=progress, clusterboot=refit == "clusterboot" and numeric, notes=notes,
+        )  # fmt: skip
     sizes = check_segment_sizes(labels, min_size=min_size)
     if sizes["too_small"].any():
         notes.append(small_segments_note(sizes))
@@ -388,6 +207,62 @@ def validate_segments(
             scale = f"log1p of {', '.join(map(str, logs))}" if logs else "the variables as given"
             notes.append(f"discriminant analysis on the clustering's scale ({scale})")
     return Validation(sizes=sizes, stability=stability, discriminant=discriminant, notes=notes)
+
+
+def _stability(
+    X: pd.DataFrame,
+    Z: pd.DataFrame,
+    labels: pd.Series,
+    *,
+    method: str,
+    n_boot: int,
+    random_state: int,
+    progress: bool,
+    clusterboot: bool,
+    notes: list[str],
+) -> StabilityReport:
+    """Bootstrap stability of a clustering (see :func:`validate_segments`); ``Z`` is ``X`` on
+    the clustering's scale. Notes on how it was refitted are appended to ``notes``."""
+    k = int(labels.nunique())
+    cmethod: Any = method
+    large = len(X) > BOOTSTRAP_SAMPLE and method in ("kmeans", "minibatch", "gmm")
+    clusterboot = clusterboot and method != "kprototypes"
+    model: Any
+    if clusterboot:
+        data = Z
+        if method in ("kmeans", "minibatch"):
+            model = ClusterbootKMeans(k, random_state=random_state)
+            how = "k-means from one random start (fpc kmeansCBI, runs = 1)"
+        elif method == "ward":
+            model = AgglomerativeClustering(k, linkage="ward")
+            how = "Ward clustering (fpc hclustCBI, method = ward.D2)"
+        else:
+            model = SegmentClusterer(cmethod, n_clusters=k, preprocess=None, n_init=1,
+                                     random_state=random_state)  # fmt: skip
+            how = f"{method} from one start"
+        scheme = f"clusterboot (R fpc): {how} on the clustering's scale, per resample"
+    else:
+        data = X
+        model = SegmentClusterer(cmethod, n_clusters=k, random_state=random_state)
+        scheme = f"segkit: the whole {method} clustering (preprocessing, all starts) refitted"
+    if large:
+        # large data: fit on bootstrap samples, assign every customer (clusterboot's
+        # comparison on all rows; the cost no longer grows with n)
+        stability = bootstrap_stability(
+            data, labels, fit=model, n_boot=n_boot, random_state=random_state,
+            sample_size=BOOTSTRAP_SAMPLE, progress=progress, refit=scheme,
+        )  # fmt: skip
+        notes.append(
+            f"stability: each of {n_boot} bootstrap samples of {BOOTSTRAP_SAMPLE:,} "
+            "customers re-clustered, every customer assigned"
+        )
+    else:
+        stability = bootstrap_stability(
+            data, labels, fit_predict=model, n_boot=n_boot, random_state=random_state,
+            progress=progress, multipleboot=not clusterboot, refit=scheme,
+        )  # fmt: skip
+    notes.append(f"stability refit: {scheme}")
+    return stability
 
 
 def describe_segments(
@@ -415,7 +290,6 @@ class Plan:
     names: pd.DataFrame
     segments: pd.DataFrame
     strategy: pd.DataFrame
-    assignments: pd.DataFrame
 
 
 def plan_segments(
@@ -482,121 +356,6 @@ def plan_segments(
         names=named,
         segments=segs,
         strategy=strategy,
-        assignments=assignment_table(data["customer_id"], seg_labels, named),
-    )
-
-
-def assignment_table(
-    customer_id: pd.Series, labels: pd.Series, names: pd.DataFrame
-) -> pd.DataFrame:
-    """``customer_id``, ``segment``, ``segment_name_zh``, ``segment_name_en`` (row-aligned)."""
-    name_map = names.set_index("segment")
-    seg = labels.reset_index(drop=True)
-    return pd.DataFrame(
-        {
-            "customer_id": customer_id.reset_index(drop=True),
-            "segment": seg,
-            "segment_name_zh": seg.map(name_map["name_zh"]),
-            "segment_name_en": seg.map(name_map["name_en"]),
-        }
-    )
-
-
-def segment_customers(
-    profile: pd.DataFrame,
-    *,
-    method: Method = "kmeans",
-    k: int | None = None,
-    k_range: tuple[int, int] = (2, 10),
-    features: list[str] | None = None,
-    n_boot: int = 50,
-    random_state: int = 0,
-    value_column: str = "monetary",
-    describe: list[str] | None = None,
-    names: dict[Any, Any] | None = None,
-    playbook: Any = None,
-    min_size: int = 30,
-    progress: bool = True,
-    on_stage: Callable[[str], None] | None = None,
-) -> SegmentationResult:
-    """Segment the customers of a profile and describe, validate, name and plan for them.
-
-    Parameters
-    ----------
-    profile : DataFrame
-        One row per customer with ``customer_id`` (from ``build_profile``).
-    method : str
-        ``rfm``, ``value``, ``lifecycle`` (rules) or a clustering method.
-    k : int, optional
-        Number of clusters; chosen by :func:`segkit.cluster.kvote.choose_k` over ``k_range`` when
-        omitted (clustering only).
-    features : list of str, optional
-        Clustering features (default :func:`segkit.cluster.estimator.behaviour_features`).
-    n_boot : int
-        Bootstrap resamples for stability (0 to skip).
-    value_column : str
-        The value measure: orders cluster labels, gives value shares and value tiers.
-    describe : list of str, optional
-        Variables for the segment profiles (default: the profile's main measures, or every
-        numeric column when the table is not a segkit profile).
-    names : dict, optional
-        Segment → name overrides (see :func:`segkit.naming.apply_names`).
-    on_stage : callable, optional
-        Called with each stage name of :data:`SEGMENT_STAGES` as it starts (progress).
-    """
-    stage = on_stage if on_stage is not None else (lambda name: None)
-    if "customer_id" not in profile:
-        raise InputError("the profile needs a customer_id column", code="MISSING_COLUMN")
-    data = profile.sort_values("customer_id", kind="stable").reset_index(drop=True)
-    notes: list[str] = []
-    selection = None
-    rule_names: dict[str, dict[str, str]] = {}
-    stage(SEGMENT_STAGES[0])
-    if method in RULE_METHODS:
-        labels, thresholds, rule_names = _rule_labels(data, method)
-        X = data[[c for c in RULE_VARIABLES[method] if c in data]].astype(float)
-    elif method in CLUSTER_METHODS:
-        X = data[features] if features else behaviour_features(data)
-        value = data[value_column] if value_column in data else None
-        fitted = cluster_segments(
-            X, method=method, k=k, k_range=k_range, random_state=random_state, value=value,
-            progress=progress,
-        )  # fmt: skip
-        labels, selection = fitted.labels, fitted.selection
-        thresholds = fitted.model.cluster_centers_.reset_index()
-        notes.append(f"preprocessing: {fitted.model.preprocessing_}")
-    else:
-        raise InputError(f"unknown method {method!r}", code="UNKNOWN_METHOD")
-
-    stage(SEGMENT_STAGES[1])
-    checked = validate_segments(
-        X, labels, method=method, n_boot=n_boot, random_state=random_state, min_size=min_size,
-        progress=progress,
-    )  # fmt: skip
-    notes.extend(checked.notes)
-    stage(SEGMENT_STAGES[2])
-    seg_profile = describe_segments(data, labels, value_column=value_column, describe=describe)
-    stability = checked.stability
-    stage(SEGMENT_STAGES[3])
-    plan = plan_segments(
-        data, labels, seg_profile, value_column=value_column,
-        stability=stability.table if stability is not None else None,
-        rule_names=rule_names, names=names, playbook=playbook,
-    )  # fmt: skip
-    return SegmentationResult(
-        method=method,
-        k=int(labels.nunique()),
-        assignments=plan.assignments,
-        segments=plan.segments,
-        profile=seg_profile,
-        names=plan.names,
-        strategy=plan.strategy,
-        thresholds=thresholds,
-        sizes=checked.sizes.reset_index(),
-        k_selection=selection,
-        stability=stability,
-        discriminant=checked.discriminant,
-        notes=notes,
     )
 
 

@@ -1,4 +1,6 @@
-"""The whole method chain: demo acceptance, the CLI, determinism, and CC_GENERAL end to end."""
+"""The segmentation steps on a profile (``segkit segment``, :mod:`segkit.workflow.segmenting`)
+and their helpers (:mod:`segkit.workflow.segment`): demo acceptance, the CLI, determinism,
+and CC_GENERAL end to end."""
 
 from __future__ import annotations
 
@@ -18,9 +20,10 @@ from segkit.cluster.estimator import behaviour_features, make_preprocessor
 from segkit.validate.stability import discriminant_analysis
 from segkit.variables.factor import FactorModel, adequacy, n_factors
 from segkit.variables.screening import screen_variables
-from segkit.workflow.segment import cluster_segments, segment_customers, validate_segments
+from segkit.workflow.segment import cluster_segments, validate_segments
+from segkit.workflow.segmenting import SegmentRun, segment_profile
 
-from .conftest import demo_profile_and_truth, sha256
+from ..conftest import demo_profile_and_truth, sha256
 
 
 @pytest.fixture(scope="module")
@@ -28,26 +31,34 @@ def demo_profile() -> tuple[pd.DataFrame, pd.DataFrame]:
     return demo_profile_and_truth(3000, 1)
 
 
-def test_default_clustering_recovers_the_demo_segments(demo_profile) -> None:
+def _segment(profile: pd.DataFrame, out: Path, **kwargs) -> SegmentRun:
+    return segment_profile(profile, out, source="profile.parquet", **kwargs)
+
+
+def test_default_clustering_recovers_the_demo_segments(demo_profile, tmp_path: Path) -> None:
     profile, truth = demo_profile
-    result = segment_customers(profile, method="kmeans", n_boot=10, progress=False)
-    assert result.k_selection is not None and result.k_selection.recommended_k_ == 6
-    assert result.k == 6
-    ari = adjusted_rand_score(truth["segment"], result.assignments["segment"])
+    done = _segment(profile, tmp_path / "run", method="kmeans", n_boot=10)
+    selection = done.cluster.selection
+    assert selection is not None and selection.recommended_k_ == 6
+    assert done.cluster.k == 6
+    ari = adjusted_rand_score(truth["segment"], done.cluster.assignments["segment"])
     assert ari >= 0.8
-    assert result.stability is not None
+    stability = done.validate.validation.stability
+    assert stability is not None
     # clusterboot (one random start per resample, fpc's kmeansCBI runs = 1) is stricter than
     # refitting 10 starts: most segments stable, none dissolved
-    assert "clusterboot (R fpc)" in result.stability.refit
-    table = result.stability.table
+    assert "clusterboot (R fpc)" in stability.refit
+    table = stability.table
     assert (table["verdict"] == "stable").sum() >= 4 and (table["mean_jaccard"] > 0.5).all()
-    assert result.discriminant is not None and result.discriminant.hit_rate > 0.9
-    assert result.names["name_zh"].is_unique and result.names["name_en"].is_unique
-    strategy = result.strategy
+    discriminant = done.validate.validation.discriminant
+    assert discriminant is not None and discriminant.hit_rate > 0.9
+    names = done.named.plan.names
+    assert names["name_zh"].is_unique and names["name_en"].is_unique
+    strategy = done.named.plan.strategy
     assert len(strategy) == 6 and strategy.filter(like="_rule").notna().all().all()
     assert strategy["resource_share"].sum() == pytest.approx(1.0)
     # segment 1 is the highest-value segment (canonical order)
-    means = profile.groupby(result.assignments["segment"].to_numpy())["monetary"].mean()
+    means = profile.groupby(done.cluster.assignments["segment"].to_numpy())["monetary"].mean()
     assert means.idxmax() == 1 and means.is_monotonic_decreasing
 
 
@@ -59,14 +70,17 @@ def test_default_clustering_recovers_the_demo_segments(demo_profile) -> None:
         ("value", {"high": "高价值"}),
     ],
 )
-def test_rule_methods_keep_their_own_names(demo_profile, method, names) -> None:
+def test_rule_methods_keep_their_own_names(demo_profile, method, names, tmp_path) -> None:
     profile, _ = demo_profile
-    result = segment_customers(profile, method=method, progress=False)
-    named = result.names.set_index("segment")["name_zh"]
+    done = _segment(profile, tmp_path / "run", method=method)
+    named = done.named.plan.names.set_index("segment")["name_zh"]
     for segment, zh in names.items():
         assert named[segment] == zh
-    assert result.stability is None  # rules are deterministic; nothing to resample
-    assert len(result.assignments) == len(profile)
+    # rules are deterministic; nothing to resample
+    assert done.validate.validation.stability is None
+    assert len(done.cluster.assignments) == len(profile)
+    assert done.run.folder.exists("rule_thresholds")
+    assert done.run.folder.read_json("cluster_model")["k_chosen_by"] == "rule"
 
 
 def test_cli_segment_is_deterministic_and_row_order_free(demo_profile, tmp_path: Path) -> None:
@@ -82,26 +96,37 @@ def test_cli_segment_is_deterministic_and_row_order_free(demo_profile, tmp_path:
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
         outs.append(out)
-    first = {p.name: sha256(p) for p in outs[0].iterdir()}
-    assert first == {p.name: sha256(p) for p in outs[1].iterdir()}
-    assert first["assignments.csv"] == sha256(outs[2] / "assignments.csv")
+    first = _files(outs[0])
+    assert first == _files(outs[1])
+    for name in ("artefacts/05_assignments.parquet", "artefacts/07_names.csv", "summary.txt"):
+        assert first[name] == _files(outs[2])[name], name
     assert {
-        "assignments.csv",
-        "strategy.csv",
-        "names.csv",
-        "stability.csv",
-        "lda_hit_rate.csv",
-        "scoring_rule.json",
+        "params.yaml",
+        "artefacts/05_assignments.parquet",
+        "artefacts/06_stability.csv",
+        "artefacts/06_lda_hit_rate.csv",
+        "artefacts/06_scoring_rule.json",
+        "artefacts/06_profiles.csv",
+        "artefacts/07_names.csv",
+        "artefacts/07_strategy.csv",
         "summary.txt",
     } <= set(first)
     again = runner.invoke(app, ["segment", str(a), "--out", str(outs[0])])
     assert again.exit_code == 2  # never writes into a used folder
     bad = runner.invoke(app, ["segment", str(a), "--out", str(tmp_path / "x"), "--method", "nope"])
     assert bad.exit_code == 2 and "UNKNOWN_METHOD" in bad.output
+    kproto = tmp_path / "kproto"
+    bad = runner.invoke(app, ["segment", str(a), "--out", str(kproto), "--method", "kprototypes"])
+    assert bad.exit_code == 2 and "UNSUPPORTED_METHOD" in bad.output
+    assert not kproto.exists()  # refused before the run folder is made
+
+
+def _files(run: Path) -> dict[str, str]:
+    return {p.relative_to(run).as_posix(): sha256(p) for p in run.rglob("*") if p.is_file()}
 
 
 @pytest.mark.shared
-def test_cc_general_full_chain_without_warnings(shared_data: Path) -> None:
+def test_cc_general_full_chain_without_warnings(shared_data: Path, tmp_path: Path) -> None:
     cc = pd.read_csv(shared_data / "CC_GENERAL.csv").rename(columns={"CUST_ID": "customer_id"})
     complete = cc.dropna().reset_index(drop=True)
     assert len(complete) == 8_636
@@ -115,22 +140,21 @@ def test_cc_general_full_chain_without_warnings(shared_data: Path) -> None:
         model = FactorModel(n_factors=count.recommended, random_state=0)
         scores = model.fit_transform(kept)
         scores.columns = [f"F{i + 1}" for i in range(scores.shape[1])]
-        table = pd.concat([complete, scores], axis=1)
-        result = segment_customers(
-            table,
-            method="kmeans",
-            features=list(scores.columns),
-            value_column="PURCHASES",
-            k_range=(2, 8),
-            n_boot=10,
-            progress=False,
-        )
+        # the steps' value measure is "monetary": here, the purchases
+        table = pd.concat([complete, scores], axis=1).assign(monetary=complete["PURCHASES"])
+        done = _segment(
+            table, tmp_path / "run", method="kmeans", features=list(scores.columns),
+            k_range=(2, 8), n_boot=10,
+        )  # fmt: skip
     messages = [f"{w.category.__name__}: {w.message}" for w in caught]
     assert messages == []
-    assert 2 <= result.k <= 8
-    assert result.stability is not None and result.discriminant is not None
-    assert result.discriminant.hit_rate > 0.8
-    assert len(result.strategy) == result.k and result.names["name_zh"].is_unique
+    k = done.cluster.k
+    assert 2 <= k <= 8
+    checked = done.validate.validation
+    assert checked.stability is not None and checked.discriminant is not None
+    assert checked.discriminant.hit_rate > 0.8
+    plan = done.named.plan
+    assert len(plan.strategy) == k and plan.names["name_zh"].is_unique
 
 
 def test_segment_traits_come_from_each_segments_own_figures() -> None:

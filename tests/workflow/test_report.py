@@ -28,9 +28,9 @@ from segkit.outputs.excel import CUSTOMER_HEADERS, SHEETS
 from segkit.workflow.profiling import DEMO_AS_OF
 from segkit.workflow.report import run_report
 
-from .conftest import sha256
+from ..conftest import sha256
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 #: the notebooks these tests run (the lead switches this to REPO / "notebooks")
 NOTEBOOKS = REPO / "src" / "segkit" / "notebooks"
 runner = CliRunner()
