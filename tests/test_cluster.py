@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 
-from segkit.cluster import estimator as cluster
-from segkit.cluster.estimator import (
+from segkit.cluster import prepare
+from segkit.cluster.estimator import SegmentClusterer
+from segkit.cluster.prepare import (
     DEFAULT_BEHAVIOUR_FEATURES,
-    SegmentClusterer,
     behaviour_features,
     default_preprocessor,
     describe_preprocessor,
@@ -176,7 +176,7 @@ def test_ward_predict_nearest_centroid_and_size_limit(monkeypatch):
         {"monetary": [950.0, 12.0], "visits": [8.1, 13.5], "share_online": [0.5, 0.8]}
     )
     assert sc.predict(new).tolist() == [1, 3]
-    monkeypatch.setattr(cluster, "WARD_MAX_CUSTOMERS", 50)
+    monkeypatch.setattr(prepare, "WARD_MAX_CUSTOMERS", 50)
     with pytest.raises(InputError) as err:
         SegmentClusterer("ward", 3).fit(X[FEATURES])
     assert err.value.code == "TOO_MANY_CUSTOMERS" and "kmeans" in str(err.value)

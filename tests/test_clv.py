@@ -15,15 +15,13 @@ from hypothesis import strategies as st
 from scipy import integrate, special
 
 from segkit.errors import InputError
-from segkit.tiers.clv import (
+from segkit.tiers.clv import calibration_holdout, customer_lifetime_value, rfm_summary
+from segkit.tiers.clv_models import (
     BetaGeoModel,
     DependenceWarning,
     GammaGammaModel,
     bgnbd_log_likelihood,
-    calibration_holdout,
-    customer_lifetime_value,
     gamma_gamma_log_likelihood,
-    rfm_summary,
 )
 
 CDNOW_BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}

@@ -13,8 +13,10 @@ from hypothesis.extra.numpy import arrays
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
 from segkit.cluster import kvote as kselect
-from segkit.cluster.estimator import behaviour_features
-from segkit.cluster.kvote import INDICES, KSelection, choose_k, gap, knee_point, max_se
+from segkit.cluster.gap_statistic import gap, max_se
+from segkit.cluster.indices import _pairwise, _silhouette, knee_point
+from segkit.cluster.kvote import INDICES, KSelection, choose_k
+from segkit.cluster.prepare import behaviour_features
 from segkit.errors import InputError
 
 
@@ -75,7 +77,7 @@ def test_fast_silhouette_equals_sklearn(x, lab):
     lab = np.asarray(lab)
     if len(set(lab)) < 2 or len(np.unique(x, axis=0)) < len(x):
         return
-    ours = kselect._silhouette(kselect._pairwise(x), lab)
+    ours = _silhouette(_pairwise(x), lab)
     assert ours == pytest.approx(silhouette_score(x, lab), abs=1e-6)
 
 

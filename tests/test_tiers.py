@@ -12,17 +12,9 @@ from hypothesis import strategies as st
 
 from segkit import datasets
 from segkit.errors import InputError
-from segkit.tiers.rules import (
-    LIFECYCLE_COLUMNS,
-    LIFECYCLE_ZH,
-    TierResult,
-    frequency_tiers,
-    growth_tiers,
-    lifecycle_stages,
-    purchasing_power_tiers,
-    tie_aware_cuts,
-    value_tiers,
-)
+from segkit.tiers.lifecycle import LIFECYCLE_COLUMNS, lifecycle_stages
+from segkit.tiers.result import LIFECYCLE_ZH, TierResult, tie_aware_cuts
+from segkit.tiers.rules import frequency_tiers, growth_tiers, purchasing_power_tiers, value_tiers
 
 from .conftest import demo_profile_and_truth
 

@@ -20,16 +20,13 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from segkit.errors import InputError
+from segkit.validate.discriminant import ScoringRule, discriminant_analysis
+from segkit.validate.sizes import align_labels, check_segment_sizes, small_segments_note
 from segkit.validate.stability import (
     ClusterbootKMeans,
-    ScoringRule,
-    align_labels,
     bootstrap_stability,
-    check_segment_sizes,
     cluster_jaccard,
-    discriminant_analysis,
     hartigan_refine,
-    small_segments_note,
 )
 
 

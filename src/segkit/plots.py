@@ -41,7 +41,8 @@ from segkit.step_plots import (
     plot_rfm_grid,
 )
 from segkit.validate.describe import SegmentProfile
-from segkit.validate.stability import StabilityReport, align_labels
+from segkit.validate.sizes import align_labels
+from segkit.validate.stability import StabilityReport
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

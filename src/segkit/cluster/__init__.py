@@ -2,7 +2,7 @@
 
 * :mod:`~segkit.cluster.prepare` — behavioural features, scaling, input checks, row order.
 * :mod:`~segkit.cluster.estimator` — :class:`SegmentClusterer` with canonical labels.
-* :mod:`~segkit.cluster.kvote` — :func:`choose_k`: nine indices vote for k.
+* :mod:`~segkit.cluster.kvote` — :func:`choose_k`: one k-means fit per k, nine indices vote.
 * :mod:`~segkit.cluster.indices` — the indices' arithmetic and :func:`knee_point`.
 * :mod:`~segkit.cluster.gap_statistic` — the gap statistic as R ``cluster::clusGap``.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from segkit.cluster.estimator import METHODS, SegmentClusterer
 from segkit.cluster.gap_statistic import GAP_RULES, GapResult, gap, max_se
-from segkit.cluster.indices import KMEANS_SAMPLE, knee_point
-from segkit.cluster.kvote import INDICES, KSelection, choose_k
+from segkit.cluster.indices import knee_point
+from segkit.cluster.kvote import INDICES, KMEANS_SAMPLE, KSelection, choose_k
 from segkit.cluster.prepare import (
     DEFAULT_BEHAVIOUR_FEATURES,
     ONE_THREAD_UP_TO,

@@ -1,10 +1,10 @@
 """The indices :func:`segkit.cluster.kvote.choose_k` computes for each k (确定分群数的指标).
 
-:func:`knee_point` is public; the rest are the vote's arithmetic: one k-means fit per k
-(:func:`_fit`, see ``fit_sample`` in ``choose_k``), the indices of that fit (Calinski-Harabasz,
-Davies-Bouldin, Dunn, gap on squared distances, W_k) from all rows or a sample, the
-silhouette from a distance matrix, the BIC of a Gaussian mixture started at the centres, and
-the indices that need W_k of neighbouring k (Hartigan, Krzanowski-Lai, knee).
+:func:`knee_point` is public; the rest are the vote's arithmetic: the indices of one k-means
+fit (Calinski-Harabasz, Davies-Bouldin, Dunn, gap on squared distances, W_k) from all rows
+or a sample, the silhouette from a distance matrix, the BIC of a Gaussian mixture started at
+the centres, and the indices that need W_k of neighbouring k (Hartigan, Krzanowski-Lai,
+knee).
 """
 
 from __future__ import annotations
@@ -13,15 +13,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.cluster import KMeans
 from sklearn.mixture import GaussianMixture
 
-from segkit.cluster.prepare import few_threads
-
-__all__ = ["KMEANS_SAMPLE", "knee_point"]
-
-#: Above this many rows, k-means starts run on a sample of this size (then refined on all rows).
-KMEANS_SAMPLE = 50_000
+__all__ = ["knee_point"]
 
 
 def knee_point(ks: Any, w: Any) -> tuple[int, np.ndarray]:
@@ -57,29 +52,6 @@ def _gap_references(zs: np.ndarray, b: int, rng: np.random.Generator) -> list[np
     proj = (zs - mean) @ vt.T
     lo, hi = proj.min(axis=0), proj.max(axis=0)
     return [rng.uniform(lo, hi, size=proj.shape) @ vt + mean for _ in range(b)]
-
-
-def _fit(
-    z: np.ndarray, k: int, method: str, n_init: int, seed: int, fit_sample: Any = "auto"
-) -> np.ndarray:
-    """k-means labels of every row; see ``fit_sample`` in :func:`choose_k`."""
-    n = len(z)
-    if method == "minibatch":
-        mbk = MiniBatchKMeans(k, n_init=min(n_init, 3), batch_size=4096, random_state=seed)
-        with few_threads(n):
-            return np.asarray(mbk.fit(z).labels_)
-    m = n if fit_sample is None else min(n, KMEANS_SAMPLE if fit_sample == "auto" else fit_sample)
-    if m < k + 1:
-        raise ValueError(f"fit_sample must exceed k, got {fit_sample}")
-    if m >= n:
-        with few_threads(n):
-            return np.asarray(KMeans(k, n_init=n_init, random_state=seed).fit(z).labels_)
-    sub = np.random.default_rng(seed).choice(n, m, replace=False)
-    with few_threads(m):
-        km = KMeans(k, n_init=n_init, random_state=seed).fit(z[sub])
-    if fit_sample == "auto":  # refine on all rows
-        return np.asarray(KMeans(k, init=km.cluster_centers_, n_init=1, max_iter=5).fit(z).labels_)
-    return np.asarray(km.predict(z))  # nearest centroid
 
 
 def _silhouette(dist: np.ndarray, lab: np.ndarray) -> float:

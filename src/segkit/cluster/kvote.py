@@ -53,13 +53,12 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from scipy import stats
+from sklearn.cluster import KMeans, MiniBatchKMeans
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from segkit.cluster.indices import (
-    KMEANS_SAMPLE,
     _bic,
-    _fit,
     _gap_references,
     _indices,
     _pairwise,
@@ -70,12 +69,13 @@ from segkit.cluster.prepare import (
     as_feature_frame,
     check_features,
     describe_preprocessor,
+    few_threads,
     make_preprocessor,
     stable_order,
 )
 from segkit.errors import InputError
 
-__all__ = ["COLUMNS", "INDICES", "KSelection", "choose_k"]
+__all__ = ["COLUMNS", "INDICES", "KMEANS_SAMPLE", "KSelection", "choose_k"]
 
 #: index -> vote rule
 INDICES: dict[str, str] = {
@@ -91,6 +91,8 @@ INDICES: dict[str, str] = {
 }
 COLUMNS = ("silhouette", "silhouette_lo", "silhouette_hi", "calinski_harabasz", "davies_bouldin",
            "gap", "gap_s", "bic", "wss", "dunn")  # fmt: skip
+#: Above this many rows, k-means starts run on a sample of this size (then refined on all rows).
+KMEANS_SAMPLE = 50_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -144,7 +146,7 @@ def choose_k(
     ----------
     X : DataFrame or array
         Numeric features, one row per customer (e.g.
-        :func:`segkit.cluster.estimator.behaviour_features`).
+        :func:`segkit.cluster.prepare.behaviour_features`).
     k_range : iterable of int
         Consecutive candidate k (each ≥ 2); k_max + 1 is fitted as well.
     method : {"kmeans", "minibatch"}
@@ -256,6 +258,29 @@ def choose_k(
     info: dict[str, Any] = {"n": n, "sample_size": m, "algorithm": algorithm}
     info["preprocessing"] = {} if pre is None else describe_preprocessor(pre)
     return KSelection(table, votes, counts, int(best), reason, info)
+
+
+def _fit(
+    z: np.ndarray, k: int, method: str, n_init: int, seed: int, fit_sample: Any = "auto"
+) -> np.ndarray:
+    """k-means labels of every row; see ``fit_sample`` in :func:`choose_k`."""
+    n = len(z)
+    if method == "minibatch":
+        mbk = MiniBatchKMeans(k, n_init=min(n_init, 3), batch_size=4096, random_state=seed)
+        with few_threads(n):
+            return np.asarray(mbk.fit(z).labels_)
+    m = n if fit_sample is None else min(n, KMEANS_SAMPLE if fit_sample == "auto" else fit_sample)
+    if m < k + 1:
+        raise ValueError(f"fit_sample must exceed k, got {fit_sample}")
+    if m >= n:
+        with few_threads(n):
+            return np.asarray(KMeans(k, n_init=n_init, random_state=seed).fit(z).labels_)
+    sub = np.random.default_rng(seed).choice(n, m, replace=False)
+    with few_threads(m):
+        km = KMeans(k, n_init=n_init, random_state=seed).fit(z[sub])
+    if fit_sample == "auto":  # refine on all rows
+        return np.asarray(KMeans(k, init=km.cluster_centers_, n_init=1, max_iter=5).fit(z).labels_)
+    return np.asarray(km.predict(z))  # nearest centroid
 
 
 def _votes(table: pd.DataFrame, ks: list[int]) -> pd.DataFrame:

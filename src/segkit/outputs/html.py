@@ -417,7 +417,7 @@ def _trait(kind: str, value: Any, language: str) -> str:
     >>> _trait("value", "high", "zh"), _trait("lifecycle", "mature", "both")
     ('高价值', '成熟客户 mature')
     """
-    from segkit.tiers.rules import chinese_name
+    from segkit.tiers.result import chinese_name
 
     text = str(value)
     zh = chinese_name(kind, text)
