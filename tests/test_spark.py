@@ -16,7 +16,7 @@ from segkit.tiers.rfm import rfm_scores
 from segkit.tiers.rules import value_tiers
 from segkit.validate.discriminant import discriminant_analysis
 
-from .test_scoring import scoring_table
+from .scoring.test_scoring import scoring_table
 
 pytestmark = pytest.mark.spark
 

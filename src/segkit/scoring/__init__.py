@@ -14,15 +14,15 @@ scorer                                   exported from
                                          (kmeans, minibatch, ward: nearest centroid; gmm with tied
                                          covariance: linear posterior), with the recorded
                                          log1p / standardisation
-:func:`rule_scorer`                      :class:`~segkit.validate.stability.ScoringRule` (Fisher's
-                                         linear classification functions)
-:func:`cut_scorer`, :func:`tier_scorer`  threshold tables (:class:`~segkit.tiers.rules.TierResult`
+:func:`rule_scorer`                      :class:`~segkit.validate.discriminant.ScoringRule`
+                                         (Fisher's linear classification functions)
+:func:`cut_scorer`, :func:`tier_scorer`  threshold tables (:class:`~segkit.tiers.result.TierResult`
                                          of ``quantile`` / ``fixed`` tiers)
 :func:`rfm_scorer`                       R, F, M scores 1..bins by the rank definition of
                                          :func:`segkit.tiers.rfm.rfm_scores` (window functions)
 :func:`rfm_threshold_scorer`             a fitted :class:`~segkit.tiers.rfm.RFMScores` applied
                                          as a threshold table (fit on a sample)
-:func:`lifecycle_scorer`                 :func:`segkit.tiers.rules.lifecycle_stages`
+:func:`lifecycle_scorer`                 :func:`segkit.tiers.lifecycle.lifecycle_stages`
 =======================================  ==================================================
 
 Numerics

@@ -33,6 +33,7 @@ def linear_argmax_scorer(
     Examples
     --------
     >>> import duckdb
+    >>> from segkit.scoring import score
     >>> s = linear_argmax_scorer(["x"], [[1.0], [3.0]], [0.0, -4.0], ["low", "high"])
     >>> con = duckdb.connect()
     >>> score(con, [s], "(SELECT * FROM (VALUES (0.0), (5.0), (2.0)) AS t(x))", keep=["x"]
@@ -62,13 +63,13 @@ def linear_argmax_scorer(
 
 
 def rule_scorer(rule: Any, *, name: str = "segment") -> SQLScorer:
-    """SQL of a :class:`segkit.validate.stability.ScoringRule`.
+    """SQL of a :class:`segkit.validate.discriminant.ScoringRule`.
 
     The argmax of the classification functions.
 
     Examples
     --------
-    >>> from segkit.validate.stability import ScoringRule
+    >>> from segkit.validate.discriminant import ScoringRule
     >>> rule = ScoringRule(["x"], [1, 2], np.array([[1.0], [3.0]]), np.array([0.0, -4.0]))
     >>> rule_scorer(rule).labels
     (1, 2)
@@ -83,7 +84,7 @@ def rule_scorer(rule: Any, *, name: str = "segment") -> SQLScorer:
 
 def _preprocess_sql(pre: Any, columns: Sequence[str]) -> tuple[list[str], list[str]]:
     """(columns in the transformer's output order, SQL of each output) for a fitted
-    :func:`segkit.cluster.estimator.default_preprocessor`, a StandardScaler, or None."""
+    :func:`segkit.cluster.prepare.default_preprocessor`, a StandardScaler, or None."""
     from sklearn.compose import ColumnTransformer
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import FunctionTransformer, StandardScaler
@@ -135,7 +136,9 @@ def cluster_scorer(model: Any, *, name: str = "segment") -> SQLScorer:
     Examples
     --------
     >>> import duckdb
+    >>> import pandas as pd
     >>> from segkit.cluster.estimator import SegmentClusterer
+    >>> from segkit.scoring import score
     >>> X = pd.DataFrame({"spend": [1.0, 2, 3, 50, 60, 70], "share": [.1, .2, .1, .9, .8, .9]})
     >>> sc = SegmentClusterer("kmeans", 2, value_column="spend").fit(X)
     >>> con = duckdb.connect()

@@ -116,6 +116,7 @@ def to_sql(scorers: Sequence[SQLScorer], table: str, *, dialect: Dialect = "duck
 
     Examples
     --------
+    >>> from segkit.scoring import cut_scorer
     >>> s = cut_scorer("frequency", [2, 5], [1, 2, 3], name="f_tier")
     >>> print(to_sql([s], "p", dialect="duckdb", keep=[]))  # doctest: +NORMALIZE_WHITESPACE
     SELECT "f_tier" FROM (SELECT *, CASE WHEN "frequency" IS NULL THEN 1

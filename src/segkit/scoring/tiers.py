@@ -53,7 +53,7 @@ def cut_scorer(column: str, cuts: Sequence[float], labels: Sequence[Any], *,
 
 
 def tier_scorer(result: Any, column: str, *, name: str | None = None) -> SQLScorer:
-    """The threshold table of a :class:`segkit.tiers.rules.TierResult` (methods ``quantile``,
+    """The threshold table of a :class:`segkit.tiers.result.TierResult` (methods ``quantile``,
     ``fixed``, ``aov_tercile``) as SQL: fit tiers on a sample, assign everyone.
 
     Examples
@@ -74,7 +74,7 @@ def tier_scorer(result: Any, column: str, *, name: str | None = None) -> SQLScor
 
 def tie_aware_cuts_in(engine: Any, table: str, column: str,
                       probs: Sequence[float] = (1 / 3, 2 / 3)) -> list[float]:  # fmt: skip
-    """:func:`segkit.tiers.rules.tie_aware_cuts` computed from the engine's value counts.
+    """:func:`segkit.tiers.result.tie_aware_cuts` computed from the engine's value counts.
 
     Only the distinct values and their counts leave the engine (``GROUP BY``), so DuckDB,
     Spark and pandas get the same cut points from the same data.
@@ -208,7 +208,7 @@ def lifecycle_scorer(
     lang: Literal["en", "zh"] = "en",
     name: str = "lifecycle",
 ) -> SQLScorer:
-    """:func:`segkit.tiers.rules.lifecycle_stages` as SQL, with the same rules and arithmetic.
+    """:func:`segkit.tiers.lifecycle.lifecycle_stages` as SQL, with the same rules and arithmetic.
 
     ``H`` (``half_window_days`` default) is ``MAX(tenure_days) OVER () / 2``. The trend rule
     reads ``orders_h1`` / ``orders_h2`` (turn it off with ``trend_ratio=None`` when the

@@ -18,7 +18,7 @@ from segkit.tiers.rfm import rfm_scores
 from segkit.tiers.rules import frequency_tiers, value_tiers
 from segkit.validate.discriminant import discriminant_analysis
 
-from .conftest import demo_profile_and_truth
+from ..conftest import demo_profile_and_truth
 
 N_DEMO = 5000
 

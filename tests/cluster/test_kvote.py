@@ -136,7 +136,7 @@ def test_errors():
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2])
 def test_demo_recommends_six(seed):
-    from .conftest import demo_profile_and_truth
+    from ..conftest import demo_profile_and_truth
 
     profile, _ = demo_profile_and_truth(3000, seed)
     sel = choose_k(behaviour_features(profile), progress=False)
@@ -185,7 +185,7 @@ def test_fit_sample_default_is_unchanged_on_small_data():
 # --- the gap statistic as R cluster::clusGap / maxSE -----------------------------------------
 # R 4.2.2, cluster 2.1.4 (Debian r-cran-cluster 2.1.4-1). Data: R's iris and USArrests
 # (tests/data, written from R), scaled as R's scale() (sd with n - 1).
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 RULES = ["firstSEmax", "Tibs2001SEmax", "globalSEmax", "firstmax", "globalmax"]
 
 

@@ -16,7 +16,7 @@ from segkit.tiers.lifecycle import LIFECYCLE_COLUMNS, lifecycle_stages
 from segkit.tiers.result import LIFECYCLE_ZH, TierResult, tie_aware_cuts
 from segkit.tiers.rules import frequency_tiers, growth_tiers, purchasing_power_tiers, value_tiers
 
-from .conftest import demo_profile_and_truth
+from ..conftest import demo_profile_and_truth
 
 
 def _check_shape(res: TierResult, index: pd.Index, name: str) -> None:

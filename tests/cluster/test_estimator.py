@@ -232,7 +232,7 @@ def test_missing_and_non_numeric_values():
 # -- acceptance on the demo company -----------------------------------------------------------
 @pytest.fixture(scope="module", params=[1, 2])
 def demo_profile(request):
-    from .conftest import demo_profile_and_truth
+    from ..conftest import demo_profile_and_truth
 
     return demo_profile_and_truth(3000, request.param)
 
