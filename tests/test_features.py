@@ -54,7 +54,7 @@ def test_orders_per_active_month_is_derived_once() -> None:
     segment profiles get it from there and give the same values."""
     import re
 
-    from segkit.cluster.estimator import behaviour_features
+    from segkit.cluster.prepare import behaviour_features
     from segkit.features import orders_per_active_month, with_derived
 
     src = Path(__file__).resolve().parents[1] / "src" / "segkit"

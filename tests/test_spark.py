@@ -11,11 +11,12 @@ import pytest
 
 from segkit import scoring
 from segkit.cluster.estimator import SegmentClusterer
+from segkit.tiers.lifecycle import lifecycle_stages
 from segkit.tiers.rfm import rfm_scores
-from segkit.tiers.rules import lifecycle_stages, value_tiers
-from segkit.validate.stability import discriminant_analysis
+from segkit.tiers.rules import value_tiers
+from segkit.validate.discriminant import discriminant_analysis
 
-from .test_scoring import scoring_table
+from .scoring.test_scoring import scoring_table
 
 pytestmark = pytest.mark.spark
 
@@ -63,7 +64,7 @@ def rule_scorers(spark, con, table: str) -> list[scoring.SQLScorer]:
 def test_demo_rule_tiers_and_scorers_equal_on_spark_and_duckdb(spark, tmp_path):
     frame = scoring_table()
     con = both(spark, frame, tmp_path / "demo.parquet", "demo_profile")
-    from segkit.cluster.estimator import behaviour_features
+    from segkit.cluster.prepare import behaviour_features
 
     X = behaviour_features(frame)
     km = SegmentClusterer("kmeans", 6, value_column="avg_order_value").fit(

@@ -1,5 +1,5 @@
 """segkit.collect.identity through the real step: a customer master joined onto the profile
-(:func:`segkit.workflow.profiling.integrate_sides`) has its phones and ID numbers checked
+(:func:`segkit.workflow.customers.integrate_sides`) has its phones and ID numbers checked
 before they are pseudonymised; invalid ones and one person under two ids are flagged in the
 quarantine and counted in the integration summary, never merged."""
 

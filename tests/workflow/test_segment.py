@@ -16,9 +16,11 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from typer.testing import CliRunner
 
 from segkit.cli import app
-from segkit.cluster.estimator import behaviour_features, make_preprocessor
-from segkit.validate.stability import discriminant_analysis
-from segkit.variables.factor import FactorModel, adequacy, n_factors
+from segkit.cluster.prepare import behaviour_features, make_preprocessor
+from segkit.validate.discriminant import discriminant_analysis
+from segkit.variables.adequacy import adequacy
+from segkit.variables.factor import FactorModel
+from segkit.variables.factor_count import n_factors
 from segkit.variables.screening import screen_variables
 from segkit.workflow.segment import cluster_segments, validate_segments
 from segkit.workflow.segmenting import SegmentRun, segment_profile

@@ -13,7 +13,7 @@ alone:
   silently.
 
 :func:`master_identity` runs both on a master's personal-data columns, before they are
-pseudonymised (:func:`segkit.workflow.profiling.integrate_sides`, step 2): the flags join the
+pseudonymised (:func:`segkit.workflow.customers.integrate_sides`, step 2): the flags join the
 quarantine (action ``flagged``, one ``SAME_PERSON`` row per proposed merge) and the merge map
 is counted in the integration summary (:class:`segkit.collect.integration.Integrated`).
 

@@ -157,7 +157,7 @@ def trait(kind: str, value: Any, language: str) -> str:
     >>> trait("value", "high", "zh"), trait("lifecycle", "mature", "both")
     ('高价值', '成熟客户 mature')
     """
-    from segkit.tiers.rules import chinese_name
+    from segkit.tiers.result import chinese_name
 
     text = str(value)
     zh = chinese_name(kind, text)

@@ -25,7 +25,8 @@ from matplotlib.ticker import PercentFormatter
 
 from segkit.plots.canvas import axes_for
 from segkit.validate.describe import SegmentProfile
-from segkit.validate.stability import StabilityReport, align_labels
+from segkit.validate.sizes import align_labels
+from segkit.validate.stability import StabilityReport
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

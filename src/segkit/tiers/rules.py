@@ -1,8 +1,10 @@
-"""Rule-based customer tiers (客户分层): value, frequency, purchasing power, growth, lifecycle.
+"""Rule-based customer tiers (客户分层): value (ABC, percentile), frequency, purchasing power,
+growth; lifecycle stages are in :mod:`segkit.tiers.lifecycle`.
 
 Every function takes the profile (one row per customer, see :mod:`segkit.profile`) or a
-single Series and returns a :class:`TierResult`: labels aligned with the input rows (an
-ordered Categorical, lowest tier first), the thresholds used and the method name.
+single Series and returns a :class:`~segkit.tiers.result.TierResult`: labels aligned with
+the input rows (an ordered Categorical, lowest tier first), the thresholds used and the
+method name.
 
 Conventions shared by all tiers
 -------------------------------
@@ -14,7 +16,7 @@ Conventions shared by all tiers
   empty) whenever the data have enough distinct values. On skewed counts (60% of customers
   with one order) this still yields low = 1, mid = 2, high = 3+.
 * **Missing inputs** go to the lowest tier and are left out of quantile computations
-  (lifecycle: see :func:`lifecycle_stages`). Labels are never NaN.
+  (lifecycle: see :func:`segkit.tiers.lifecycle.lifecycle_stages`). Labels are never NaN.
 * ``lang="zh"`` gives Chinese labels; ``labels=`` overrides them (lowest tier first).
 
 Examples
@@ -27,194 +29,32 @@ Examples
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from segkit.errors import InputError
+from segkit.tiers.result import (
+    Lang,
+    TierResult,
+    _cut_tiers,
+    _names,
+    _order_key,
+    _result,
+    _values,
+    tie_aware_cuts,
+)
 
 # fmt: off
-__all__ = ["INCOME_LEVELS", "LIFECYCLE_COLUMNS", "LIFECYCLE_ZH", "TierResult", "chinese_name",
-           "cuts_from_counts", "frequency_tiers", "growth_tiers", "lifecycle_stages",
-           "purchasing_power_tiers", "tie_aware_cuts", "value_tiers"]
-#: Chinese names of the lifecycle stages.
-LIFECYCLE_ZH = {"new": "新客户", "growing": "成长客户", "mature": "成熟客户",
-                "churning": "流失风险", "lost": "已流失"}
-#: The measure each lifecycle stage's ``lower``/``upper`` bound (stages in threshold order:
-#: new, growing, mature, churning, lost).
-LIFECYCLE_COLUMNS = ("tenure_days", "tenure_days", "tenure_days",
-                     "recency_days / interval_mean_days", "recency_days")
+__all__ = ["INCOME_LEVELS", "frequency_tiers", "growth_tiers", "purchasing_power_tiers",
+           "value_tiers"]
 # fmt: on
-Lang = Literal["en", "zh"]
-_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
-    "value": {"en": ("low", "mid", "high"), "zh": ("低价值", "中价值", "高价值")},
-    "pareto": {"en": ("C", "B", "A"), "zh": ("C类", "B类", "A类")},
-    "percentile": {"en": ("bottom", "middle", "top"), "zh": ("尾部", "腰部", "头部")},
-    "frequency": {"en": ("low", "mid", "high"), "zh": ("低频", "中频", "高频")},
-    "power": {"en": ("low", "mid", "high"), "zh": ("低购买力", "中购买力", "高购买力")},
-    "growth": {
-        "en": ("new", "low", "mid", "high"),
-        "zh": ("新客户（无历史）", "低成长潜力", "中成长潜力", "高成长潜力"),
-    },
-}
-#: Income band spellings accepted by :func:`purchasing_power_tiers` (after strip + lower).
+
 INCOME_LEVELS = {"低": 0, "中": 1, "高": 2, "low": 0, "mid": 1, "medium": 1, "middle": 1}
 INCOME_LEVELS |= {"high": 2, "低收入": 0, "中等": 1, "中收入": 1, "高收入": 2}
-
-
-@dataclass(frozen=True)
-class TierResult:
-    """Tier labels plus the thresholds that produced them.
-
-    Attributes
-    ----------
-    labels : pandas.Series
-        Ordered Categorical (lowest tier first), same index as the input, named after the tier.
-    thresholds : pandas.DataFrame
-        One row per tier, lowest first: ``tier``, ``lower``, ``upper``, ``rule``.
-    method : str
-        How the tiers were made (e.g. ``"quantile"``, ``"pareto"``, ``"rules"``).
-    """
-
-    labels: pd.Series
-    thresholds: pd.DataFrame
-    method: str
-
-    def to_frame(self) -> pd.DataFrame:
-        """The labels as a one-column DataFrame (same index as the input)."""
-        return self.labels.to_frame()
-
-    def summary(self) -> pd.DataFrame:
-        """Thresholds with the number and share of customers in each tier."""
-        n = self.labels.value_counts(sort=False).reindex(self.thresholds["tier"]).to_numpy()
-        out = self.thresholds.assign(n=n)
-        return out.assign(share=out["n"] / max(len(self.labels), 1))
-
-
-def chinese_name(kind: str, value: str) -> str:
-    """The Chinese name of an English tier or stage label (unknown labels come back as given).
-
-    Examples
-    --------
-    >>> chinese_name("value", "high"), chinese_name("lifecycle", "lost")
-    ('高价值', '已流失')
-    >>> chinese_name("growth", "x")
-    'x'
-    """
-    if kind == "lifecycle":
-        return LIFECYCLE_ZH.get(value, value)
-    names = _NAMES.get(kind)
-    if names is None:
-        return value
-    return dict(zip(names["en"], names["zh"], strict=True)).get(value, value)
-
-
-def _values(data: pd.DataFrame | pd.Series, column: str) -> pd.Series:
-    """Numeric values (non-numbers -> NaN), named after the column (or the Series' name)."""
-    if isinstance(data, pd.Series):
-        out = pd.to_numeric(data, errors="coerce").astype(float)
-        return out.rename(column if data.name is None else data.name)
-    if column not in data.columns:
-        raise InputError(
-            f"the profile has no column {column!r}", column=column, code="MISSING_COLUMN"
-        )
-    return pd.to_numeric(data[column], errors="coerce").astype(float)
-
-
-def _order_key(data: pd.DataFrame | pd.Series) -> np.ndarray:
-    """Tie-break key: ``customer_id`` when present, else the row position."""
-    if isinstance(data, pd.DataFrame) and "customer_id" in data.columns:
-        return data["customer_id"].astype(str).to_numpy()
-    return np.arange(len(data))
-
-
-def _names(kind: str, lang: Lang, labels: Sequence[str] | None, k: int) -> list[str]:
-    names = list(labels) if labels is not None else list(_NAMES[kind][lang])
-    if labels is None and k != len(names):
-        names = [f"tier{i}" for i in range(1, k + 1)]
-    if len(names) != k or len(set(names)) != k:
-        raise InputError(f"need {k} distinct labels, got {names!r}", code="BAD_LABELS")
-    return names
-
-
-def _result(codes: np.ndarray, names: list[str], index: pd.Index, name: str,
-            rows: list[tuple[float, float, str]], method: str) -> TierResult:  # fmt: skip
-    cat = pd.Categorical.from_codes(codes.astype(np.int64), categories=names, ordered=True)
-    labels = pd.Series(cat, index=index, name=name)
-    thr = pd.DataFrame(rows, columns=["lower", "upper", "rule"])
-    thr.insert(0, "tier", names)
-    return TierResult(labels, thr, method)
-
-
-def tie_aware_cuts(values: pd.Series | np.ndarray, probs: Sequence[float]) -> list[float]:
-    """Cut points near the quantiles ``probs`` that never split equal values.
-
-    Each cut is the lowest value of the next tier (tiers are ``lower <= x < upper``), chosen
-    among the boundaries between distinct values as the one whose cumulative share is nearest
-    the target (ties: the lower boundary), increasing and leaving room for the remaining cuts.
-    With fewer distinct values than tiers the last cuts are ``inf`` (empty top tiers). NaNs
-    are ignored.
-
-    Examples
-    --------
-    >>> tie_aware_cuts([1, 1, 1, 1, 1, 1, 2, 2, 3, 5], [1 / 3, 2 / 3])
-    [2.0, 3.0]
-    >>> tie_aware_cuts([4, 4, 4], [0.5])
-    [inf]
-    """
-    v = np.asarray(values, dtype=float)
-    uniq, counts = np.unique(v[~np.isnan(v)], return_counts=True)
-    return cuts_from_counts(uniq, counts, probs)
-
-
-def cuts_from_counts(uniq: np.ndarray, counts: np.ndarray, probs: Sequence[float]) -> list[float]:
-    """:func:`tie_aware_cuts` from the sorted distinct values and their counts (e.g. a
-    ``GROUP BY`` computed in a database engine).
-
-    Examples
-    --------
-    >>> cuts_from_counts(np.array([1.0, 2, 3, 5]), np.array([6, 2, 1, 1]), [1 / 3, 2 / 3])
-    [2.0, 3.0]
-    """
-    uniq = np.asarray(uniq, dtype=float)
-    counts = np.asarray(counts, dtype=np.int64)
-    cum = np.cumsum(counts) / max(counts.sum(), 1)  # boundary b lies after uniq[b]
-    cuts: list[float] = []
-    prev = -1
-    for j, p in enumerate(probs):
-        room = len(uniq) - 1 - (len(probs) - j - 1)  # leave a boundary for each later cut
-        cand = np.arange(prev + 1, min(max(room, prev + 2), len(uniq) - 1))
-        if len(cand) == 0:
-            cuts.append(math.inf)
-            continue
-        prev = int(cand[np.argmin(np.abs(cum[cand] - p))])
-        cuts.append(float(uniq[prev + 1]))
-    return cuts
-
-
-def _interval_rows(cuts: Sequence[float], column: str) -> list[tuple[float, float, str]]:
-    bounds = [-math.inf, *cuts, math.inf]
-    rows = []
-    for i, (lo, hi) in enumerate(itertools.pairwise(bounds)):
-        parts = ([f"{lo:g} <= {column}"] if i > 0 else []) + (
-            [f"{column} < {hi:g}"] if hi < math.inf else []
-        )
-        rule = " and ".join(parts) or f"any {column}"
-        rows.append((lo, hi, rule + (" (or missing)" if i == 0 else "")))
-    return rows
-
-
-def _cut_tiers(x: pd.Series, cuts: Sequence[float], names: list[str], name: str,
-               method: str) -> TierResult:  # fmt: skip
-    if any(b < a for a, b in itertools.pairwise(cuts)):
-        raise InputError(f"cut points must increase, got {list(cuts)}", code="BAD_CUTS")
-    codes = np.searchsorted(np.asarray(cuts, float), x.fillna(-math.inf).to_numpy(), side="right")
-    return _result(codes, names, x.index, name, _interval_rows(cuts, str(x.name)), method)
 
 
 def value_tiers(
@@ -397,7 +237,7 @@ def growth_tiers(
     On the demo company (3,000 customers, seed 1; the generator's lifecycle truth read as
     growing = high, mature = mid, churning/lost = low, new = new) these tiers agree with the
     truth for 88.5% of customers (Cohen's κ 0.83), against 45.2% (κ 0.28) for the former
-    data-window halves; ``tests/test_tiers.py`` measures it.
+    data-window halves; ``tests/tiers/test_rules.py`` measures it.
 
     Examples
     --------
@@ -427,89 +267,3 @@ def growth_tiers(
         method = "own-trend+predicted"
     codes = np.where(new, 0, codes)
     return _result(codes, _names("growth", lang, None, 4), g.index, name, rows, method)
-
-
-def lifecycle_stages(
-    profile: pd.DataFrame,
-    *,
-    new_days: float = 90,
-    lost_days: float = 180,
-    churn_factor: float = 2.0,
-    mature_tenure_days: float = 365,
-    default_interval_days: float = 45,
-    trend_ratio: float | None = 2.0,
-    half_window_days: float | None = None,
-    lang: Lang = "en",
-    name: str = "lifecycle",
-) -> TierResult:
-    """Lifecycle stage (生命周期): new / growing / mature / churning / lost.
-
-    Rules, applied in this precedence (the first that matches wins):
-
-    1. **lost** — ``recency_days >= lost_days`` (or recency missing);
-    2. **new** — ``tenure_days < new_days``;
-    3. **churning** — ``recency_days > churn_factor × interval`` where ``interval`` is
-       ``interval_mean_days`` (``default_interval_days`` with one purchase day);
-    4. **growing** — ``tenure_days < mature_tenure_days``, or an accelerating trend: the
-       order rate in the second half-window is at least ``trend_ratio`` times the rate over
-       the customer's part of the first half, ``max(orders_h1, 1) / (tenure − H)``, measured
-       only when ``tenure − H >= new_days`` (``H = half_window_days``, default
-       ``max(tenure_days) / 2``, i.e. the profile window starting at the first transaction;
-       ``trend_ratio=None`` turns this off);
-    5. **mature** — everyone else.
-
-    ``thresholds`` gives each stage the bounds of its deciding measure
-    (:data:`LIFECYCLE_COLUMNS`; ``lower <= x < upper``; churning: the ratio of recency to the
-    mean interval) and the full ``rule``.
-
-    Missing tenure counts as long (never new or growing by tenure); missing half-window
-    orders switch the trend rule off. :data:`LIFECYCLE_ZH` holds the Chinese names
-    (``lang="zh"``). The defaults are the stage definitions documented in
-    :func:`segkit.datasets.make_demo`.
-
-    Examples
-    --------
-    >>> p = pd.DataFrame({"recency_days": [200, 10, 100, 20, 15],
-    ...                   "tenure_days": [400, 30, 400, 200, 500],
-    ...                   "interval_mean_days": [30.0, None, 30, 40, 40],
-    ...                   "orders_h1": [3, 0, 5, 0, 6], "orders_h2": [0, 1, 4, 5, 6]})
-    >>> lifecycle_stages(p).labels.tolist()
-    ['lost', 'new', 'churning', 'growing', 'mature']
-    """
-    r, t = _values(profile, "recency_days"), _values(profile, "tenure_days")
-    interval = _values(profile, "interval_mean_days").fillna(default_interval_days)
-    lost = (r >= lost_days) | r.isna()
-    new = t < new_days
-    churning = r > churn_factor * interval
-    growing = t < mature_tenure_days
-    trend = "off"
-    if trend_ratio is not None and {"orders_h1", "orders_h2"} <= set(profile.columns):
-        half = float(t.max() / 2) if half_window_days is None else float(half_window_days)
-        o1, o2 = _values(profile, "orders_h1"), _values(profile, "orders_h2")
-        exposure = t - half
-        accel = (exposure >= new_days) & (o2 / half >= trend_ratio * o1.clip(lower=1) / exposure)
-        growing |= accel.fillna(False).astype(bool)
-        trend = f"or order rate in 2nd half >= {trend_ratio:g}× 1st-half rate (H = {half:g} d)"
-    masks = [m.fillna(False).to_numpy(bool) for m in (lost, new, churning, growing)]
-    stages = ["new", "growing", "mature", "churning", "lost"]
-    pick = np.select(masks, [4, 0, 3, 1], default=2)
-    rules = {
-        "new": f"tenure_days < {new_days:g} (precedence 2)",
-        "growing": f"tenure_days < {mature_tenure_days:g}, {trend} (precedence 4)",
-        "mature": "none of the above (precedence 5)",
-        "churning": f"recency_days > {churn_factor:g} × interval_mean_days "
-        f"(default {default_interval_days:g} d) (precedence 3)",
-        "lost": f"recency_days >= {lost_days:g} or missing (precedence 1)",
-    }
-    # each stage's deciding measure and its bounds (``lower <= x < upper``); the full rule,
-    # with the precedence, is in ``rule``
-    bounds = {
-        "new": (0.0, float(new_days)),
-        "growing": (float(new_days), float(mature_tenure_days)),
-        "mature": (float(mature_tenure_days), math.inf),
-        "churning": (float(churn_factor), math.inf),
-        "lost": (float(lost_days), math.inf),
-    }
-    rows = [(*bounds[s], rules[s]) for s in stages]
-    names = [LIFECYCLE_ZH[s] for s in stages] if lang == "zh" else stages
-    return _result(pick, names, r.index, name, rows, "rules")

@@ -32,7 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from segkit.errors import InputError
-from segkit.validate.stability import align_labels
+from segkit.validate.sizes import align_labels
 
 __all__ = ["SegmentProfile", "profile_segments"]
 

@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from segkit.clean.checks import CleanResult, clean, default_as_of, horizon
-from segkit.cluster.estimator import behaviour_features
+from segkit.cluster.prepare import behaviour_features
 from segkit.collect.collected import Collected, collected_from_parquet
 from segkit.collect.sources import collect
 from segkit.collect.sql import sql_str
@@ -465,13 +465,8 @@ CLV_FIT_SAMPLE = 20_000
 
 def clv_table(run: Run, horizon_months: int = 12) -> pd.DataFrame:
     """CLV per customer (BG/NBD × Gamma-Gamma) from the clean transactions, at the as-of date."""
-    from segkit.tiers.clv import (
-        BetaGeoModel,
-        DependenceWarning,
-        GammaGammaModel,
-        customer_lifetime_value,
-        rfm_summary,
-    )
+    from segkit.tiers.clv import customer_lifetime_value, rfm_summary
+    from segkit.tiers.clv_models import BetaGeoModel, DependenceWarning, GammaGammaModel
 
     con = connect()
     path = sql_str(str(run.folder.path("clean_transactions")))
@@ -516,8 +511,9 @@ def clv_table(run: Run, horizon_months: int = 12) -> pd.DataFrame:
 
 def tiers_step(run: Run) -> TiersStep:
     """Value tiers, ABC (Pareto), RFM scores and segments, lifecycle, growth and CLV."""
+    from segkit.tiers.lifecycle import LIFECYCLE_COLUMNS, lifecycle_stages
     from segkit.tiers.rfm import assign_rfm_segments, rfm_scores
-    from segkit.tiers.rules import LIFECYCLE_COLUMNS, growth_tiers, lifecycle_stages, value_tiers
+    from segkit.tiers.rules import growth_tiers, value_tiers
 
     profile = run.folder.read_frame("profile")
     lang: Any = run.lang

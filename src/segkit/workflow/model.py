@@ -15,8 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from segkit.cluster.estimator import SegmentClusterer, behaviour_features
+from segkit.cluster.estimator import SegmentClusterer
 from segkit.cluster.kvote import KSelection
+from segkit.cluster.prepare import behaviour_features
 from segkit.errors import InputError
 from segkit.features import with_derived
 from segkit.monitor import Migration, drift_alerts, migration_matrix

@@ -30,9 +30,9 @@ from typing import Any
 
 from segkit import paths
 from segkit.atomic import DiskFullError, is_disk_full, write_text
+from segkit.config import RunConfig, notebook_parameters
 from segkit.errors import SegkitError
 from segkit.privacy import install_log_masking, mask_text
-from segkit.config import RunConfig, notebook_parameters
 from segkit.workflow.artefacts import NOTEBOOKS, RunFolder, private_config_path
 from segkit.workflow.report_kernel import (
     StepFailed,

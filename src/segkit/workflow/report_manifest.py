@@ -15,8 +15,8 @@ from typing import Any
 
 from segkit import __version__
 from segkit.atomic import DiskFullError, is_disk_full
-from segkit.privacy import mask_text
 from segkit.config import RunConfig
+from segkit.privacy import mask_text
 from segkit.workflow.artefacts import RunFolder
 from segkit.workflow.report_kernel import StepRun
 

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any, get_args
 
 from segkit import paths
-from segkit.errors import InputError, SegkitError
 from segkit.config import NOTEBOOK_PARAMETERS, RunConfig, SegmentSpec
+from segkit.errors import InputError, SegkitError
 from segkit.workflow.report_kernel import KERNEL_NAME
 
 #: string parameters other than ``run_dir`` may only take these values

@@ -17,24 +17,20 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import AgglomerativeClustering
 
-from segkit.cluster.estimator import SegmentClusterer, describe_preprocessor, make_preprocessor
+from segkit.cluster.estimator import SegmentClusterer
 from segkit.cluster.kvote import KSelection, choose_k
+from segkit.cluster.prepare import describe_preprocessor, make_preprocessor
 from segkit.errors import InputError
 from segkit.features import with_derived
 from segkit.naming import apply_names, suggest_names
 from segkit.strategy import build_strategy, overrepresented, value_level
+from segkit.tiers.lifecycle import lifecycle_stages
 from segkit.tiers.rfm import assign_rfm_segments, rfm_scores
-from segkit.tiers.rules import growth_tiers, lifecycle_stages, value_tiers
+from segkit.tiers.rules import growth_tiers, value_tiers
 from segkit.validate.describe import SegmentProfile, profile_segments
-from segkit.validate.stability import (
-    ClusterbootKMeans,
-    DiscriminantReport,
-    StabilityReport,
-    bootstrap_stability,
-    check_segment_sizes,
-    discriminant_analysis,
-    small_segments_note,
-)
+from segkit.validate.discriminant import DiscriminantReport, discriminant_analysis
+from segkit.validate.sizes import check_segment_sizes, small_segments_note
+from segkit.validate.stability import ClusterbootKMeans, StabilityReport, bootstrap_stability
 
 RULE_METHODS = ("rfm", "value", "lifecycle")
 CLUSTER_METHODS = ("kmeans", "minibatch", "ward", "gmm", "kprototypes")
@@ -183,7 +179,7 @@ def validate_segments(
       segments "stable" that clusterboot calls doubtful. kprototypes always uses it.
     * Discriminant analysis on the usable (non-constant) variables, with log1p of the
       columns the clustering log-transforms
-      (:func:`segkit.validate.stability.discriminant_analysis`).
+      (:func:`segkit.validate.discriminant.discriminant_analysis`).
     """
     notes: list[str] = []
     stability = None

@@ -35,9 +35,9 @@ from typing import Any
 import pandas as pd
 
 from segkit.atomic import write_text
+from segkit.config import RunConfig
 from segkit.errors import InputError
 from segkit.privacy import mask_text
-from segkit.config import RunConfig
 from segkit.workflow.artefacts import RunFolder
 from segkit.workflow.data import variables_step
 from segkit.workflow.model import (

@@ -161,7 +161,7 @@ def test_indices_average_to_100(rows: list[tuple[int, float, str]]) -> None:
 
 @pytest.fixture(scope="module")
 def demo_profile() -> tuple[pd.DataFrame, pd.Series]:
-    from .conftest import demo_profile_and_truth
+    from ..conftest import demo_profile_and_truth
 
     profile, truth = demo_profile_and_truth(3000, 1)
     return profile, pd.Series(truth["segment"].to_numpy(), index=profile.index)

@@ -10,13 +10,15 @@ import pandas as pd
 import pytest
 
 from segkit import scoring
-from segkit.cluster.estimator import SegmentClusterer, behaviour_features
+from segkit.cluster.estimator import SegmentClusterer
+from segkit.cluster.prepare import behaviour_features
 from segkit.errors import InputError
+from segkit.tiers.lifecycle import lifecycle_stages
 from segkit.tiers.rfm import rfm_scores
-from segkit.tiers.rules import frequency_tiers, lifecycle_stages, value_tiers
-from segkit.validate.stability import discriminant_analysis
+from segkit.tiers.rules import frequency_tiers, value_tiers
+from segkit.validate.discriminant import discriminant_analysis
 
-from .conftest import demo_profile_and_truth
+from ..conftest import demo_profile_and_truth
 
 N_DEMO = 5000
 

@@ -1,4 +1,4 @@
-"""segkit.cluster.estimator: preprocessing, canonical labels, determinism, errors, demo ARI."""
+"""segkit.cluster.estimator: canonical labels, determinism, methods, errors, demo ARI."""
 
 from __future__ import annotations
 
@@ -10,14 +10,10 @@ from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 
-from segkit.cluster import estimator as cluster
-from segkit.cluster.estimator import (
-    DEFAULT_BEHAVIOUR_FEATURES,
-    SegmentClusterer,
+from segkit.cluster import prepare
+from segkit.cluster.estimator import SegmentClusterer
+from segkit.cluster.prepare import (
     behaviour_features,
-    default_preprocessor,
-    describe_preprocessor,
-    stable_order,
 )
 from segkit.errors import InputError
 
@@ -41,63 +37,6 @@ def blobs(sizes=(30, 20, 25), seed=0) -> pd.DataFrame:
 
 
 FEATURES = ["monetary", "visits", "share_online"]
-
-
-# -- preprocessing ---------------------------------------------------------------------------
-def test_default_preprocessor_logs_skewed_spend_not_shares():
-    f = blobs()[FEATURES]
-    pre = default_preprocessor(f).set_output(transform="pandas")
-    out = pre.fit_transform(f)
-    assert list(out.columns) == ["monetary", "visits", "share_online"] or set(out.columns) == set(
-        FEATURES
-    )
-    desc = describe_preprocessor(pre)
-    assert desc == {
-        "monetary": "log1p + standardise",
-        "visits": "standardise",
-        "share_online": "standardise",
-    }
-    np.testing.assert_allclose(out.mean(), 0, atol=1e-12)
-    np.testing.assert_allclose(out.std(ddof=0), 1, atol=1e-12)
-    logm = np.log1p(f["monetary"])
-    np.testing.assert_allclose(out["monetary"], (logm - logm.mean()) / logm.std(ddof=0))
-
-
-def test_default_preprocessor_options():
-    f = blobs()[FEATURES]
-    q = default_preprocessor(f, transform="quantile").fit(f)
-    assert describe_preprocessor(q)["monetary"] == "quantile-normal + standardise"
-    none = default_preprocessor(f, skewed=None).fit(f)
-    assert set(describe_preprocessor(none).values()) == {"standardise"}
-    listed = default_preprocessor(f, skewed=["visits"]).fit(f)
-    assert describe_preprocessor(listed)["visits"] == "log1p + standardise"
-    with pytest.raises(InputError) as err:
-        default_preprocessor(f.assign(visits=-f["visits"]), skewed=["visits"])
-    assert err.value.code == "NEGATIVE_VALUES"
-
-
-def test_behaviour_features_expands_patterns_and_derives():
-    p = pd.DataFrame({
-        "avg_order_value": [50.0, 900.0, 30.0], "frequency": [6, 1, 4], "active_months": [3, 1, 4],
-        "share_channel_online": [1.0, 0.2, 0.5], "share_category_a": [0.3, 1.0, 0.0],
-        "share_category_b": [0.7, 0.0, 1.0], "share_category__other": [0.0, 0.0, 0.0],
-        "recency_days": [3, 300, 40],
-    })  # fmt: skip
-    f = behaviour_features(p)
-    assert "recency_days" not in f and "share_category__other" not in f
-    assert f["orders_per_active_month"].tolist() == [2.0, 1.0, 1.0]
-    assert "share_category_*" in DEFAULT_BEHAVIOUR_FEATURES
-    with pytest.raises(InputError) as err:
-        behaviour_features(p.drop(columns="avg_order_value"))
-    assert err.value.code == "MISSING_COLUMN"
-
-
-def test_stable_order_ignores_input_order():
-    f = blobs()[FEATURES]
-    perm = np.random.default_rng(1).permutation(len(f))
-    a = f.index[stable_order(f)]
-    b = f.iloc[perm].index[stable_order(f.iloc[perm])]
-    assert a.tolist() == b.tolist()
 
 
 # -- canonical labels --------------------------------------------------------------------------
@@ -176,7 +115,7 @@ def test_ward_predict_nearest_centroid_and_size_limit(monkeypatch):
         {"monetary": [950.0, 12.0], "visits": [8.1, 13.5], "share_online": [0.5, 0.8]}
     )
     assert sc.predict(new).tolist() == [1, 3]
-    monkeypatch.setattr(cluster, "WARD_MAX_CUSTOMERS", 50)
+    monkeypatch.setattr(prepare, "WARD_MAX_CUSTOMERS", 50)
     with pytest.raises(InputError) as err:
         SegmentClusterer("ward", 3).fit(X[FEATURES])
     assert err.value.code == "TOO_MANY_CUSTOMERS" and "kmeans" in str(err.value)
@@ -232,7 +171,7 @@ def test_missing_and_non_numeric_values():
 # -- acceptance on the demo company -----------------------------------------------------------
 @pytest.fixture(scope="module", params=[1, 2])
 def demo_profile(request):
-    from .conftest import demo_profile_and_truth
+    from ..conftest import demo_profile_and_truth
 
     return demo_profile_and_truth(3000, request.param)
 

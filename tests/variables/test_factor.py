@@ -18,7 +18,10 @@ from sklearn.pipeline import make_pipeline
 
 from segkit import _compat, datasets
 from segkit.errors import InputError
-from segkit.variables.factor import FactorModel, adequacy, cronbach_alpha, kmo_label, n_factors
+from segkit.variables.adequacy import adequacy, kmo_label
+from segkit.variables.factor import FactorModel
+from segkit.variables.factor_count import n_factors
+from segkit.variables.reliability import cronbach_alpha
 
 GROUPS = {f: sorted(q for q, g in datasets.SURVEY_FACTORS.items() if g == f) for f in
           dict.fromkeys(datasets.SURVEY_FACTORS.values())}  # fmt: skip
