@@ -71,7 +71,7 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from segkit.clean.checks import CleanResult
+from segkit.clean.result import CleanResult
 from segkit.features import CORE_FEATURES, CUSTOMER_LEVEL_CORE, ORDER_LEVEL_CORE, core_select
 from segkit.privacy import looks_personal
 
@@ -288,7 +288,7 @@ def build_profile(
     frame.attrs["as_of"] = str(as_of_d)
     frame.attrs["returns_only_customers"] = len(excluded)
     frame.attrs["returns_only_ids"] = excluded
-    # customers all of whose purchases were cancelled (segkit.clean.checks.match_cancellations)
+    # customers all of whose purchases were cancelled (segkit.clean.kept.match_cancellations)
     gone = getattr(cleaned, "cancelled_customers", ())
     frame.attrs["all_cancelled_ids"] = tuple(c for c in gone if c not in seen)
     return frame.reset_index(drop=True)
@@ -298,7 +298,7 @@ def build_profile(
 #: or a cancellation (no purchase to measure recency, frequency or tenure from).
 RETURNS_ONLY = "RETURNS_ONLY"
 #: Reason code of a customer whose every purchase was cancelled (each cancellation matched
-#: to its purchase and both removed, :func:`segkit.clean.checks.match_cancellations`).
+#: to its purchase and both removed, :func:`segkit.clean.kept.match_cancellations`).
 ALL_CANCELLED = "ALL_CANCELLED"
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from segkit import __version__
 from segkit.atomic import all_or_nothing, write_text
-from segkit.clean.checks import CleanResult, clean, dedupe_master
+from segkit.clean import CleanResult, clean, dedupe_master
 from segkit.collect.integrate import Integrated, integrate
 from segkit.collect.sources import QUARANTINE_COLUMNS, Collected, collect, read_table
 from segkit.config import CleanPolicy, ColumnMap, ReadOptions
@@ -204,7 +204,7 @@ def integrate_sides(
     The master's ``id_column`` becomes ``customer_id`` and its ``source_column`` (客户来源)
     ``acquisition_channel``; its PII columns (``{column: kind}``) are pseudonymised with
     ``key`` (None: kept, the user's explicit choice) before duplicates are quarantined
-    (:func:`segkit.clean.checks.dedupe_master`, returned second). With ``keep_columns`` (data
+    (:func:`segkit.clean.master.dedupe_master`, returned second). With ``keep_columns`` (data
     minimisation), master columns that are neither the id, the PII, the source nor in
     ``keep_columns`` are dropped at load time (named in the log, counted in the integration
     summary). Customer ids that are personal data (mobile numbers, ID numbers, e-mails) are
