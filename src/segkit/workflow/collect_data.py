@@ -69,6 +69,78 @@ def _map_table(con: Any, name: str, mapping: dict[str, str]) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_df")
 
 
+@dataclass
+class _Rewrite:
+    """What :func:`private_staged` replaces: joins, ``REPLACE`` expressions, notes, counts."""
+
+    joins: list[str] = field(default_factory=list)
+    replace: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _private_ids(run: Run, con: Any, out: _Rewrite) -> None:
+    """Customer ids that are personal data become keyed pseudonyms (or, with
+    ``report.reidentify``, stay and a note says so)."""
+    from segkit.privacy import load_key, pii_kind, pseudonymise_ids
+
+    ids = pd.Series(
+        [r[0] for r in con.execute("SELECT DISTINCT customer_id FROM staged").fetchall()],
+        dtype=object,
+    ).dropna()
+    if run.config.report.reidentify:
+        if ids.head(1000).astype(str).map(pii_kind).notna().any():
+            out.notes.append(
+                "customer ids are personal data (mobile / ID numbers / e-mails) and are kept "
+                "in clear: report.reidentify is true"
+            )
+        return
+    aliases, replaced = pseudonymise_ids(ids.astype(str), load_key())
+    if not replaced:
+        return
+    changed = ids.astype(str) != aliases
+    old_ids = ids[changed].astype(str).tolist()
+    _map_table(con, "id_map", dict(zip(old_ids, aliases[changed], strict=True)))
+    out.joins.append("LEFT JOIN id_map i ON CAST(s.customer_id AS VARCHAR) = i.old")
+    out.replace += [
+        "coalesce(i.new, s.customer_id) AS customer_id",
+        "CASE WHEN i.new IS NULL THEN s.raw_customer_id ELSE i.new END AS raw_customer_id",
+    ]
+    out.counts["ids_pseudonymised"] = replaced
+    out.notes.append(
+        f"{replaced:,} customer ids are mobile numbers, ID numbers or e-mails: "
+        "replaced by keyed pseudonyms (C…) in every output"
+    )
+
+
+def _private_levels(run: Run, con: Any, role: str, out: _Rewrite) -> None:
+    """Channel or category levels that may be personal data, or that too few customers
+    have, become neutral labels (raw text included)."""
+    from segkit.privacy import neutral_labels
+
+    size = run.config.report.min_report_size
+    levels = con.execute(
+        f"SELECT {role}, count(DISTINCT customer_id) FROM staged "
+        f"WHERE {role} IS NOT NULL GROUP BY {role}"
+    ).fetchall()
+    counts = pd.Series({str(k): n for k, n in levels}, dtype="int64")
+    mapping = neutral_labels(counts, role, min_customers=size)
+    if not mapping:
+        return
+    out.counts[f"{role}_values_neutral"] = len(mapping)
+    _map_table(con, f"{role}_map", mapping)
+    a = f"{role[:2]}m"
+    out.joins.append(f"LEFT JOIN {role}_map {a} ON CAST(s.{role} AS VARCHAR) = {a}.old")
+    out.replace += [
+        f"coalesce({a}.new, s.{role}) AS {role}",
+        f"CASE WHEN {a}.new IS NULL THEN s.raw_{role} ELSE {a}.new END AS raw_{role}",
+    ]
+    out.notes.append(
+        f"{len(mapping)} {role} values that may identify a person or that fewer than "
+        f"{size} customers have are shown as neutral labels ({role}_NN)"
+    )
+
+
 def private_staged(
     run: Run, con: Any, roles: tuple[str, ...] | list[str]
 ) -> tuple[str, list[str], dict[str, int]]:
@@ -84,80 +156,28 @@ def private_staged(
     * source file names are masked (:func:`segkit.privacy.mask_text`).
 
     Returns the query (``SELECT * FROM staged`` when nothing changes), notes for the log
-    and the counts for the data-quality table (:data:`segkit.workflow.clean_data.PRIVACY_CHECKS`).
+    and the counts for the data-quality table
+    (:data:`segkit.workflow.clean_data.PRIVACY_CHECKS`).
     """
-    from segkit.privacy import load_key, mask_text, neutral_labels, pseudonymise_ids
+    from segkit.privacy import mask_text
 
-    cfg = run.config
-    joins: list[str] = []
-    replace: list[str] = []
-    notes: list[str] = []
-    counts: dict[str, int] = {}
-    ids = pd.Series(
-        [r[0] for r in con.execute("SELECT DISTINCT customer_id FROM staged").fetchall()],
-        dtype=object,
-    ).dropna()
-    if cfg.report.reidentify:
-        from segkit.privacy import pii_kind
-
-        if ids.head(1000).astype(str).map(pii_kind).notna().any():
-            notes.append(
-                "customer ids are personal data (mobile / ID numbers / e-mails) and are kept "
-                "in clear: report.reidentify is true"
-            )
-    else:
-        aliases, replaced = pseudonymise_ids(ids.astype(str), load_key())
-        if replaced:
-            changed = ids.astype(str) != aliases
-            old_ids = ids[changed].astype(str).tolist()
-            _map_table(con, "id_map", dict(zip(old_ids, aliases[changed], strict=True)))
-            joins.append("LEFT JOIN id_map i ON CAST(s.customer_id AS VARCHAR) = i.old")
-            replace += [
-                "coalesce(i.new, s.customer_id) AS customer_id",
-                "CASE WHEN i.new IS NULL THEN s.raw_customer_id ELSE i.new END AS raw_customer_id",
-            ]
-            counts["ids_pseudonymised"] = replaced
-            notes.append(
-                f"{replaced:,} customer ids are mobile numbers, ID numbers or e-mails: "
-                "replaced by keyed pseudonyms (C…) in every output"
-            )
+    out = _Rewrite()
+    _private_ids(run, con, out)
     for role in ("channel", "category"):
-        if role not in roles:
-            continue
-        levels = con.execute(
-            f"SELECT {role}, count(DISTINCT customer_id) FROM staged "
-            f"WHERE {role} IS NOT NULL GROUP BY {role}"
-        ).fetchall()
-        mapping = neutral_labels(
-            pd.Series({str(k): n for k, n in levels}, dtype="int64"), role,
-            min_customers=cfg.report.min_report_size,
-        )  # fmt: skip
-        if mapping:
-            counts[f"{role}_values_neutral"] = len(mapping)
-            _map_table(con, f"{role}_map", mapping)
-            a = f"{role[:2]}m"
-            joins.append(f"LEFT JOIN {role}_map {a} ON CAST(s.{role} AS VARCHAR) = {a}.old")
-            replace += [
-                f"coalesce({a}.new, s.{role}) AS {role}",
-                f"CASE WHEN {a}.new IS NULL THEN s.raw_{role} ELSE {a}.new END AS raw_{role}",
-            ]
-            notes.append(
-                f"{len(mapping)} {role} values that may identify a person or that fewer than "
-                f"{cfg.report.min_report_size} customers have are shown as neutral labels "
-                f"({role}_NN)"
-            )
+        if role in roles:
+            _private_levels(run, con, role, out)
     files = [r[0] for r in con.execute("SELECT DISTINCT source_file FROM staged").fetchall()]
     if masked := {f: mask_text(f) for f in files if isinstance(f, str) and mask_text(f) != f}:
         _map_table(con, "file_map", masked)
-        joins.append("LEFT JOIN file_map fm ON s.source_file = fm.old")
-        replace.append("coalesce(fm.new, s.source_file) AS source_file")
-    if not replace:
-        return "SELECT * FROM staged", notes, counts
+        out.joins.append("LEFT JOIN file_map fm ON s.source_file = fm.old")
+        out.replace.append("coalesce(fm.new, s.source_file) AS source_file")
+    if not out.replace:
+        return "SELECT * FROM staged", out.notes, out.counts
     query = (
-        f"SELECT s.* REPLACE ({', '.join(replace)}) FROM staged s {' '.join(joins)} "
+        f"SELECT s.* REPLACE ({', '.join(out.replace)}) FROM staged s {' '.join(out.joins)} "
         "ORDER BY s.source_file, s.source_row"
     )
-    return query, notes, counts
+    return query, out.notes, out.counts
 
 
 def collect_step(run: Run) -> CollectStep:
