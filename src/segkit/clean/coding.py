@@ -179,7 +179,8 @@ def _codebook(coder: CategoryCoder, frame: pd.DataFrame) -> pd.DataFrame:
                      "kind": "onehot" if onehot else "ordinal", "output_column": None,
                      "customers": int(frame[col].isna().sum())})  # fmt: skip
     book = pd.DataFrame(rows, columns=CODEBOOK_COLUMNS)
-    for col in ("level", "code", "output_column"):
+    book["code"] = book["code"].astype("Int64")
+    for col in ("level", "output_column"):
         values = book[col].astype("object")
         book[col] = values.where(values.notna(), None)
     return book
