@@ -1058,8 +1058,8 @@ def main_ladder(args: argparse.Namespace) -> None:
     """
     import resource
 
-    from segkit.clean.checks import _detect_sql, _no_key_sql, _removed_sql
     from segkit.clean.fastpath import fused_core_sql
+    from segkit.clean.reasons import detect_sql, no_key_sql, removed_sql
     from segkit.collect import collect
     from segkit.config import CleanPolicy, ColumnMap
     from segkit.engine import connect
@@ -1077,11 +1077,11 @@ def main_ladder(args: argparse.Namespace) -> None:
     con = connect(threads=args.threads)
     col = collect(path, cmap, con=con)
     roles = col.roles
-    no_key = _no_key_sql(col)
-    bad = _removed_sql(policy, roles, as_of, no_key)
+    no_key = no_key_sql(col)
+    bad = removed_sql(policy, roles, as_of, no_key)
     counters = {
         k: c
-        for k, c in _detect_sql(policy, roles, as_of, no_key).items()
+        for k, c in detect_sql(policy, roles, as_of, no_key).items()
         if k in ("NEGATIVE_AMOUNT", "CANCELLED", "NON_POSITIVE_QUANTITY")
     }
     src = (

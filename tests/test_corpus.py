@@ -19,7 +19,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from segkit.clean.checks import CleanResult, clean, dedupe_master
+from segkit.clean import CleanResult, clean, dedupe_master
 from segkit.collect import Collected, collect, read_table
 from segkit.config import CleanPolicy, ColumnMap, ReadOptions
 from segkit.errors import InputError

@@ -95,7 +95,7 @@ def test_chained_papermill_run_writes_every_artefact(
 
     from segkit.paths import new_run_dir
     from segkit.workflow import open_run
-    from segkit.workflow.data import collect_step
+    from segkit.workflow.collect_data import collect_step
 
     monkeypatch.setenv("SEGKIT_HOME", str(tmp_path))  # the kernels inherit it
     cfg = RunConfig.model_validate(

@@ -71,7 +71,7 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from segkit.clean.checks import CleanResult
+from segkit.clean.result import CleanResult
 from segkit.features import CORE_FEATURES, CUSTOMER_LEVEL_CORE, ORDER_LEVEL_CORE, core_select
 from segkit.privacy import looks_personal
 
@@ -135,6 +135,77 @@ def _share_sums(
     return out
 
 
+#: per-customer interval statistics between purchase days, over the order table ``o``
+_GAPS_SQL = """
+    SELECT customer_id,
+           stddev_samp(gap) AS interval_std_days,
+           median(gap) AS interval_median_days
+    FROM (SELECT customer_id,
+                 date_diff('day', lag(d) OVER (PARTITION BY customer_id ORDER BY d), d) AS gap
+          FROM (SELECT DISTINCT customer_id, CAST(p_first AS DATE) AS d
+                FROM o WHERE p_first IS NOT NULL))
+    WHERE gap IS NOT NULL GROUP BY customer_id"""
+
+
+def _own_halves_sql(asof: str) -> str:
+    """The customer's own tenure [first purchase, as_of] cut in two halves: orders and net
+    value (of purchase orders) in each, for growth measured against the customer's past."""
+    return f"""
+        SELECT customer_id,
+               count(*) FILTER (WHERE p_first < c_mid) AS orders_early,
+               count(*) FILTER (WHERE p_first >= c_mid) AS orders_late,
+               coalesce(sum(value) FILTER (WHERE p_first < c_mid), 0) AS monetary_early,
+               coalesce(sum(value) FILTER (WHERE p_first >= c_mid), 0) AS monetary_late
+        FROM (SELECT customer_id, p_first, value,
+                     c_first + (CAST({asof} AS TIMESTAMP) - c_first) / 2 AS c_mid
+              FROM (SELECT customer_id, p_first, value,
+                           min(p_first) OVER (PARTITION BY customer_id) AS c_first
+                    FROM o WHERE p_first IS NOT NULL))
+        GROUP BY customer_id"""
+
+
+def _full_sums(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    cols: set[str],
+    *,
+    as_of: dt.date,
+    window_start: dt.date | None,
+    max_levels: int,
+) -> tuple[list[str], list[str]]:
+    """The order-level and customer-level sums ``features="full"`` adds to the core: gross
+    sales and returns, the window's two halves, activity, and channel / category shares."""
+    if window_start is None:
+        got = con.execute(f"SELECT CAST(min(date) AS DATE) FROM {table}").fetchall()
+        window_start = got[0][0] or as_of
+    half = window_start + (as_of - window_start) / 2
+    mid = f"TIMESTAMP '{pd.Timestamp(half).isoformat(sep=' ')}'"
+    lvl1 = [
+        "sum(amount) FILTER (WHERE amount >= 0) AS gross",
+        "sum(amount) FILTER (WHERE amount < 0) AS ret",
+        f"sum(amount) FILTER (WHERE date < {mid}) AS v_h1",
+        f"sum(amount) FILTER (WHERE date >= {mid}) AS v_h2",
+    ]
+    lvl2 = [
+        "coalesce(sum(gross), 0) AS gross_sales",
+        "coalesce(-sum(ret), 0) AS returns_value",
+        "coalesce(-sum(ret), 0) / nullif(sum(gross), 0) AS return_rate",
+        "sum(gross) / nullif(count(p_first), 0) AS avg_order_value",
+        "count(DISTINCT date_trunc('month', p_first)) AS active_months",
+        "count(DISTINCT CAST(p_first AS DATE)) AS purchase_days",
+        f"count(p_first) FILTER (WHERE p_first < {mid}) AS orders_h1",
+        f"count(p_first) FILTER (WHERE p_first >= {mid}) AS orders_h2",
+        "coalesce(sum(v_h1), 0) AS monetary_h1",
+        "coalesce(sum(v_h2), 0) AS monetary_h2",
+    ]
+    for role in ("channel", "category"):
+        if role in cols:
+            for i, (expr, name) in enumerate(_share_sums(con, table, role, max_levels)):
+                lvl1.append(f"{expr} AS s_{role}_{i}")
+                lvl2.append(f"coalesce(sum(s_{role}_{i}), 0) / nullif(sum(gross), 0) AS {name}")
+    return lvl1, lvl2
+
+
 def profile_sql(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -160,65 +231,20 @@ def profile_sql(
         f"date_diff('day', CAST(min(p_first) AS DATE), {asof}) AS tenure_days",
     ]
     if features == "full":
-        if window_start is None:
-            got = con.execute(f"SELECT CAST(min(date) AS DATE) FROM {table}").fetchall()
-            window_start = got[0][0] or as_of
-        half = window_start + (as_of - window_start) / 2
-        mid = f"TIMESTAMP '{pd.Timestamp(half).isoformat(sep=' ')}'"
-        lvl1 += [
-            "sum(amount) FILTER (WHERE amount >= 0) AS gross",
-            "sum(amount) FILTER (WHERE amount < 0) AS ret",
-            f"sum(amount) FILTER (WHERE date < {mid}) AS v_h1",
-            f"sum(amount) FILTER (WHERE date >= {mid}) AS v_h2",
-        ]
-        lvl2 += [
-            "coalesce(sum(gross), 0) AS gross_sales",
-            "coalesce(-sum(ret), 0) AS returns_value",
-            "coalesce(-sum(ret), 0) / nullif(sum(gross), 0) AS return_rate",
-            "sum(gross) / nullif(count(p_first), 0) AS avg_order_value",
-            "count(DISTINCT date_trunc('month', p_first)) AS active_months",
-            "count(DISTINCT CAST(p_first AS DATE)) AS purchase_days",
-            f"count(p_first) FILTER (WHERE p_first < {mid}) AS orders_h1",
-            f"count(p_first) FILTER (WHERE p_first >= {mid}) AS orders_h2",
-            "coalesce(sum(v_h1), 0) AS monetary_h1",
-            "coalesce(sum(v_h2), 0) AS monetary_h2",
-        ]
-        for role in ("channel", "category"):
-            if role in cols:
-                for i, (expr, name) in enumerate(_share_sums(con, table, role, max_levels)):
-                    lvl1.append(f"{expr} AS s_{role}_{i}")
-                    lvl2.append(f"coalesce(sum(s_{role}_{i}), 0) / nullif(sum(gross), 0) AS {name}")
+        more1, more2 = _full_sums(
+            con, table, cols, as_of=as_of, window_start=window_start, max_levels=max_levels
+        )
+        lvl1 += more1
+        lvl2 += more2
     orders = f"SELECT {', '.join(lvl1)} FROM {table} GROUP BY customer_id, order_key"
     # customers whose lines are all returns come out with frequency 0: the caller counts
     # and drops them (no second pass over the lines)
     main = f"SELECT {', '.join(lvl2)} FROM o GROUP BY customer_id"
     if features == "core":
         return f"WITH o AS ({orders}) {main} ORDER BY customer_id"
-    # the customer's own tenure [first purchase, as_of] cut in two halves: orders and net
-    # value (of purchase orders) in each, for growth measured against the customer's past
-    own = f"""
-        SELECT customer_id,
-               count(*) FILTER (WHERE p_first < c_mid) AS orders_early,
-               count(*) FILTER (WHERE p_first >= c_mid) AS orders_late,
-               coalesce(sum(value) FILTER (WHERE p_first < c_mid), 0) AS monetary_early,
-               coalesce(sum(value) FILTER (WHERE p_first >= c_mid), 0) AS monetary_late
-        FROM (SELECT customer_id, p_first, value,
-                     c_first + (CAST({asof} AS TIMESTAMP) - c_first) / 2 AS c_mid
-              FROM (SELECT customer_id, p_first, value,
-                           min(p_first) OVER (PARTITION BY customer_id) AS c_first
-                    FROM o WHERE p_first IS NOT NULL))
-        GROUP BY customer_id"""
-    gaps = """
-        SELECT customer_id,
-               stddev_samp(gap) AS interval_std_days,
-               median(gap) AS interval_median_days
-        FROM (SELECT customer_id,
-                     date_diff('day', lag(d) OVER (PARTITION BY customer_id ORDER BY d), d) AS gap
-              FROM (SELECT DISTINCT customer_id, CAST(p_first AS DATE) AS d
-                    FROM o WHERE p_first IS NOT NULL))
-        WHERE gap IS NOT NULL GROUP BY customer_id"""
     return f"""
-        WITH o AS MATERIALIZED ({orders}), m AS ({main}), g AS ({gaps}), t AS ({own})
+        WITH o AS MATERIALIZED ({orders}), m AS ({main}), g AS ({_GAPS_SQL}),
+             t AS ({_own_halves_sql(asof)})
         SELECT m.*,
                CASE WHEN purchase_days > 1 THEN
                     date_diff('day', CAST(first_purchase AS DATE), CAST(last_purchase AS DATE))
@@ -288,7 +314,7 @@ def build_profile(
     frame.attrs["as_of"] = str(as_of_d)
     frame.attrs["returns_only_customers"] = len(excluded)
     frame.attrs["returns_only_ids"] = excluded
-    # customers all of whose purchases were cancelled (segkit.clean.checks.match_cancellations)
+    # customers all of whose purchases were cancelled (segkit.clean.kept.match_cancellations)
     gone = getattr(cleaned, "cancelled_customers", ())
     frame.attrs["all_cancelled_ids"] = tuple(c for c in gone if c not in seen)
     return frame.reset_index(drop=True)
@@ -298,7 +324,7 @@ def build_profile(
 #: or a cancellation (no purchase to measure recency, frequency or tenure from).
 RETURNS_ONLY = "RETURNS_ONLY"
 #: Reason code of a customer whose every purchase was cancelled (each cancellation matched
-#: to its purchase and both removed, :func:`segkit.clean.checks.match_cancellations`).
+#: to its purchase and both removed, :func:`segkit.clean.kept.match_cancellations`).
 ALL_CANCELLED = "ALL_CANCELLED"
 
 

@@ -1,7 +1,6 @@
 import pandas as pd
 import pytest
 
-from segkit.clean.coding import CategoryCoder
 from segkit.collect import integrate
 from segkit.errors import InputError
 
@@ -44,21 +43,3 @@ def test_clashing_columns_prefixed() -> None:
         "channel",
         "master_channel",
     ]
-
-
-def test_category_coder_codebook_and_unknown_levels() -> None:
-    train = pd.DataFrame(
-        {"band": ["低", "高", "中"], "job": ["教师", "医护", "教师"], "x": [1, 2, 3]}
-    )
-    coder = CategoryCoder(ordinal={"band": ["低", "中", "高"]}, onehot=["job"]).fit(train)
-    out = coder.transform(train)
-    assert out.columns.tolist() == ["band", "job=医护", "job=教师", "x"]
-    assert out["band"].tolist() == [0, 2, 1]
-    assert out["job=教师"].tolist() == [1, 0, 1]
-    assert len(coder.codebook_) == 5
-    with pytest.raises(InputError, match="UNKNOWN_LEVEL"):
-        coder.transform(pd.DataFrame({"band": ["特高"], "job": ["教师"], "x": [1]}))
-    with pytest.raises(InputError, match="UNKNOWN_LEVEL"):
-        CategoryCoder(ordinal={"band": ["低", "中"]}).fit(train)
-    sorted_coder = CategoryCoder(ordinal={"job": None}).fit(train)
-    assert sorted_coder.levels_["job"] == ["医护", "教师"]

@@ -21,7 +21,9 @@ Examples
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -107,6 +109,147 @@ class CategoryCoder:
     def fit_transform(self, frame: pd.DataFrame, y: object = None) -> pd.DataFrame:
         """``fit`` then ``transform``."""
         return self.fit(frame).transform(frame)
+
+
+#: columns of a coded table's code book
+CODEBOOK_COLUMNS = ["variable", "level", "code", "kind", "output_column", "customers"]
+
+
+@dataclass
+class CodedTable:
+    """Outcome of :func:`code_qualitative`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        The input with the coded columns added (one-hot ``variable=level`` 0/1 columns, or an
+        ordinal ``variable_code``); a coded text column is dropped unless it is in ``keep_text``.
+    codebook : pandas.DataFrame
+        One row per level (:data:`CODEBOOK_COLUMNS`), and one per variable with level
+        ``None`` counting the values left uncoded (missing, or set missing below).
+    quarantine : pandas.DataFrame
+        One row per value not coded (action ``set_missing``): ``UNKNOWN_LEVEL`` (not among
+        the declared levels), ``PERSONAL_LEVEL`` (holds a phone, ID number or e-mail; the raw
+        value is not kept) or ``RARE_LEVEL`` (fewer than ``min_count`` rows have it, so a
+        column of its own could single them out).
+    """
+
+    table: pd.DataFrame
+    codebook: pd.DataFrame
+    quarantine: pd.DataFrame
+
+
+def _checked_levels(
+    text: pd.Series, declared: Sequence[str] | None, min_count: int
+) -> tuple[pd.Series, str | None]:
+    """Per value: a reason code it is not coded (``None``: coded), and the detail text."""
+    from segkit.privacy import contains_pii
+
+    reason = pd.Series(None, index=text.index, dtype="object")
+    present = text.notna()
+    if declared is not None:
+        reason[present & ~text.isin([str(v) for v in declared])] = "UNKNOWN_LEVEL"
+        return reason, f"not one of the declared levels {[str(v) for v in declared]}"
+    personal = text.map(lambda v: bool(v == v and v is not None and contains_pii(v)))
+    reason[present & personal.astype(bool)] = "PERSONAL_LEVEL"
+    counts = text[reason.isna()].value_counts()
+    rare = text.isin(counts.index[counts < min_count]) & reason.isna() & present
+    reason[rare] = "RARE_LEVEL"
+    return reason, None
+
+
+_DETAIL = {
+    "PERSONAL_LEVEL": "may be personal data (a phone, ID number or e-mail): not coded",
+    "RARE_LEVEL": "fewer than {n} customers have this level: not coded (it could identify them)",
+}
+
+
+def _codebook(coder: CategoryCoder, frame: pd.DataFrame) -> pd.DataFrame:
+    """The coder's code book with the rows per level and, per variable, the uncoded count."""
+    rows = []
+    for col, levels in coder.levels_.items():
+        onehot = col in coder.onehot
+        for code, level in enumerate(levels):
+            rows.append({
+                "variable": col, "level": level, "code": 1 if onehot else code,
+                "kind": "onehot" if onehot else "ordinal",
+                "output_column": f"{col}={level}" if onehot else f"{col}_code",
+                "customers": int((frame[col] == level).sum())})  # fmt: skip
+        rows.append({"variable": col, "level": None, "code": None,
+                     "kind": "onehot" if onehot else "ordinal", "output_column": None,
+                     "customers": int(frame[col].isna().sum())})  # fmt: skip
+    book = pd.DataFrame(rows, columns=CODEBOOK_COLUMNS)
+    book["code"] = book["code"].astype("Int64")
+    for col in ("level", "output_column"):
+        values = book[col].astype("object")
+        book[col] = values.where(values.notna(), None)
+    return book
+
+
+def code_qualitative(
+    table: pd.DataFrame,
+    onehot: Mapping[str, Sequence[str] | None] | None = None,
+    ordinal: Mapping[str, Sequence[str] | None] | None = None,
+    *,
+    keep_text: Sequence[str] = (),
+    min_count: int = 1,
+    file: str = "customers",
+) -> CodedTable:
+    """Code qualitative columns of a table with :class:`CategoryCoder`, nothing lost silently.
+
+    Values are NFKC-folded and trimmed; a blank is missing. A column with declared levels
+    codes those levels only; without, it codes the levels seen that hold no personal data and
+    that at least ``min_count`` rows have. Every other value becomes missing and gets a
+    quarantine row (``source_row``: the table's, else its 1-based position) and a
+    ``None`` level in the code book. Columns absent from ``table`` are skipped.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"gender": ["女", "男", "x", "女"], "city": ["上海"] * 3 + ["成都"]})
+    >>> res = code_qualitative(t, onehot={"gender": ["女", "男"], "city": None}, min_count=2)
+    >>> res.table.columns.tolist()
+    ['gender=女', 'gender=男', 'city=上海']
+    >>> res.quarantine[["source_row", "column", "reason_code"]].values.tolist()
+    [[3, 'gender', 'UNKNOWN_LEVEL'], [4, 'city', 'RARE_LEVEL']]
+    >>> res.codebook[["variable", "level", "customers"]].values.tolist()[-2:]
+    [['city', '上海', 3], ['city', None, 1]]
+    """
+    from segkit.collect.quarantine import QUARANTINE_COLUMNS
+
+    spec = {**(onehot or {}), **(ordinal or {})}
+    columns = [c for c in spec if c in table]
+    texts: dict[str, pd.Series] = {}
+    q_parts = []
+    rows = table["source_row"] if "source_row" in table else pd.Series(range(1, len(table) + 1))
+    for col in columns:
+        text = table[col].map(
+            lambda v: None if v is None or v != v else unicodedata.normalize("NFKC", str(v)).strip()
+        )
+        text = text.where(text != "", None).astype("object")
+        reason, declared_detail = _checked_levels(text, spec[col], min_count)
+        bad = reason.notna()
+        detail = reason[bad].map(
+            lambda r: declared_detail or _DETAIL[r].format(n=min_count)  # noqa: B023
+        )
+        raw = table.loc[bad, col].where(reason[bad] != "PERSONAL_LEVEL", None)
+        q_parts.append(pd.DataFrame({
+            "source_file": file, "source_row": rows[bad.to_numpy()].to_numpy(), "column": col,
+            "reason_code": reason[bad].to_numpy(), "raw_value": raw.to_numpy(),
+            "action": "set_missing", "detail": detail.to_numpy()}))  # fmt: skip
+        texts[col] = text.where(~bad, None)
+    frame = pd.DataFrame(texts, index=table.index)
+    coder = CategoryCoder(
+        ordinal={c: spec[c] for c in columns if c in (ordinal or {})},
+        onehot=[c for c in columns if c not in (ordinal or {})],
+    ).fit(frame)
+    coded = coder.transform(frame).rename(columns={c: f"{c}_code" for c in coder.ordinal or {}})
+    out = pd.concat([table.drop(columns=[c for c in columns if c not in keep_text]), coded], axis=1)
+    codebook = _codebook(coder, frame)
+    quarantine = pd.concat(q_parts, ignore_index=True) if q_parts else pd.DataFrame()
+    quarantine = quarantine.reindex(columns=QUARANTINE_COLUMNS).sort_values(
+        "source_row", kind="stable"
+    )
+    return CodedTable(out, codebook, quarantine.reset_index(drop=True))
 
 
 #: text → boolean, after NFKC folding, trimming and lower-casing (T8); extend per project

@@ -19,7 +19,7 @@ and the row checks. When an order id is mapped, one grouped pass can do all thre
   :func:`segkit.profile.build_profile` reads for ``features="core"``.
 
 The caller falls back to the general path (and drops ``_core``) when a suspect order really
-holds a duplicate; ``tests/test_fastpath.py`` checks that both paths give identical results.
+holds a duplicate; ``tests/clean/test_fastpath.py`` checks that both paths give identical results.
 
 Examples
 --------

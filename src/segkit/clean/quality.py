@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from segkit.clean.checks import CleanResult
+from segkit.clean.result import CleanResult
 
 
 @dataclass

@@ -60,7 +60,7 @@ def _keyed(frame: pd.DataFrame, key: str, name: str) -> pd.DataFrame:
         raise InputError(
             f"{name} has {dup.nunique()} customer ids on more than one row "
             f"(e.g. {sorted(dup.unique())[:3]}); "
-            "clean it first (segkit.clean.checks.dedupe_master)",
+            "clean it first (segkit.clean.master.dedupe_master)",
             column=key,
             code="DUPLICATE_KEY",
         )

@@ -81,7 +81,7 @@ def _typed_expr(
                 f"CASE WHEN {c} = floor({c}) AND abs({c}) < 9007199254740992 "
                 f"THEN CAST(CAST({c} AS HUGEINT) AS VARCHAR) ELSE CAST({c} AS VARCHAR) END"
             )
-        return f"segkit_id({c})"  # missing-value markers: see clean._no_key_sql
+        return f"segkit_id({c})"  # missing-value markers: see segkit.clean.reasons.no_key_sql
     if role == "date":
         if is_text:  # UTC ('Z') and offset stamps are converted to the configured zone (Ti1)
             return (

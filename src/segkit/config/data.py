@@ -129,7 +129,7 @@ class CleanPolicy(StrictModel):
     cancellations : {"net", "drop"}
         ``net`` (default): a cancellation nets against what it cancels. A cancellation line
         matched to the purchase line it cancels (same customer, same amount to the cent,
-        most recent first; :func:`segkit.clean.checks.match_cancellations`) is removed together
+        most recent first; :func:`segkit.clean.kept.match_cancellations`) is removed together
         with it (``CANCELLED`` + ``CANCELLED_PURCHASE``), so the cancelled purchase counts as
         no sale, order or purchase date; an unmatched cancellation line (partial, or
         cancelling a purchase before the data) is kept as a negative amount and nets against

@@ -52,7 +52,7 @@ def plot_quality(
 ) -> Axes:
     """Records removed, changed and flagged by each cleaning check (checks with none left out).
 
-    ``summary`` is :meth:`segkit.clean.checks.CleanResult.summary` (``check``, ``removed``,
+    ``summary`` is :meth:`segkit.clean.result.CleanResult.summary` (``check``, ``removed``,
     ``changed``, ``flagged``).
 
     Examples

@@ -11,7 +11,8 @@ notebook            step                                 artefacts written
 ==================  ==================================  =========================================
 01_collect          :func:`collect_step`                 ``01_transactions``, rejects, sources
 02_clean            :func:`clean_step`                   clean transactions, quarantine, quality,
-                                                         profile, customers, integration
+                                                         coverage, code book, profile, customers,
+                                                         integration
 03_variables        :func:`variables_step`               screening, factor loadings, features
 04_tiers            :func:`tiers_step`                   tiers, thresholds
 05_cluster          :func:`cluster_step`                 k selection, votes, assignments, centers,
@@ -25,16 +26,8 @@ notebook            step                                 artefacts written
 from __future__ import annotations
 
 from segkit.workflow.chain import scratch_run, start, step_functions
-from segkit.workflow.data import (
-    CleanStep,
-    CollectStep,
-    TiersStep,
-    VariablesStep,
-    clean_step,
-    collect_step,
-    tiers_step,
-    variables_step,
-)
+from segkit.workflow.clean_data import CleanStep, clean_step
+from segkit.workflow.collect_data import CollectStep, collect_step
 from segkit.workflow.model import (
     ClusterStep,
     MonitorStep,
@@ -46,6 +39,7 @@ from segkit.workflow.model import (
     validate_step,
 )
 from segkit.workflow.run import STEP_TITLES, Run, open_run, overview, workspace
+from segkit.workflow.variables_tiers import TiersStep, VariablesStep, tiers_step, variables_step
 
 __all__ = [
     "STEP_TITLES",

@@ -51,6 +51,8 @@ ARTEFACTS: dict[str, str] = {
     "excluded_customers": "artefacts/02_excluded_customers.csv",
     "customers": "artefacts/02_customers.parquet",
     "integration": "artefacts/02_integration.csv",
+    "codebook": "artefacts/02_codebook.csv",
+    "coverage": "artefacts/02_coverage.csv",
     # 03 variables: screening, factor analysis, the clustering features
     "screening": "artefacts/03_screening.csv",
     "factor_loadings": "artefacts/03_factor_loadings.csv",

@@ -21,7 +21,8 @@ from segkit.atomic import write_text
 from segkit.config import DemoSpec, RunConfig, SegmentSpec
 from segkit.paths import new_run_dir
 from segkit.workflow.artefacts import NOTEBOOKS, RunFolder
-from segkit.workflow.data import clean_step, collect_step, tiers_step, variables_step
+from segkit.workflow.clean_data import clean_step
+from segkit.workflow.collect_data import collect_step
 from segkit.workflow.model import cluster_step, monitor_step, name_strategy_step, validate_step
 from segkit.workflow.run import (
     SCRATCH_CUSTOMERS,
@@ -30,6 +31,7 @@ from segkit.workflow.run import (
     open_run,
     workspace,
 )
+from segkit.workflow.variables_tiers import tiers_step, variables_step
 
 __all__ = ["open_run", "scratch_run", "start", "step_functions"]
 

@@ -1,4 +1,4 @@
-"""The customer table of step 2 (:func:`segkit.workflow.data.clean_step`): a customer master
+"""The customer table of step 2 (:func:`segkit.workflow.clean_data.clean_step`): a customer master
 and a survey joined onto the profile, personal data pseudonymised, survey headers that may be
 personal renamed.
 """
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from segkit.clean.checks import dedupe_master
+from segkit.clean.master import dedupe_master
 from segkit.collect.identity import master_identity
 from segkit.collect.integration import Integrated, integrate
 from segkit.collect.quarantine import QUARANTINE_COLUMNS
@@ -81,7 +81,7 @@ def integrate_sides(
     The master's ``id_column`` becomes ``customer_id`` and its ``source_column`` (客户来源)
     ``acquisition_channel``; its PII columns (``{column: kind}``) are pseudonymised with
     ``key`` (None: kept, the user's explicit choice) before duplicates are quarantined
-    (:func:`segkit.clean.checks.dedupe_master`, returned second); before that, its phones and
+    (:func:`segkit.clean.master.dedupe_master`, returned second); before that, its phones and
     ID numbers are checked (:func:`segkit.collect.identity.master_identity`): invalid ones and
     ids that look like one person are flagged there too, never merged. With ``keep_columns`` (data
     minimisation), master columns that are neither the id, the PII, the source nor in

@@ -22,8 +22,8 @@ from segkit.errors import InputError
 from segkit.features import with_derived
 from segkit.monitor import Migration, drift_alerts, migration_matrix
 from segkit.validate.describe import SegmentProfile
+from segkit.workflow.collect_data import analysis_date
 from segkit.workflow.customers import MASTER_ATTRIBUTES
-from segkit.workflow.data import analysis_date
 from segkit.workflow.run import Run
 from segkit.workflow.segment import (
     RULE_METHODS,

@@ -6,8 +6,8 @@ source and returns every artefact; :func:`write_profile_outputs` writes them wit
 overwriting anything. The whole method on the bundled demo company is ``segkit report --demo``
 (``make demo``).
 
-Why this is not :func:`~segkit.workflow.data.collect_step` and
-:func:`~segkit.workflow.data.clean_step` over a run folder: those steps open their own DuckDB
+Why this is not :func:`~segkit.workflow.collect_data.collect_step` and
+:func:`~segkit.workflow.clean_data.clean_step` over a run folder: those steps open their own DuckDB
 connections (no ``--memory-limit`` or spill folder, so no out-of-core profile of a 100M-line
 export), copy the transactions twice into the run folder as Parquet (``01_transactions``,
 ``02_clean_transactions``), build the full profile only (no ``--features core``), and take
@@ -32,7 +32,7 @@ import pandas as pd
 
 from segkit import __version__
 from segkit.atomic import all_or_nothing, write_text
-from segkit.clean.checks import CleanResult, clean
+from segkit.clean import CleanResult, clean
 from segkit.collect.collected import Collected
 from segkit.collect.sources import collect
 from segkit.config import CleanPolicy, ColumnMap, ReadOptions

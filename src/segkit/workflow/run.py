@@ -1,7 +1,8 @@
 """A run: its folder and validated config, and opening one.
 
-The step modules (:mod:`segkit.workflow.data`, :mod:`segkit.workflow.model`) build on this module;
-:mod:`segkit.workflow.chain`, which runs them in order (a scratch run), sits above all three,
+The step modules (:mod:`segkit.workflow.collect_data`, :mod:`~segkit.workflow.clean_data`,
+:mod:`~segkit.workflow.variables_tiers`, :mod:`~segkit.workflow.model`) build on this module;
+:mod:`segkit.workflow.chain`, which runs them in order (a scratch run), sits above them all,
 so the step modules never import each other in a circle.
 """
 

@@ -3,8 +3,8 @@
 The command is a caller of the same step functions the notebooks call. It makes a run folder
 (the one artefact layout, :data:`segkit.workflow.artefacts.ARTEFACTS`) whose ``params.yaml``
 names the profile file as its source, writes the profile as step 2's artefacts
-(``02_profile``, ``02_customers``), and runs :func:`~segkit.workflow.data.variables_step`,
-:func:`~segkit.workflow.model.cluster_step`, :func:`~segkit.workflow.model.validate_step` and
+(``02_profile``, ``02_customers``), and runs
+:func:`~segkit.workflow.variables_tiers.variables_step`, :func:`~segkit.workflow.model.cluster_step`, :func:`~segkit.workflow.model.validate_step` and
 :func:`~segkit.workflow.model.name_strategy_step` over it; ``summary.txt`` holds what the
 command prints.
 
@@ -39,7 +39,6 @@ from segkit.config import RunConfig
 from segkit.errors import InputError
 from segkit.privacy import mask_text
 from segkit.workflow.artefacts import RunFolder
-from segkit.workflow.data import variables_step
 from segkit.workflow.model import (
     ClusterStep,
     NameStep,
@@ -51,6 +50,7 @@ from segkit.workflow.model import (
 )
 from segkit.workflow.run import Run
 from segkit.workflow.segment import CLUSTER_METHODS, RULE_METHODS
+from segkit.workflow.variables_tiers import variables_step
 
 #: every method ``segkit segment`` accepts (k-prototypes is refused by the cluster step)
 METHODS = RULE_METHODS + CLUSTER_METHODS
@@ -160,7 +160,7 @@ def segment_profile(
         A rule (``rfm``, ``value``, ``lifecycle``) or a clustering method.
     features : list of str, optional
         Clustering features taken as they are (``03_features``); by default step 3 screens
-        the behavioural candidates (:func:`segkit.workflow.data.variables_step`).
+        the behavioural candidates (:func:`segkit.workflow.variables_tiers.variables_step`).
     progress : bool
         Show the bars of the k vote and the bootstrap.
     on_stage : callable, optional

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from segkit.clean.checks import CleanResult, clean
+from segkit.clean import CleanResult, clean
 from segkit.collect import collect, collect_frame
 from segkit.config import CleanPolicy, ColumnMap
 from segkit.errors import InputError

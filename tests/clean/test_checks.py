@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from segkit.clean.checks import clean, dedupe_master
+from segkit.clean import clean, dedupe_master
 from segkit.collect import collect_frame
 from segkit.config import CleanPolicy, ColumnMap
 
