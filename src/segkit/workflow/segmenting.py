@@ -4,7 +4,8 @@ The command is a caller of the same step functions the notebooks call. It makes 
 (the one artefact layout, :data:`segkit.workflow.artefacts.ARTEFACTS`) whose ``params.yaml``
 names the profile file as its source, writes the profile as step 2's artefacts
 (``02_profile``, ``02_customers``), and runs
-:func:`~segkit.workflow.variables_tiers.variables_step`, :func:`~segkit.workflow.model.cluster_step`, :func:`~segkit.workflow.model.validate_step` and
+:func:`~segkit.workflow.variables_tiers.variables_step`,
+:func:`~segkit.workflow.model.cluster_step`, :func:`~segkit.workflow.model.validate_step` and
 :func:`~segkit.workflow.model.name_strategy_step` over it; ``summary.txt`` holds what the
 command prints.
 
