@@ -186,7 +186,8 @@ def name_segments(
     -------
     DataFrame
         ``segment``, ``name``, ``traits`` (factor, d, item and loading behind each word),
-        ``focus`` (the first trait's item wording with its arrow).
+        ``focus``: the wording of the top item the segment agrees with most, relative to
+        the others (largest d × sign of the item's loading; the first trait if none is > 0).
     """
     ranked = {s: d.loc[s].abs().sort_values(ascending=False, kind="stable").index for s in d.index}
 
@@ -213,8 +214,15 @@ def name_segments(
         seen[names[s]] = seen.get(names[s], 0) + 1
         name = names[s] if seen[names[s]] == 1 else f"{names[s]} ({seen[names[s]]})"
         used = traits(s, count[s])
-        rows.append((s, name, "; ".join(t[2] for t in used), used[0][0]))
+        rows.append((s, name, "; ".join(t[2] for t in used), _focus(d.loc[s], loadings, labels)))
     return pd.DataFrame(rows, columns=["segment", "name", "traits", "focus"])
+
+
+def _focus(d: pd.Series, loadings: pd.DataFrame, labels: Labels | None) -> str:
+    tops = {f: _top_item(loadings, str(f)) for f in d.index}
+    agree = pd.Series({f: d[f] * np.sign(loadings.at[tops[f], f]) for f in d.index})
+    best = agree.idxmax() if agree.max() > 0 else d.abs().idxmax()
+    return wording(tops[best], labels)
 
 
 def _need_words() -> dict[str, str]:
