@@ -189,3 +189,23 @@ def test_bfi_needs_path_matches_psych(bfi_survey: pd.DataFrame) -> None:
     assigned = run.assignments
     assert assigned.columns.tolist() == ["id", "segment", "name"] and len(assigned) == 2800
     assert assigned["segment"].isna().sum() == 4  # answered fewer than half of the items
+
+
+@pytest.mark.shared
+def test_bfi_listwise_is_recorded_and_matches_psych(bfi_survey: pd.DataFrame) -> None:
+    # R 4.2.2, psych 2.2.9, y <- x[complete.cases(x), ] (2,436 rows): KMO(y)$MSA 0.8486452;
+    # cortest.bartlett(cor(y), n = 2436)$chisq 18146.0656; alpha(y[, N1:N5])$total$raw_alpha
+    # 0.8169468843; alpha(y[, A1:A5], keys = "A1") 0.7158485498; fa(y, 6, rotate = "varimax")
+    # gives each of the five scales its own factor (5 primary items each).
+    run = segment_needs_survey(
+        bfi_survey, id_col="respondent", correlation="listwise", k=3, n_iter=20
+    )
+    adq = run.adequacy_json()
+    assert (adq["correlation"], adq["n_obs"]) == ("listwise", 2436)
+    assert adq["kmo"] == pytest.approx(0.8486452, abs=1e-7)
+    assert adq["bartlett_chi2"] == pytest.approx(18146.0656, abs=1e-4)
+    rel = run.reliability().set_index("items")
+    assert rel.loc["N1,N2,N3,N4,N5", "alpha"] == pytest.approx(0.8169468843, abs=1e-9)
+    assert rel.loc["A1,A2,A3,A4,A5", "alpha"] == pytest.approx(0.7158485498, abs=1e-9)
+    assert "listwise correlations" in run.n_factors_json()["reason"]
+    assert run.assignments["segment"].notna().sum() == 2796  # scored with item medians
