@@ -113,7 +113,13 @@ def item_needs(
     items: Sequence[str], labels: Labels | None = None, given: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """Item → need: ``given`` first, else the first need of ``needs.yaml`` one of whose words
-    the item's wording or column name contains (items with no match are left out)."""
+    the item's wording or column name contains (items with no match are left out).
+
+    Examples
+    --------
+    >>> item_needs(["q1", "q2", "q3"], {"q1": "I use coupons", "q2": "配送速度对我很重要"})
+    {'q1': 'price', 'q2': 'convenience'}
+    """
     vocab = _vocabulary()
     out: dict[str, str] = {}
     for item in items:
@@ -151,6 +157,12 @@ def effect_sizes(scores: pd.DataFrame, segments: pd.Series) -> pd.DataFrame:
     """Cohen's d of each segment against all other respondents, per factor score.
 
     d = (mean in segment − mean elsewhere) / pooled SD (ddof 1). Segments × factors.
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"F1": [1.0, 2.0, 3.0, 4.0]})
+    >>> effect_sizes(scores, pd.Series([1, 1, 2, 2]))["F1"].round(2).tolist()
+    [-2.83, 2.83]
     """
     rows = {}
     for seg in sorted(segments.unique()):
