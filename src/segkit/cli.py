@@ -165,11 +165,11 @@ def profile(
 @app.command("segment")
 def segment(
     profile: Annotated[
-        Path, typer.Argument(help="profile file from `segkit profile` (.csv/.parquet)")
+        Path, typer.Argument(help="profile from `segkit profile`; a survey with --method needs")
     ],
     out: Annotated[Path, typer.Option(help="output folder (new or empty)")],
     method: Annotated[
-        str, typer.Option(help="rfm, value, lifecycle, kmeans, minibatch, ward or gmm")
+        str, typer.Option(help="rfm, value, lifecycle, kmeans, minibatch, ward, gmm or needs")
     ] = "kmeans",
     k: Annotated[
         int | None, typer.Option(help="number of clusters (default: chosen by vote)")
@@ -178,9 +178,27 @@ def segment(
     n_boot: Annotated[int, typer.Option(help="bootstrap resamples for stability")] = 50,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress lines")] = False,
+    id_col: Annotated[str, typer.Option("--id-col", help="id column")] = "customer_id",
+    items: Annotated[
+        str | None, typer.Option(help="needs: survey item columns, e.g. q2,q3,q4")
+    ] = None,
+    wording: Annotated[
+        Path | None, typer.Option(help="needs: item wording file (CSV item,wording[,need]/YAML)")
+    ] = None,
+    correlation: Annotated[str, typer.Option(help="needs: pairwise or listwise")] = "pairwise",
+    factors: Annotated[
+        int | None, typer.Option(help="needs: factors to extract (default: parallel analysis)")
+    ] = None,
 ) -> None:
     """Segment customers in a run folder: steps 3, 5, 6, 7 (k selection, assignments,
-    stability, profiles, names, strategy) as its artefacts."""
+    stability, profiles, names, strategy) as its artefacts. ``--method needs``: needs
+    segments of a survey (factor analysis of --items, clustering of the factor scores)."""
+    if method == "needs":
+        _segment_needs(
+            profile, out, id_col=id_col, items=items, wording=wording, correlation=correlation,
+            factors=factors, k=k, k_range=k_range, seed=seed, quiet=quiet,
+        )  # fmt: skip
+        return
     from segkit.hints import read_profile_table
     from segkit.privacy import install_log_masking
     from segkit.progress import Stages
@@ -209,6 +227,39 @@ def segment(
     typer.echo(done.summary_text())
     files = sum(1 for p in out.rglob("*") if p.is_file())
     typer.echo(f"wrote {files} files to {out} (a run folder: params.yaml, artefacts/, summary.txt)")
+
+
+def _segment_needs(
+    survey: Path, out: Path, *, id_col: str, items: str | None, wording: Path | None,
+    correlation: str, factors: int | None, k: int | None, k_range: str, seed: int, quiet: bool,
+) -> None:  # fmt: skip
+    """``segkit segment SURVEY --method needs``: :mod:`segkit.workflow.needs` into ``out``."""
+    from segkit.privacy import install_log_masking
+    from segkit.workflow.needs import read_survey, segment_needs_survey, write_needs
+    from segkit.workflow.needs_labels import read_wording
+
+    install_log_masking()
+    if correlation not in ("pairwise", "listwise"):
+        _fail(ValueError(f"--correlation must be pairwise or listwise, not {correlation!r}"))
+    if k is not None and k < 2:
+        _fail(ValueError(f"--k {k}: a segmentation needs at least 2 clusters"))
+    lo, hi = _k_range(k_range)
+    _new_folder(out, "outputs")
+    chosen = [c.strip() for c in items.split(",") if c.strip()] if items else None
+    try:
+        labels, needs = read_wording(wording) if wording is not None else ({}, {})
+        frame = read_survey(survey, id_col=id_col, items=chosen)
+        done = segment_needs_survey(
+            frame, id_col=id_col, items=chosen, labels=labels, needs=needs,
+            correlation=correlation,  # type: ignore[arg-type]
+            n_factors=factors, k=k, k_range=(lo, hi), seed=seed, progress=not quiet,
+        )  # fmt: skip
+        written = write_needs(done, out)
+    except Exception as exc:  # _fail re-raises what is neither bad input nor a full disk
+        _fail(exc)
+        return
+    typer.echo(done.summary_text())
+    typer.echo(f"wrote {len(written)} files to {out}")
 
 
 def _config_error(source: str, exc: Exception) -> str:
