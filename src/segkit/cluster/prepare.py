@@ -254,13 +254,15 @@ def check_features(
 
 
 def make_preprocessor(spec: Any, x: pd.DataFrame) -> Any:
-    """The fitted preprocessor for ``spec``: ``"auto"`` / ``"quantile"`` / ``"standard"``
-    (:func:`default_preprocessor`), ``None`` / ``"none"``, or a user's transformer (cloned)."""
+    """The fitted preprocessor for ``spec``: ``"auto"`` / ``"quantile"`` / ``"standard"`` /
+    ``"log"`` (log1p of every column; :func:`default_preprocessor`), ``None`` / ``"none"``, or
+    a user's transformer (cloned)."""
     if spec is None or spec == "none":
         return None
     if isinstance(spec, str):
         opts: dict[str, Any] = {"auto": {}, "quantile": {"transform": "quantile"}}
         opts["standard"] = {"skewed": None}
+        opts["log"] = {"skewed": [str(c) for c in x.columns]}  # log1p of every column
         if spec not in opts:
             raise ValueError(f"preprocess must be one of {sorted(opts)}, None or a transformer")
         return default_preprocessor(x, **opts[spec]).fit(x)
