@@ -112,8 +112,11 @@ def default_preprocessor(
     frame : DataFrame
         Numeric features (used only to choose the skewed columns).
     skewed : "auto", list of str or None
-        ``"auto"``: columns with ``|skew| > 1``, minimum ≥ 0 and maximum > 1 (spend and
-        counts; shares and rates bounded by 1 are left linear). ``None``: none.
+        ``"auto"``: columns with sample skewness (pandas' adjusted Fisher–Pearson G1)
+        above 1 — highly right-skewed (Bulmer 1979, *Principles of Statistics*, p. 63) —
+        minimum ≥ 0 and maximum > 1 (spend and counts; shares and rates bounded by 1 are left
+        linear, and so is a left-skewed column such as a tenure capped at 12 months, whose
+        left tail a log would stretch). ``None``: none.
     transform : {"log1p", "quantile"}
         ``log1p`` or a normal-output :class:`~sklearn.preprocessing.QuantileTransformer`.
 
@@ -136,7 +139,7 @@ def default_preprocessor(
     cols = [str(c) for c in frame.columns]
     if skewed == "auto":
         num = frame.astype(float)
-        sk = num.skew().abs()
+        sk = num.skew()  # right skew only: log1p would stretch a left tail further
         chosen = [c for c in cols if sk[c] > 1 and num[c].min() >= 0 and num[c].max() > 1]
     else:
         chosen = [str(c) for c in (skewed or [])]

@@ -102,8 +102,10 @@ class SegmentRun:
         if v.stability is not None:
             lines.append(f"  mean bootstrap Jaccard {v.stability.overall_mean:.2f}")
         if c.preprocessing:
+            order = [*map(str, c.X.columns), *c.preprocessing]  # in feature order
             lines.append(f"  transformation (log rule {self._log()}): " + "; ".join(
-                f"{col} {how}" for col, how in c.preprocessing.items()))  # fmt: skip
+                f"{col} {c.preprocessing[col]}" for col in dict.fromkeys(order)
+                if col in c.preprocessing))  # fmt: skip
         lines.extend(f"  note: {n}" for n in v.notes)
         return "\n".join(lines)
 

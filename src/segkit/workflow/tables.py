@@ -14,13 +14,13 @@ The log rule (``--log``; :data:`LOG_MODES`) decides which features are log1p-tra
 before standardisation:
 
 * ``auto`` (default): a feature is transformed when its sample skewness (pandas' adjusted
-  Fisher–Pearson coefficient G1, Joanes & Gill 1998) exceeds 1 in absolute value, its
-  minimum is ≥ 0 and its maximum > 1 — :func:`segkit.cluster.prepare.default_preprocessor`,
-  the rule every segkit clustering uses. |skewness| > 1 is the usual mark of a highly skewed
-  distribution (Bulmer 1979, *Principles of Statistics*, p. 63; Hair et al. 2019,
-  *Multivariate Data Analysis*, ch. 2); spend and counts are right-skewed and non-negative
-  and k-means on them otherwise puts a few big spenders in segments of their own, while
-  shares and rates bounded by 1 stay linear.
+  Fisher–Pearson coefficient G1, Joanes & Gill 1998) exceeds 1, its minimum is ≥ 0 and its
+  maximum > 1 — :func:`segkit.cluster.prepare.default_preprocessor`, the rule every segkit
+  clustering uses. Skewness beyond 1 is the usual mark of a highly skewed distribution
+  (Bulmer 1979, *Principles of Statistics*, p. 63); spend and counts are right-skewed and
+  non-negative, and k-means on them otherwise gives a few big spenders segments of their
+  own. Shares and rates bounded by 1 stay linear, and so does a left-skewed column (a
+  tenure capped at 12 months), whose left tail a log would stretch.
 * ``none``: standardise only. ``all``: log1p of every feature (each must be ≥ 0).
 
 Examples
