@@ -172,29 +172,34 @@ def segment(
     profile: Annotated[
         Path,
         typer.Argument(
+            metavar="TABLE",
             help="customer table, one row per customer: a `segkit profile` output or any "
-            "CSV/TXT/Excel/Parquet (e.g. annual spend per product line)"
+            "CSV/TXT/Excel/Parquet (e.g. annual spend per product line)",
         ),
     ],
     out: Annotated[Path, typer.Option(help="output folder (new or empty)")],
     id_col: Annotated[str, typer.Option(help="customer id column")] = "customer_id",
     features: Annotated[
         str | None,
-        typer.Option(help="features a,b,c (default: every numeric column but the id; "
-                     "a segkit profile: step 3 screens them)"),
+        typer.Option(
+            help="features a,b,c (default: every numeric column but the id; "
+            "a segkit profile: step 3 screens them)"
+        ),
     ] = None,
     categorical: Annotated[
         str | None, typer.Option(help="categorical columns x,y (method kprototypes)")
     ] = None,
     value_col: Annotated[
         str | None,
-        typer.Option(help="value column for value shares (default: monetary if present, "
-                     "else none)"),
+        typer.Option(
+            help="value column for value shares (default: monetary if present, else none)"
+        ),
     ] = None,
     log: Annotated[
         str,
-        typer.Option(help="log1p before standardising: auto (|skewness| > 1, min >= 0, "
-                     "max > 1), none or all"),
+        typer.Option(
+            help="log1p before standardising: auto (skewness > 1, min >= 0, max > 1), none or all"
+        ),
     ] = "auto",
     encoding: Annotated[str, typer.Option(help="auto, utf-8, gb18030, big5, utf-16")] = "auto",
     delimiter: Annotated[str | None, typer.Option(help="',' ';' '\\t' (default: sniff)")] = None,

@@ -34,8 +34,9 @@ def wholesale(n_per: int = 100, seed: int = 13) -> pd.DataFrame:
     log-normal within each of 3 groups (``group`` is the truth, not a column of the file)."""
     rng = np.random.default_rng(seed)
     parts = [
-        pd.DataFrame(np.exp(rng.normal(mean, 0.35, size=(n_per, 6))).round(0), columns=SPEND)
-        .assign(group=name)
+        pd.DataFrame(
+            np.exp(rng.normal(mean, 0.35, size=(n_per, 6))).round(0), columns=SPEND
+        ).assign(group=name)
         for name, mean in GROUPS.items()
     ]
     frame = pd.concat(parts, ignore_index=True).sample(frac=1.0, random_state=seed)

@@ -6,16 +6,17 @@ customer. Parquet is read as stored; CSV, TXT and Excel go through
 ``segkit profile`` detects it (UTF-8, GB18030, Big5, UTF-16) and a malformed line is an
 error naming the line. Every column then gets one explicit typing rule
 (:func:`typed_columns`): a column is numeric when every non-missing cell is a number
-(``1 234``, ``1,234.5``, ``¥88`` included, by segkit's amount rules); the texts of
+(``1 234``, ``1,234.5``, ``¥88`` included, by segkit's amount rules) and none is written
+with a leading zero (``007`` is a code, not seven); the texts of
 :attr:`segkit.config.ReadOptions.na_values` are missing; other columns stay text.
 
 Examples
 --------
 >>> frame = pd.DataFrame({"source_row": [2, 3], "id": ["007", "008"],
-...                       "spend": ["1,200", "¥35"], "city": ["沪", "京"]})
+...                       "spend": ["1,200", "¥35"], "city": ["沪", "京"], "n": ["0.5", "1"]})
 >>> typed = typed_columns(frame, file="t.csv")
->>> typed["spend"].tolist(), typed["id"].tolist()
-([1200.0, 35.0], ['007', '008'])
+>>> typed["spend"].tolist(), typed["id"].tolist(), typed["n"].tolist()
+([1200.0, 35.0], ['007', '008'], [0.5, 1.0])
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from segkit.errors import InputError
 
 __all__ = ["read_customer_table", "typed_columns"]
 
-#: a column where at least this share of the non-missing cells are numbers, but not all, is
+#: a column where more than this share of the non-missing cells are numbers, but not all, is
 #: a numeric column with bad cells: an error naming the first bad row, not a text column
 MOSTLY_NUMERIC = 0.5
 
@@ -91,7 +92,7 @@ def typed_columns(
 ) -> pd.DataFrame:
     """Numbers where a column holds only numbers; ``na_values`` texts become missing.
 
-    A column whose non-missing cells are at least :data:`MOSTLY_NUMERIC` numbers but not all
+    A column whose non-missing cells are more than :data:`MOSTLY_NUMERIC` numbers but not all
     is refused (``NOT_NUMERIC``), naming the first bad cell's ``source_row`` and column; the
     value itself is never quoted (it may be personal data).
     """
@@ -105,15 +106,17 @@ def typed_columns(
         if not present.any():
             out[col] = pd.to_numeric(cells, errors="coerce")
             continue
-        numbers = pd.to_numeric(cells.map(lambda v: v if v is None else str(v).strip()),
-                                errors="coerce")  # fmt: skip
+        stripped = cells.map(lambda v: v if v is None else str(v).strip())
+        if stripped.str.match(r"0\d").fillna(False).any():  # zero-padded: a code
+            continue
+        numbers = pd.to_numeric(stripped, errors="coerce")
         if (failed := present & numbers.isna()).any():  # 1,234 / ¥88: segkit's amount rules
             parsed = parse_amounts(list(cells[failed]))
             numbers.loc[failed] = pd.Series(parsed, index=cells[failed].index, dtype=float)
         bad = present & numbers.isna()
         if not bad.any():
             out[col] = numbers.astype(float)
-        elif 1 - bad.sum() / present.sum() >= MOSTLY_NUMERIC:
+        elif 1 - bad.sum() / present.sum() > MOSTLY_NUMERIC:
             rows = out["source_row"] if "source_row" in out else pd.Series(out.index + 1)
             raise InputError(
                 f"{int(bad.sum())} of {int(present.sum())} cells are not numbers in a column "

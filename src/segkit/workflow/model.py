@@ -25,7 +25,6 @@ from segkit.validate.describe import SegmentProfile
 from segkit.workflow.collect_data import analysis_date
 from segkit.workflow.customers import MASTER_ATTRIBUTES
 from segkit.workflow.run import Run
-from segkit.workflow.tables import preprocess_for, table_spec
 from segkit.workflow.segment import (
     RULE_METHODS,
     RULE_VARIABLES,
@@ -38,6 +37,7 @@ from segkit.workflow.segment import (
     rule_labels,
     validate_segments,
 )
+from segkit.workflow.tables import preprocess_for, table_spec
 
 #: master columns described in the segment profiles when present (never PII)
 DESCRIBE_EXTRA = MASTER_ATTRIBUTES
@@ -177,7 +177,8 @@ def cluster_step(
     )  # fmt: skip
     return ClusterStep(
         method=method, k=k_final, X=X, labels=labels,
-        value=value if value is not None else pd.Series(dtype=float), centers=centers, assignments=assignments, selection=sel,
+        value=value if value is not None else pd.Series(dtype=float), centers=centers,
+        assignments=assignments, selection=sel,
         preprocessing=fitted.model.preprocessing_,
     )  # fmt: skip
 

@@ -46,7 +46,8 @@ from segkit.workflow.artefacts import RunFolder
 
 __all__ = ["LOG_MODES", "CustomerTable", "prepare_table", "preprocess_for", "table_spec"]
 
-#: ``--log`` choices → the clustering's ``preprocess`` (:func:`segkit.cluster.prepare.make_preprocessor`)
+#: ``--log`` choices → the clustering's ``preprocess``
+#: (:func:`segkit.cluster.prepare.make_preprocessor`)
 LOG_PREPROCESS = {"auto": "auto", "none": "standard", "all": "log"}
 LOG_MODES = tuple(LOG_PREPROCESS)
 #: the columns that make a table a segkit profile (:func:`segkit.profile.build_profile`)
@@ -184,8 +185,13 @@ def prepare_table(
     gaps = frame[used].isna()
     keep = ~gaps.any(axis=1)
     reasons = ["missing " + ", ".join(g.index[g]) for _, g in gaps[~keep].iterrows()]
-    excluded = pd.DataFrame({"customer_id": frame.loc[~keep, "customer_id"].to_numpy(),
-                             "source_row": rows[~keep].to_numpy("int64"), "reason": reasons})
+    excluded = pd.DataFrame(
+        {
+            "customer_id": frame.loc[~keep, "customer_id"].to_numpy(),
+            "source_row": rows[~keep].to_numpy("int64"),
+            "reason": reasons,
+        }
+    )
     if len(excluded) == len(frame):
         raise InputError("every customer misses a feature or value cell",
                          file=file, code="NO_CUSTOMERS")  # fmt: skip
