@@ -162,12 +162,49 @@ def profile(
         typer.echo(f"{name}: {p}")
 
 
+def _names(text: str | None) -> list[str] | None:
+    """``"a, b"`` → ``["a", "b"]`` (None stays None)."""
+    return None if text is None else [n.strip() for n in text.split(",") if n.strip()]
+
+
 @app.command("segment")
 def segment(
     profile: Annotated[
-        Path, typer.Argument(help="profile from `segkit profile`; a survey with --method needs")
+        Path,
+        typer.Argument(
+            metavar="TABLE",
+            help="customer table, one row per customer: a `segkit profile` output or any "
+            "CSV/TXT/Excel/Parquet (e.g. annual spend per product line); a survey with "
+            "--method needs",
+        ),
     ],
     out: Annotated[Path, typer.Option(help="output folder (new or empty)")],
+    id_col: Annotated[str, typer.Option(help="customer id column")] = "customer_id",
+    features: Annotated[
+        str | None,
+        typer.Option(
+            help="features a,b,c (default: every numeric column but the id; "
+            "a segkit profile: step 3 screens them)"
+        ),
+    ] = None,
+    categorical: Annotated[
+        str | None, typer.Option(help="categorical columns x,y (method kprototypes)")
+    ] = None,
+    value_col: Annotated[
+        str | None,
+        typer.Option(
+            help="value column for value shares (default: monetary if present, else none)"
+        ),
+    ] = None,
+    log: Annotated[
+        str,
+        typer.Option(
+            help="log1p before standardising: auto (skewness > 1, min >= 0, max > 1), none or all"
+        ),
+    ] = "auto",
+    encoding: Annotated[str, typer.Option(help="auto, utf-8, gb18030, big5, utf-16")] = "auto",
+    delimiter: Annotated[str | None, typer.Option(help="',' ';' '\\t' (default: sniff)")] = None,
+    sheet: Annotated[str | None, typer.Option(help="Excel sheet name")] = None,
     method: Annotated[
         str, typer.Option(help="rfm, value, lifecycle, kmeans, minibatch, ward, gmm or needs")
     ] = "kmeans",
@@ -178,7 +215,6 @@ def segment(
     n_boot: Annotated[int, typer.Option(help="bootstrap resamples for stability")] = 50,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress lines")] = False,
-    id_col: Annotated[str, typer.Option("--id-col", help="id column")] = "customer_id",
     items: Annotated[
         str | None, typer.Option(help="needs: survey item columns, e.g. q2,q3,q4")
     ] = None,
@@ -191,22 +227,37 @@ def segment(
     ] = None,
 ) -> None:
     """Segment customers in a run folder: steps 3, 5, 6, 7 (k selection, assignments,
-    stability, profiles, names, strategy) as its artefacts. ``--method needs``: needs
-    segments of a survey (factor analysis of --items, clustering of the factor scores)."""
+    stability, profiles, names, strategy) as its artefacts; the table's choices (id,
+    features, value, log rule per column) in artefacts/02_table.json and 05_model.json.
+    ``--method needs``: needs segments of a survey (factor analysis of --items, clustering
+    of the factor scores)."""
     if method == "needs":
         _segment_needs(
             profile, out, id_col=id_col, items=items, wording=wording, correlation=correlation,
             factors=factors, k=k, k_range=k_range, seed=seed, quiet=quiet,
         )  # fmt: skip
         return
+    from pydantic import ValidationError
+
+    from segkit.config import ReadOptions
     from segkit.hints import read_profile_table
     from segkit.privacy import install_log_masking
     from segkit.progress import Stages
     from segkit.workflow.segmenting import METHODS, SEGMENT_STAGES, segment_profile, write_summary
+    from segkit.workflow.tables import preprocess_for
 
     install_log_masking()
     if method not in METHODS:
         _fail(InputError(f"unknown method {method!r}", code="UNKNOWN_METHOD"))
+    try:
+        preprocess_for(log)
+        read = ReadOptions(
+            encoding=encoding, delimiter=delimiter.replace("\\t", "\t") if delimiter else None,
+            sheet=sheet,
+        )  # fmt: skip
+    except (ValidationError, ValueError) as exc:
+        _fail(exc)
+        return
     if k is not None and k < 2:
         _fail(ValueError(f"--k {k}: a segmentation needs at least 2 clusters"))
     lo, hi = _k_range(k_range)
@@ -214,10 +265,12 @@ def segment(
     try:
         with Stages("segkit segment", SEGMENT_STAGES, enabled=not quiet) as stages:
             stages.start("read")
-            frame = read_profile_table(profile)
+            frame = read_profile_table(profile, id_col=id_col, read=read)
             done = segment_profile(
                 frame, out, source=str(profile), method=method, k=k, k_range=(lo, hi),
-                n_boot=n_boot, seed=seed, progress=not quiet, on_stage=stages.start,
+                n_boot=n_boot, seed=seed, features=_names(features), id_col=id_col,
+                categorical=_names(categorical), value_col=value_col, log=log,
+                progress=not quiet, on_stage=stages.start,
             )  # fmt: skip
             stages.start("write")
             write_summary(done)

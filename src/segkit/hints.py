@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from segkit.config import ReadOptions
 from segkit.errors import InputError
 
 #: columns that only a transaction table has (lower case); a profile has none of them
@@ -101,17 +102,26 @@ def _unreadable(path: Path, reason: str, code: str) -> InputError:
     return InputError(f"cannot read profile {str(path)!r}: {reason}", file=path, code=code)
 
 
-def read_profile_table(path: Path) -> pd.DataFrame:
-    """Read the profile ``segkit segment`` works on (``.parquet``, else CSV), or raise an
-    :class:`~segkit.errors.InputError` whose message says what to do.
+def read_profile_table(
+    path: Path, *, id_col: str = "customer_id", read: ReadOptions | None = None
+) -> pd.DataFrame:
+    """Read the customer table ``segkit segment`` works on — a segkit profile or any table
+    with one row per customer (:func:`segkit.collect.customer_table.read_customer_table`:
+    ``.parquet`` as stored; CSV/TXT/Excel in any encoding ``segkit profile`` reads, numbers
+    typed) — or raise an :class:`~segkit.errors.InputError` whose message says what to do.
+
+    The result has ``source_row`` (the file's line) and the id column ``id_col`` as text.
 
     Raises
     ------
     InputError
         ``FILE_NOT_FOUND`` (with the ``segkit profile`` command that makes one),
-        ``NOT_A_FILE`` (a folder), ``UNREADABLE`` (permissions, not Parquet/CSV) or
-        ``NOT_A_PROFILE`` (a transaction table: run ``segkit profile`` first).
+        ``NOT_A_FILE`` (a folder), ``UNREADABLE`` (permissions, not Parquet/CSV),
+        ``NOT_A_PROFILE`` (a transaction table: run ``segkit profile`` first),
+        ``MISSING_COLUMN`` (no id column ``id_col``) or the reader's codes.
     """
+    from segkit.collect.customer_table import read_customer_table
+
     if not path.exists():
         raise _unreadable(
             path,
@@ -121,27 +131,32 @@ def read_profile_table(path: Path) -> pd.DataFrame:
     if path.is_dir():
         raise _unreadable(path, "it is a folder; give the profile file inside it", "NOT_A_FILE")
     try:
-        if path.suffix.lower() == ".parquet":
-            frame = pd.read_parquet(path)
-        else:
-            from segkit.outputs.cells import unescape_frame  # undo the spreadsheet guard
-
-            frame = unescape_frame(
-                pd.read_csv(path, dtype={"customer_id": str}, encoding="utf-8-sig")
-            )
+        frame = read_customer_table(path, read, id_column=id_col)
     except PermissionError as exc:
         raise _unreadable(path, exc.strerror or "permission denied", "UNREADABLE") from None
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        kind = "Parquet" if path.suffix.lower() == ".parquet" else "UTF-8 CSV"
-        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-        raise _unreadable(path, f"not a readable {kind} file ({first})", "UNREADABLE") from None
-    why = transactions_hint(frame)
-    if why is not None:
+    except InputError as exc:
+        if exc.code == "UNREADABLE":
+            raise _unreadable(path, exc.detail, "UNREADABLE") from None
+        raise
+    ids = frame[id_col] if id_col in frame else None
+    repeated = ids is not None and ids.nunique(dropna=True) < len(frame)
+    if ids is None or repeated:
+        why = transactions_hint(frame.drop(columns="source_row"))
+        if why is None and repeated:
+            why = f"{len(frame):,} rows for {int(ids.nunique()):,} customer ids"  # type: ignore[union-attr]
+        if why is not None:
+            raise InputError(
+                f"this looks like transactions ({why}), not a customer profile: run "
+                "`segkit profile` first, then segment its output: "
+                + PROFILE_HOWTO.replace("<transactions>", str(path)).format(out="profile.parquet"),
+                file=path,
+                code="NOT_A_PROFILE",
+            )
+        columns = ", ".join(repr(str(c)) for c in frame.columns if c != "source_row")
         raise InputError(
-            f"this looks like transactions ({why}), not a customer profile: run `segkit profile` "
-            "first, then segment its output: "
-            + PROFILE_HOWTO.replace("<transactions>", str(path)).format(out="profile.parquet"),
+            f"no id column {id_col!r}; name it with --id-col (the columns: {columns})",
             file=path,
-            code="NOT_A_PROFILE",
+            column=id_col,
+            code="MISSING_COLUMN",
         )
     return frame

@@ -72,3 +72,13 @@ def test_stable_order_ignores_input_order():
     a = f.index[stable_order(f)]
     b = f.iloc[perm].index[stable_order(f.iloc[perm])]
     assert a.tolist() == b.tolist()
+
+
+def test_auto_logs_right_skew_only() -> None:
+    """A left-skewed non-negative column (a tenure capped at 12 months, as CC_GENERAL's
+    TENURE: pandas skewness −2.9) is not logged; a right-skewed spend column (skewness 2.2)
+    is. The rule: skewness > 1, minimum ≥ 0, maximum > 1."""
+    f = pd.DataFrame({"tenure": [12.0] * 16 + [6, 8, 9, 11], "spend": [1.0] * 16 + [5, 9, 20, 80]})
+    assert f["tenure"].skew() < -1 and f["spend"].skew() > 1
+    pre = default_preprocessor(f).fit(f)
+    assert describe_preprocessor(pre) == {"spend": "log1p + standardise", "tenure": "standardise"}

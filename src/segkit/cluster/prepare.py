@@ -112,8 +112,11 @@ def default_preprocessor(
     frame : DataFrame
         Numeric features (used only to choose the skewed columns).
     skewed : "auto", list of str or None
-        ``"auto"``: columns with ``|skew| > 1``, minimum ≥ 0 and maximum > 1 (spend and
-        counts; shares and rates bounded by 1 are left linear). ``None``: none.
+        ``"auto"``: columns with sample skewness (pandas' adjusted Fisher–Pearson G1)
+        above 1 — highly right-skewed (Bulmer 1979, *Principles of Statistics*, p. 63) —
+        minimum ≥ 0 and maximum > 1 (spend and counts; shares and rates bounded by 1 are left
+        linear, and so is a left-skewed column such as a tenure capped at 12 months, whose
+        left tail a log would stretch). ``None``: none.
     transform : {"log1p", "quantile"}
         ``log1p`` or a normal-output :class:`~sklearn.preprocessing.QuantileTransformer`.
 
@@ -136,7 +139,7 @@ def default_preprocessor(
     cols = [str(c) for c in frame.columns]
     if skewed == "auto":
         num = frame.astype(float)
-        sk = num.skew().abs()
+        sk = num.skew()  # right skew only: log1p would stretch a left tail further
         chosen = [c for c in cols if sk[c] > 1 and num[c].min() >= 0 and num[c].max() > 1]
     else:
         chosen = [str(c) for c in (skewed or [])]
@@ -254,13 +257,15 @@ def check_features(
 
 
 def make_preprocessor(spec: Any, x: pd.DataFrame) -> Any:
-    """The fitted preprocessor for ``spec``: ``"auto"`` / ``"quantile"`` / ``"standard"``
-    (:func:`default_preprocessor`), ``None`` / ``"none"``, or a user's transformer (cloned)."""
+    """The fitted preprocessor for ``spec``: ``"auto"`` / ``"quantile"`` / ``"standard"`` /
+    ``"log"`` (log1p of every column; :func:`default_preprocessor`), ``None`` / ``"none"``, or
+    a user's transformer (cloned)."""
     if spec is None or spec == "none":
         return None
     if isinstance(spec, str):
         opts: dict[str, Any] = {"auto": {}, "quantile": {"transform": "quantile"}}
         opts["standard"] = {"skewed": None}
+        opts["log"] = {"skewed": [str(c) for c in x.columns]}  # log1p of every column
         if spec not in opts:
             raise ValueError(f"preprocess must be one of {sorted(opts)}, None or a transformer")
         return default_preprocessor(x, **opts[spec]).fit(x)

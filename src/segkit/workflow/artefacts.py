@@ -53,6 +53,8 @@ ARTEFACTS: dict[str, str] = {
     "integration": "artefacts/02_integration.csv",
     "codebook": "artefacts/02_codebook.csv",
     "coverage": "artefacts/02_coverage.csv",
+    # `segkit segment` on a customer table: id, features, value column and log rule chosen
+    "table": "artefacts/02_table.json",
     # 03 variables: screening, factor analysis, the clustering features
     "screening": "artefacts/03_screening.csv",
     "factor_loadings": "artefacts/03_factor_loadings.csv",

@@ -37,6 +37,7 @@ from segkit.workflow.segment import (
     rule_labels,
     validate_segments,
 )
+from segkit.workflow.tables import preprocess_for, table_spec
 
 #: master columns described in the segment profiles when present (never PII)
 DESCRIBE_EXTRA = MASTER_ATTRIBUTES
@@ -66,11 +67,20 @@ def _labels(run: Run, customers: pd.DataFrame) -> pd.Series:
     return assigned.loc[customers["customer_id"]].reset_index(drop=True).rename("segment")
 
 
-def segment_profile(customers: pd.DataFrame, labels: pd.Series) -> SegmentProfile:
-    """The segment profiles every step describes segments with (same variables each time)."""
+def segment_profile(
+    customers: pd.DataFrame, labels: pd.Series, value_column: str | None = VALUE_COLUMN
+) -> SegmentProfile:
+    """The segment profiles every step describes segments with (same variables each time);
+    ``value_column`` None (a customer table without one): no value shares."""
     frame = with_derived(customers)
     describe = profile_variables(frame, DESCRIBE_EXTRA)
-    return describe_segments(frame, labels, value_column=VALUE_COLUMN, describe=describe)
+    return describe_segments(frame, labels, value_column=value_column, describe=describe)
+
+
+def _value_column(spec: Mapping[str, Any], customers: pd.DataFrame) -> str | None:
+    """The step-5 recipe's value column when the customers have it (else no value)."""
+    column = spec.get("value_column", VALUE_COLUMN)
+    return column if column is not None and column in customers else None
 
 
 def frozen_model(run: Run) -> tuple[SegmentClusterer, dict[str, Any]]:
@@ -78,8 +88,13 @@ def frozen_model(run: Run) -> tuple[SegmentClusterer, dict[str, Any]]:
     spec = run.folder.read_json("cluster_model")
     customers = _customers(run)
     X = _features(run, customers)[spec["features"]]
-    model = SegmentClusterer(spec["method"], n_clusters=spec["k"], random_state=spec["seed"])
-    model.fit(X, value=customers[spec["value_column"]])
+    model = SegmentClusterer(
+        spec["method"], n_clusters=spec["k"], random_state=spec["seed"],
+        preprocess=preprocess_for(spec.get("log", "auto")),
+        categorical=spec.get("categorical") or None,
+    )  # fmt: skip
+    column = _value_column(spec, customers)
+    model.fit(X, value=customers[column] if column else None)
     if not model.labels_.equals(_labels(run, customers)):  # pragma: no cover - determinism
         raise RuntimeError("refitting the step-5 model did not reproduce its segments")
     return model, spec
@@ -128,17 +143,21 @@ def cluster_step(
     ``method`` may also be a rule (``rfm``, ``value``, ``lifecycle``; ``segkit segment``):
     the rule's segments on its own variables of the customer table, its cut points in
     ``05_thresholds.csv`` and its own names kept for step 7. ``progress`` shows the bars of
-    the k vote."""
+    the k vote. A customer table's ``02_table.json`` (:func:`segkit.workflow.tables.table_spec`)
+    names the value column (or none), the log rule and the categorical columns."""
     seg = run.config.segment
     method = check_method(method or seg.method)
     customers = _customers(run)
-    value = customers[VALUE_COLUMN] if VALUE_COLUMN in customers else None
+    table = table_spec(run.folder)
+    column = _value_column(table, customers)
+    value = customers[column] if column else None
     if method in RULE_METHODS:
         return _rule_step(run, customers, method, value)
     X = _features(run, customers)
     fitted = cluster_segments(
         X, method=method, k=k or seg.k or None, k_range=(k_min or seg.k_min, k_max or seg.k_max),
         random_state=run.config.seed, value=value, progress=progress,
+        preprocess=preprocess_for(table["log"]), categorical=table["categorical"] or None,
     )  # fmt: skip
     labels, sel = fitted.labels, fitted.selection
     centers = fitted.model.cluster_centers_.rename_axis("segment").reset_index()
@@ -151,13 +170,15 @@ def cluster_step(
     run.folder.write_json(
         "cluster_model",
         {"method": method, "k": k_final, "seed": run.config.seed, "features": list(X.columns),
-         "value_column": VALUE_COLUMN, "preprocessing": fitted.model.preprocessing_,
+         "value_column": column, "log": table["log"], "categorical": table["categorical"],
+         "preprocessing": fitted.model.preprocessing_,
          "k_chosen_by": "vote" if sel is not None else "given",
          "k_reason": sel.reason_ if sel is not None else f"k = {k_final} was given"},
     )  # fmt: skip
     return ClusterStep(
-        method=method, k=k_final, X=X, labels=labels, value=customers[VALUE_COLUMN],
-        centers=centers, assignments=assignments, selection=sel,
+        method=method, k=k_final, X=X, labels=labels,
+        value=value if value is not None else pd.Series(dtype=float), centers=centers,
+        assignments=assignments, selection=sel,
         preprocessing=fitted.model.preprocessing_,
     )  # fmt: skip
 
@@ -222,8 +243,9 @@ def validate_step(
     checked = validate_segments(
         X, labels, method=spec["method"], n_boot=n_boot, random_state=spec["seed"],
         min_size=seg.min_size if min_size is None else min_size, progress=progress,
+        preprocess=preprocess_for(spec.get("log", "auto")),
     )  # fmt: skip
-    profile = segment_profile(customers, labels)
+    profile = segment_profile(customers, labels, _value_column(spec, customers))
     folder = run.folder
     if checked.stability is not None:
         folder.write_frame(
@@ -271,7 +293,8 @@ def name_strategy_step(
     CSV artefacts all read them from there."""
     customers = _customers(run)
     labels = _labels(run, customers)
-    profile = segment_profile(customers, labels)
+    column = _value_column(run.folder.read_json("cluster_model"), customers)
+    profile = segment_profile(customers, labels, column)
     if run.folder.exists("tiers") and "clv" not in customers:
         # the step-4 CLV feeds the growth trait (as it feeds the growth tiers)
         tiers = run.folder.read_frame("tiers").set_index("customer_id")
@@ -285,14 +308,15 @@ def name_strategy_step(
     # a rule's segments keep the rule's own names (RFM config, tier names) under the analyst's
     rule_names = run.folder.read_json("cluster_model").get("rule_names")
     plan = plan_segments(
-        customers, labels, profile, value_column=VALUE_COLUMN, stability=stability,
+        customers, labels, profile, value_column=column, stability=stability,
         rule_names=rule_names, names=given,
     )  # fmt: skip
     folder = run.folder
     folder.write_frame("segments", plan.segments)
     folder.write_frame("names", plan.names)
     folder.write_frame("strategy", plan.strategy)
-    return NameStep(plan=plan, profile=profile, labels=labels, value=customers[VALUE_COLUMN])
+    value = customers[column] if column else pd.Series(dtype=float)
+    return NameStep(plan=plan, profile=profile, labels=labels, value=value)
 
 
 # -- 08 monitor ----------------------------------------------------------------------------

@@ -101,20 +101,29 @@ def cluster_segments(
     random_state: int = 0,
     value: pd.Series | None = None,
     progress: bool = True,
+    preprocess: Any = "auto",
+    categorical: list[str] | None = None,
 ) -> Clustering:
-    """Choose k by the index vote (when not given) and fit a :class:`SegmentClusterer`."""
+    """Choose k by the index vote (when not given) and fit a :class:`SegmentClusterer`.
+
+    ``preprocess`` as :class:`SegmentClusterer`'s (``auto``, ``standard``, ``log`` …);
+    ``categorical`` columns of ``X`` go to a mixed-data method (the vote sees the numeric
+    ones)."""
     if method not in CLUSTER_METHODS:
         raise InputError(f"unknown clustering method {method!r}", code="UNKNOWN_METHOD")
     selection = None
     if k is None:
         lo, hi = k_range
         algo: Literal["kmeans", "minibatch"] = "minibatch" if method == "minibatch" else "kmeans"
+        numeric = X.drop(columns=list(categorical or []))
         selection = choose_k(
-            X, k_range=range(lo, hi + 1), method=algo, random_state=random_state, progress=progress
-        )
+            numeric, k_range=range(lo, hi + 1), method=algo, random_state=random_state,
+            progress=progress, preprocess=preprocess,
+        )  # fmt: skip
         k = int(selection.recommended_k_)
     cmethod: Any = method
-    model = SegmentClusterer(cmethod, n_clusters=k, random_state=random_state)
+    model = SegmentClusterer(cmethod, n_clusters=k, random_state=random_state,
+                             preprocess=preprocess, categorical=categorical or None)  # fmt: skip
     model.fit(X, value=value)
     return Clustering(model=model, labels=model.labels_.rename("segment"), selection=selection)
 
@@ -265,10 +274,13 @@ def describe_segments(
     data: pd.DataFrame,
     labels: pd.Series,
     *,
-    value_column: str = "monetary",
+    value_column: str | None = "monetary",
     describe: list[str] | None = None,
 ) -> SegmentProfile:
-    """Profile every segment against the population (see :func:`profile_variables`)."""
+    """Profile every segment against the population (see :func:`profile_variables`);
+    ``value_column`` None: no value shares."""
+    if value_column is None:
+        return profile_segments(_profile_frame(data, describe), labels)
     if value_column not in data:
         raise InputError(
             f"no value column {value_column!r}", column=value_column, code="MISSING_COLUMN"
@@ -293,7 +305,7 @@ def plan_segments(
     labels: pd.Series,
     seg_profile: SegmentProfile,
     *,
-    value_column: str = "monetary",
+    value_column: str | None = "monetary",
     stability: pd.DataFrame | None = None,
     rule_names: dict[str, dict[str, str]] | None = None,
     names: dict[Any, Any] | None = None,
@@ -306,6 +318,9 @@ def plan_segments(
     ``lifecycle`` / ``growth`` from the stage / tier most over-represented in the segment
     (:func:`segkit.strategy.overrepresented`; ``*_share`` and ``*_index`` give its share and
     index). Growth uses ``clv`` as the predicted value when ``data`` has it.
+
+    Without a value column (``value_column`` None, or a profile without value shares) the
+    segments have no value trait and no value share: the strategy splits the budget equally.
 
     ``data`` and ``labels`` are aligned by row (``data`` has ``customer_id``); ``stability`` is
     :attr:`StabilityReport.table` (``mean_jaccard``, ``verdict`` by segment).
@@ -323,9 +338,11 @@ def plan_segments(
     traits = pd.DataFrame({"segment": sorted(seg_labels.unique(), key=_sort_key)})
     sizes = seg_profile.sizes
     share = traits["segment"].map(sizes["share"]).astype(float)
-    traits["value_share"] = traits["segment"].map(sizes["value_share"]).fillna(0.0)
-    traits["value_index"] = traits["value_share"] / share.where(share > 0)
-    traits["value"] = traits["value_index"].fillna(0.0).map(value_level)
+    valued = value_column is not None and "value_share" in sizes
+    if valued:
+        traits["value_share"] = traits["segment"].map(sizes["value_share"]).fillna(0.0)
+        traits["value_index"] = traits["value_share"] / share.where(share > 0)
+        traits["value"] = traits["value_index"].fillna(0.0).map(value_level)
     kinds = []
     if {"recency_days", "tenure_days"} <= set(data.columns):
         kinds.append(("lifecycle", lifecycle_stages(data).labels))
@@ -338,7 +355,8 @@ def plan_segments(
         traits[f"{kind}_share"] = traits["segment"].map(over["share"])
         traits[f"{kind}_index"] = traits["segment"].map(over["index"])
     # the traits first (as before), then the figures behind them
-    first = ["segment", "value", *[k for k, _ in kinds], "value_share", "value_index"]
+    value_cols = ["value_share", "value_index"] if valued else []
+    first = ["segment", *(["value"] if valued else []), *[k for k, _ in kinds], *value_cols]
     traits = traits[first + [c for c in traits.columns if c not in first]]
     strategy = build_strategy(traits, playbook)
 

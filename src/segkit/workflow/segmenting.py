@@ -1,9 +1,12 @@
-"""``segkit segment``: the method's steps 3, 5, 6 and 7 on a customer profile table.
+"""``segkit segment``: the method's steps 3, 5, 6 and 7 on a customer table.
 
-The command is a caller of the same step functions the notebooks call. It makes a run folder
-(the one artefact layout, :data:`segkit.workflow.artefacts.ARTEFACTS`) whose ``params.yaml``
-names the profile file as its source, writes the profile as step 2's artefacts
-(``02_profile``, ``02_customers``), and runs
+The table is a segkit profile or any table with one row per customer (a CRM export with
+annual spend per product line, say): :func:`segkit.workflow.tables.prepare_table` names its
+id column, features, categorical and value columns and the log rule, recorded in
+``02_table.json``. The command is a caller of the same step functions the notebooks call.
+It makes a run folder (the one artefact layout, :data:`segkit.workflow.artefacts.ARTEFACTS`)
+whose ``params.yaml`` names the table's file as its source, writes the customers as step 2's
+artefacts (``02_profile``, ``02_customers``), and runs
 :func:`~segkit.workflow.variables_tiers.variables_step`,
 :func:`~segkit.workflow.model.cluster_step`, :func:`~segkit.workflow.model.validate_step` and
 :func:`~segkit.workflow.model.name_strategy_step` over it; ``summary.txt`` holds what the
@@ -51,10 +54,13 @@ from segkit.workflow.model import (
 )
 from segkit.workflow.run import Run
 from segkit.workflow.segment import CLUSTER_METHODS, RULE_METHODS
+from segkit.workflow.tables import CustomerTable, prepare_table
 from segkit.workflow.variables_tiers import variables_step
 
 #: every method ``segkit segment`` accepts (k-prototypes is refused by the cluster step)
 METHODS = RULE_METHODS + CLUSTER_METHODS
+#: the methods that take ``categorical`` columns (numeric and categorical features)
+MIXED_METHODS = ("kprototypes",)
 #: the stages ``segkit segment`` announces: reading the profile, the steps, writing the summary
 SEGMENT_STAGES = ("read", "variables", "cluster", "validate", "names and strategy", "write")
 
@@ -67,18 +73,25 @@ class SegmentRun:
     cluster: ClusterStep
     validate: ValidateStep
     named: NameStep
+    table: CustomerTable | None = None
 
     def summary_text(self) -> str:
         """A short, printable account of the segmentation (``summary.txt``)."""
         c, v = self.cluster, self.validate.validation
         lines = [f"Segmentation: {c.method}, {c.k} segments"]
+        if (t := self.table) is not None and t.features is not None:
+            value = t.value_column or "none (no value shares)"
+            lines.append(f"  table: id {t.id_column}, {len(t.frame):,} customers, "
+                         f"features {', '.join(t.features)}; value {value}")  # fmt: skip
+            lines.extend(f"  note: {n}" for n in t.notes)
         if c.selection is not None:
             lines.append(f"  k: {c.selection.reason_}")
         seg = self.named.plan.segments
         for r in seg.itertuples(index=False):
+            value = f", value share {r.value_share:.1%}" if "value_share" in seg else ""
             lines.append(
                 f"  {r.segment}: {r.name_zh} / {r.name_en} — {r.size:,} customers "
-                f"({r.share:.1%}), value share {r.value_share:.1%}"
+                f"({r.share:.1%}){value}"
                 + (f", stability {r.stability:.2f} ({r.verdict})" if "stability" in seg else "")
             )
         if (d := v.discriminant) is not None:
@@ -89,9 +102,15 @@ class SegmentRun:
         if v.stability is not None:
             lines.append(f"  mean bootstrap Jaccard {v.stability.overall_mean:.2f}")
         if c.preprocessing:
-            lines.append(f"  note: preprocessing: {c.preprocessing}")
+            order = [*map(str, c.X.columns), *c.preprocessing]  # in feature order
+            lines.append(f"  transformation (log rule {self._log()}): " + "; ".join(
+                f"{col} {c.preprocessing[col]}" for col in dict.fromkeys(order)
+                if col in c.preprocessing))  # fmt: skip
         lines.extend(f"  note: {n}" for n in v.notes)
         return "\n".join(lines)
+
+    def _log(self) -> str:
+        return self.table.log if self.table is not None else "auto"
 
 
 def new_segment_run(
@@ -144,6 +163,10 @@ def segment_profile(
     seed: int = 0,
     min_size: int = 30,
     features: list[str] | None = None,
+    id_col: str = "customer_id",
+    categorical: list[str] | None = None,
+    value_col: str | None = None,
+    log: str = "auto",
     progress: bool = False,
     on_stage: Callable[[str], None] | None = None,
 ) -> SegmentRun:
@@ -152,7 +175,8 @@ def segment_profile(
     Parameters
     ----------
     profile : DataFrame
-        One row per customer with ``customer_id`` (:func:`segkit.profile.build_profile`).
+        One row per customer: a segkit profile (:func:`segkit.profile.build_profile`) or any
+        customer table (:func:`segkit.hints.read_profile_table`).
     out : path
         The run folder (new or empty).
     source : str
@@ -160,8 +184,14 @@ def segment_profile(
     method : str
         A rule (``rfm``, ``value``, ``lifecycle``) or a clustering method.
     features : list of str, optional
-        Clustering features taken as they are (``03_features``); by default step 3 screens
-        the behavioural candidates (:func:`segkit.workflow.variables_tiers.variables_step`).
+        Clustering features taken as they are (``03_features``); by default, on a segkit
+        profile, step 3 screens the behavioural candidates
+        (:func:`segkit.workflow.variables_tiers.variables_step`), on another table every
+        numeric column but the id is a feature.
+    id_col, categorical, value_col, log
+        The id column, categorical columns (k-prototypes), value column (default
+        ``monetary`` on a profile, none on another table: no value shares) and log rule
+        (``auto``, ``none``, ``all``) of :func:`segkit.workflow.tables.prepare_table`.
     progress : bool
         Show the bars of the k vote and the bootstrap.
     on_stage : callable, optional
@@ -170,24 +200,35 @@ def segment_profile(
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}", code="UNKNOWN_METHOD")
     check_method(method)
+    if categorical and method not in MIXED_METHODS:
+        raise InputError(f"--categorical needs a mixed-data method ({', '.join(MIXED_METHODS)}), "
+                         f"not {method!r}", code="UNSUPPORTED_METHOD")  # fmt: skip
+    table = prepare_table(
+        profile, id_col=id_col, features=features, categorical=categorical,
+        value_col=value_col, log=log, file=source,
+    )  # fmt: skip
     stage = on_stage if on_stage is not None else (lambda name: None)
     run = new_segment_run(
-        profile, out, source=source, method=method, seed=seed, k=k, k_range=k_range, n_boot=n_boot,
-        min_size=min_size,
+        table.frame, out, source=source, method=method, seed=seed, k=k, k_range=k_range,
+        n_boot=n_boot, min_size=min_size,
     )  # fmt: skip
+    run.folder.write_json("table", table.record(mask_text(source)))
+    if len(table.excluded):
+        run.folder.write_frame("excluded_customers", table.excluded)
     stage("variables")
-    if features is None:
+    if table.features is None:
         variables_step(run)
     else:
-        table = run.folder.read_frame("customers")
-        run.folder.write_frame("features", table[["customer_id", *features]])
+        customers = run.folder.read_frame("customers")
+        used = [*table.features, *table.categorical]
+        run.folder.write_frame("features", customers[["customer_id", *used]])
     stage("cluster")
     clustered = cluster_step(run, method=method, progress=progress)
     stage("validate")
     validated = validate_step(run, progress=progress)
     stage("names and strategy")
     named = name_strategy_step(run)
-    return SegmentRun(run=run, cluster=clustered, validate=validated, named=named)
+    return SegmentRun(run=run, cluster=clustered, validate=validated, named=named, table=table)
 
 
 def write_summary(done: SegmentRun) -> Path:
