@@ -9,7 +9,7 @@ model (same data, same seed: the same labels, which is checked) instead of stori
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,10 +66,14 @@ def _labels(run: Run, customers: pd.DataFrame) -> pd.Series:
     return assigned.loc[customers["customer_id"]].reset_index(drop=True).rename("segment")
 
 
-def segment_profile(customers: pd.DataFrame, labels: pd.Series) -> SegmentProfile:
-    """The segment profiles every step describes segments with (same variables each time)."""
+def segment_profile(
+    customers: pd.DataFrame, labels: pd.Series, features: Sequence[str] = ()
+) -> SegmentProfile:
+    """The segment profiles every step describes segments with (same variables each time):
+    :func:`~segkit.workflow.segment.profile_variables`, the master attributes and the
+    clustering ``features`` of the customer table (what the segments differ on)."""
     frame = with_derived(customers)
-    describe = profile_variables(frame, DESCRIBE_EXTRA)
+    describe = profile_variables(frame, (*DESCRIBE_EXTRA, *features))
     return describe_segments(frame, labels, value_column=VALUE_COLUMN, describe=describe)
 
 
@@ -223,7 +227,7 @@ def validate_step(
         X, labels, method=spec["method"], n_boot=n_boot, random_state=spec["seed"],
         min_size=seg.min_size if min_size is None else min_size, progress=progress,
     )  # fmt: skip
-    profile = segment_profile(customers, labels)
+    profile = segment_profile(customers, labels, spec["features"])
     folder = run.folder
     if checked.stability is not None:
         folder.write_frame(
@@ -271,7 +275,8 @@ def name_strategy_step(
     CSV artefacts all read them from there."""
     customers = _customers(run)
     labels = _labels(run, customers)
-    profile = segment_profile(customers, labels)
+    spec = run.folder.read_json("cluster_model")
+    profile = segment_profile(customers, labels, spec["features"])
     if run.folder.exists("tiers") and "clv" not in customers:
         # the step-4 CLV feeds the growth trait (as it feeds the growth tiers)
         tiers = run.folder.read_frame("tiers").set_index("customer_id")
@@ -283,7 +288,7 @@ def name_strategy_step(
     given: dict[Any, Any] = {seg: name.override() for seg, name in run.config.names.items()}
     given |= {seg: dict(name) for seg, name in (names or {}).items()}
     # a rule's segments keep the rule's own names (RFM config, tier names) under the analyst's
-    rule_names = run.folder.read_json("cluster_model").get("rule_names")
+    rule_names = spec.get("rule_names")
     plan = plan_segments(
         customers, labels, profile, value_column=VALUE_COLUMN, stability=stability,
         rule_names=rule_names, names=given,

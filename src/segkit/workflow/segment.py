@@ -22,7 +22,7 @@ from segkit.cluster.kvote import KSelection, choose_k
 from segkit.cluster.prepare import describe_preprocessor, make_preprocessor
 from segkit.errors import InputError
 from segkit.features import with_derived
-from segkit.naming import apply_names, suggest_names
+from segkit.naming import apply_names, code_columns, suggest_names
 from segkit.strategy import build_strategy, overrepresented, value_level
 from segkit.tiers.lifecycle import lifecycle_stages
 from segkit.tiers.rfm import assign_rfm_segments, rfm_scores
@@ -310,7 +310,8 @@ def plan_segments(
     ``data`` and ``labels`` are aligned by row (``data`` has ``customer_id``); ``stability`` is
     :attr:`StabilityReport.table` (``mean_jaccard``, ``verdict`` by segment).
     """
-    suggested = suggest_names(seg_profile.wide("index"))
+    # names from the traits with the largest effect sizes; ids and codes never name
+    suggested = suggest_names(seg_profile, ignore=code_columns(data))
     # rule-based segments already have names (RFM config, tier names): keep them, and keep
     # the profile-based suggestion as the segment's traits
     named = apply_names(suggested, {**(rule_names or {}), **(names or {})})
