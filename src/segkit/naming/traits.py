@@ -53,8 +53,10 @@ CATEGORY_WORDS = frozenset(
      "type", "gender", "sex", "status", "渠道", "地区", "区域", "城市", "省份", "门店", "类型",
      "类别", "性别", "分组", "状态"}
 )  # fmt: skip
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Za-z])(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])(?=[A-Za-z])")
-_SPLIT = re.compile(r"[^0-9A-Za-z\u4e00-\u9fff]+")
+_CJK = "\u4e00-\u9fff"
+#: word boundaries inside a name: camelCase, and Latin next to Chinese (会员ID)
+_CAMEL = re.compile(rf"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Za-z])(?=[{_CJK}])|(?<=[{_CJK}])(?=[A-Za-z])")
+_SPLIT = re.compile(rf"[^0-9A-Za-z{_CJK}]+")
 _BARE_CODE = re.compile(r"[\s\d_.\-/#]+")
 
 
@@ -63,17 +65,22 @@ def _last_word(name: str) -> str:
     return words[-1].lower() if words else ""
 
 
+def _ends_with(text: str, last: str, words: frozenset[str]) -> bool:
+    """The last word is one of ``words``, or the name ends with a Chinese one (会员编号)."""
+    return last in words or any(text.endswith(w) for w in words if not w.isascii())
+
+
 def code_like_name(name: object, *, numeric: bool = False) -> bool:
     """Whether a column's name says it holds identifiers or codes (``*_id``, ``*_code``,
     ``CustomerID``, ``会员编号``) or, for a ``numeric`` column, category codes (``Channel``,
     ``sales_region``, ``渠道``)."""
     text = str(name).strip()
     last = _last_word(text)
-    if last in ID_WORDS or any(text.endswith(w) for w in ID_WORDS if not w.isascii()):
+    if _ends_with(text, last, ID_WORDS):
         return True
     if not numeric or text.lower().startswith("share_"):
         return False
-    return last in CATEGORY_WORDS or any(text.endswith(w) for w in CATEGORY_WORDS if not w.isascii())
+    return _ends_with(text, last, CATEGORY_WORDS)
 
 
 def code_like_level(level: object) -> bool:
