@@ -202,10 +202,12 @@ def trait_table(
 
 
 def describe_trait(row: pd.Series) -> str:
-    """``monetary index 300 (d = +1.20)``: a trait as the ``traits`` column shows it."""
+    """``monetary index 300 (d = +1.20)``: a trait as the ``traits`` column shows it
+    (``d = −1.82, log scale`` when the profile compared log(1 + x))."""
     index = "" if pd.isna(row["index"]) else f" index {row['index']:.0f}"
     effect = row["effect"]
     if isinstance(effect, float) and math.isnan(effect):
         return f"{row['feature']}{index}"
     symbol = "h" if row["measure"] == "cohen_h" else "d"
-    return f"{row['feature']}{index} ({symbol} = {effect:+.2f})"
+    scale = ", log scale" if str(row["measure"]).endswith("_log1p") else ""
+    return f"{row['feature']}{index} ({symbol} = {effect:+.2f}{scale})"

@@ -27,7 +27,7 @@ from segkit.strategy import build_strategy, overrepresented, value_level
 from segkit.tiers.lifecycle import lifecycle_stages
 from segkit.tiers.rfm import assign_rfm_segments, rfm_scores
 from segkit.tiers.rules import growth_tiers, value_tiers
-from segkit.validate.describe import SegmentProfile, profile_segments
+from segkit.validate.describe import SegmentProfile, profile_segments, skewed_columns
 from segkit.validate.discriminant import DiscriminantReport, discriminant_analysis
 from segkit.validate.sizes import check_segment_sizes, small_segments_note
 from segkit.validate.stability import ClusterbootKMeans, StabilityReport, bootstrap_stability
@@ -268,14 +268,17 @@ def describe_segments(
     value_column: str = "monetary",
     describe: list[str] | None = None,
 ) -> SegmentProfile:
-    """Profile every segment against the population (see :func:`profile_variables`)."""
+    """Profile every segment against the population (see :func:`profile_variables`); the
+    effect sizes of skewed spend and count columns are on the log scale
+    (:func:`segkit.validate.describe.skewed_columns`)."""
     if value_column not in data:
         raise InputError(
             f"no value column {value_column!r}", column=value_column, code="MISSING_COLUMN"
         )
-    described = _profile_frame(data, describe)
+    described = _profile_frame(data, describe).assign(**{value_column: data[value_column]})
+    # skewed spend and counts are compared on the log scale (as the clustering sees them)
     return profile_segments(
-        described.assign(**{value_column: data[value_column]}), labels, value_column=value_column
+        described, labels, value_column=value_column, log1p=skewed_columns(described)
     )
 
 
