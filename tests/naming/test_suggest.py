@@ -128,3 +128,27 @@ def test_personal_columns_and_levels_never_name() -> None:
     for personal in ("李莫愁", "13900139000", "139****9000", "王小明"):
         assert personal not in text, text
     assert names["name_zh"].tolist() == ["grocery偏高客户", "grocery偏低客户"]
+
+
+def test_a_public_customer_table_cc_general(shared_data) -> None:
+    """CC_GENERAL.csv (Kaggle "Credit Card Dataset for Clustering", one row per card holder,
+    ``CUST_ID`` and 17 behaviour columns): five k-means segments on the log scale each get a
+    name of their own from their strongest column; the id never names one."""
+    from sklearn.cluster import KMeans
+    from sklearn.preprocessing import StandardScaler
+
+    from segkit.validate.describe import skewed_columns
+
+    table = pd.read_csv(shared_data / "CC_GENERAL.csv")
+    values = table.drop(columns="CUST_ID").fillna(0).clip(lower=0)
+    x = StandardScaler().fit_transform(np.log1p(values))
+    labels = KMeans(5, n_init=10, random_state=0).fit_predict(x) + 1
+    prof = profile_segments(table, labels, log1p=skewed_columns(table))
+    names = suggest_names(prof)
+    assert names["name_zh"].is_unique and names["name_en"].is_unique
+    assert not any(re.search(r" \d+$", n) for n in names["name_en"])
+    assert "CUST_ID" not in names.to_csv()
+    top = prof.top_traits(1).set_index("segment")
+    for seg, name in names.set_index("segment")["name_en"].items():
+        side = "high" if top.loc[seg, "effect_size"] > 0 else "low"
+        assert f"{side}-{top.loc[seg, 'feature']}".lower() in name.lower(), name

@@ -84,7 +84,7 @@ def code_like_name(name: object, *, numeric: bool = False) -> bool:
 
 
 def code_like_level(level: object) -> bool:
-    """Whether a category level is a bare code (``2``, ``03``, ``A-17``'s digits): no word."""
+    """Whether a category level is a bare code (``2``, ``03``, ``17-4``): it says nothing."""
     text = str(level).strip()
     return not text or _BARE_CODE.fullmatch(text) is not None
 
@@ -92,7 +92,7 @@ def code_like_level(level: object) -> bool:
 def code_columns(frame: pd.DataFrame, declared: Iterable[str] = ()) -> list[str]:
     """The columns of ``frame`` that never name a segment: those ``declared`` (the id column
     of a customer table), those :func:`code_like_name` flags, and integer columns of at least
-    10 distinct values over a dense range (max − min < 2 × rows: a row or member number)."""
+    20 distinct values over a dense range (max − min < 2 × rows: a row or member number)."""
     out = [c for c in declared if c in frame.columns]
     for col in frame.columns:
         s = frame[col]
@@ -108,7 +108,7 @@ def code_columns(frame: pd.DataFrame, declared: Iterable[str] = ()) -> list[str]
 
 def _id_sequence(values: pd.Series) -> bool:
     n = len(values)
-    if n < 10 or not values.is_unique:
+    if n < 20 or not values.is_unique:
         return False
     x = values.to_numpy(dtype=float)
     if not np.all(np.isfinite(x)) or not np.all(x == np.round(x)):
