@@ -178,3 +178,26 @@ def test_demo_segments_profile(demo_profile: tuple[pd.DataFrame, pd.Series]) -> 
     assert p.sizes.loc["vip_loyal", "value_index"] > 200
     top = p.top_traits(3)
     assert top.groupby("segment").size().eq(3).all()
+
+
+def test_skewed_columns_compared_on_the_log_scale() -> None:
+    """``log1p=``: Cohen's d and Welch's t of log(1 + x); mean and index stay in the units.
+    By hand: segment 1 log1p(10, 20, 30), segment 2 log1p(40, 50, 60, 70); d = (m1 − m2) /
+    s_pooled, s_pooled² = (SS1 + SS2) / 5 = (0.5477 + 0.1679) / 5, so d = −1.0459 / 0.3783
+    = −2.765 (Cohen 1988, §2.2); Welch's t as scipy.stats.ttest_ind(equal_var=False)."""
+    logged = profile_segments(FRAME, LABELS, log1p=["spend"])
+    r = row(logged, 1, "spend")
+    a, b = np.log1p([10.0, 20, 30]), np.log1p([40.0, 50, 60, 70])
+    pooled = np.sqrt((((a - a.mean()) ** 2).sum() + ((b - b.mean()) ** 2).sum()) / 5)
+    assert r["effect_size"] == pytest.approx((a.mean() - b.mean()) / pooled)
+    assert r["effect_size"] == pytest.approx(-2.765, abs=1e-3)
+    welch = stats.ttest_ind(a, b, equal_var=False)
+    assert r["statistic"] == pytest.approx(welch.statistic)
+    assert r["p_value"] == pytest.approx(welch.pvalue)
+    assert (r["effect_measure"], r["test"]) == ("cohen_d_log1p", "welch_t_log1p")
+    assert r["stat_segment"] == pytest.approx(20.0) and r["index"] == pytest.approx(50.0)
+    # the categorical rows are untouched
+    plain = profile_segments(FRAME, LABELS)
+    assert row(logged, 1, "channel=店")["effect_size"] == row(plain, 1, "channel=店")["effect_size"]
+    with pytest.raises(InputError, match="NEGATIVE_VALUES"):
+        profile_segments(FRAME.assign(spend=-FRAME["spend"]), LABELS, log1p=["spend"])

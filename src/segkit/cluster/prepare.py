@@ -99,6 +99,27 @@ def behaviour_features(
     return pd.DataFrame(out, index=profile.index)
 
 
+def skewed_columns(frame: pd.DataFrame) -> list[str]:
+    """Numeric columns that are skewed spend or counts: sample skewness (pandas' adjusted
+    Fisher–Pearson G1) above 1 — highly right-skewed (Bulmer 1979, *Principles of
+    Statistics*, p. 63) — with minimum ≥ 0 and maximum > 1. Right skew only: log1p would
+    stretch a left tail further; shares in [0, 1] are never chosen. The one rule by which
+    the clustering log-transforms (:func:`default_preprocessor`) and the segment profiles
+    compare on the log scale (:func:`segkit.validate.describe.profile_segments`).
+
+    Examples
+    --------
+    >>> skewed_columns(pd.DataFrame({"spend": [1.0, 2, 3, 5, 400], "share": [0, .1, .2, .3, 1],
+    ...                              "tenure": [1.0, 12, 12, 12, 12]}))
+    ['spend']
+    """
+    num = frame.select_dtypes("number")
+    num = num.loc[:, [not pd.api.types.is_bool_dtype(num[c]) for c in num.columns]].astype(float)
+    skew = num.skew()
+    return [str(c) for c in num.columns
+            if skew[c] > 1 and num[c].min() >= 0 and num[c].max() > 1]  # fmt: skip
+
+
 def default_preprocessor(
     frame: pd.DataFrame,
     *,
@@ -138,9 +159,7 @@ def default_preprocessor(
     """
     cols = [str(c) for c in frame.columns]
     if skewed == "auto":
-        num = frame.astype(float)
-        sk = num.skew()  # right skew only: log1p would stretch a left tail further
-        chosen = [c for c in cols if sk[c] > 1 and num[c].min() >= 0 and num[c].max() > 1]
+        chosen = skewed_columns(frame)
     else:
         chosen = [str(c) for c in (skewed or [])]
         if missing := sorted(set(chosen) - set(cols)):

@@ -3,9 +3,14 @@
 For every variable and segment: the segment's mean (numeric) or share of each level
 (categorical), the overall value, the **index** = segment ÷ overall × 100 (100 = average;
 120 = 20 % above), a standardised effect size of the segment against the rest of the
-customers (Cohen's *d* for means, Cohen's *h* for shares), a test p-value (Welch's t-test;
-two-proportion z-test) and its Benjamini–Hochberg q-value over the whole table. This is the
-"analyse each segment's traits" part of validation and the raw material for naming segments.
+customers (Cohen's *d* for means, Cohen's *h* for shares; J. Cohen, *Statistical Power
+Analysis for the Behavioral Sciences*, 2nd ed., 1988, §2.2 and §6.2), a test p-value (Welch's
+t-test; two-proportion z-test) and its Benjamini–Hochberg q-value over the whole table. A
+skewed spend or count column (:func:`segkit.cluster.prepare.skewed_columns`) may be compared
+on the log scale (``log1p=``: *d* and Welch's test of log(1 + x), ``effect_measure`` ``cohen_d_log1p``), as the
+clustering sees it; a few large customers then no longer hide how far below the others a
+low-spending segment lies. This is the "analyse each segment's traits" part of validation and
+the raw material for naming segments (:mod:`segkit.naming`).
 
 Examples
 --------
@@ -31,10 +36,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from segkit.cluster.prepare import skewed_columns
 from segkit.errors import InputError
 from segkit.validate.sizes import align_labels
 
-__all__ = ["SegmentProfile", "profile_segments"]
+__all__ = ["SegmentProfile", "profile_segments", "skewed_columns"]
 
 _DIRECTION = {1: ("高于平均", "above average"), -1: ("低于平均", "below average")}
 _FLAT = ("持平", "at average")
@@ -50,8 +56,9 @@ class SegmentProfile:
         Long table, one row per segment × feature (a numeric variable, or ``variable=level``):
         ``segment``, ``variable``, ``level``, ``feature``, ``kind`` (numeric/categorical),
         ``stat_segment`` (mean or share), ``stat_overall``, ``stat_rest``, ``index``,
-        ``diff`` (segment − rest), ``effect_size`` with ``effect_measure`` (cohen_d/cohen_h),
-        ``statistic`` and ``test`` (welch_t/two_prop_z), ``p_value``, ``q_value`` (BH),
+        ``diff`` (segment − rest), ``effect_size`` with ``effect_measure`` (cohen_d/cohen_h,
+        cohen_d_log1p), ``statistic`` and ``test`` (welch_t/two_prop_z, welch_t_log1p),
+        ``p_value``, ``q_value`` (BH),
         ``n`` (non-missing rows of the segment), ``segment_size``, ``segment_share`` and, with
         a value column, ``value_share``.
     sizes : DataFrame
@@ -170,6 +177,24 @@ def _share_stats(values: pd.Series, codes: np.ndarray, k: int) -> tuple[dict[str
     return out, list(ct.columns)
 
 
+def _log_scale(
+    part: pd.DataFrame, data: pd.DataFrame, codes: np.ndarray, k: int, numeric: list[str]
+) -> None:
+    """Replace the effect size and test of ``data``'s columns in ``part`` (long rows of the
+    ``numeric`` block) by those of log(1 + x)."""
+    x = data.astype(float)
+    if (x < 0).any().any():
+        raise InputError("log1p needs values ≥ 0", column=str(x.columns[(x < 0).any()][0]),
+                         code="NEGATIVE_VALUES")  # fmt: skip
+    block = _long(_numeric_stats(np.log1p(x), codes, k))
+    block["_feat"] = np.asarray([numeric.index(c) for c in data.columns])[block["_feat"]]
+    merged = part[["_seg", "_feat"]].merge(block, on=["_seg", "_feat"], how="left", indicator=True)
+    hit = (merged["_merge"] == "both").to_numpy()
+    for name in ("effect_size", "statistic", "p_value"):
+        part.loc[hit, name] = merged.loc[hit, name].to_numpy()
+    part.loc[hit, "effect_measure"], part.loc[hit, "test"] = "cohen_d_log1p", "welch_t_log1p"
+
+
 def _long(block: dict[str, Any]) -> pd.DataFrame:
     """Segments × features arrays to long rows (segment-major), with position columns."""
     k, f = np.shape(block["stat_segment"])
@@ -189,6 +214,7 @@ def profile_segments(
     categorical: Sequence[str] | None = None,
     variables: Sequence[str] | None = None,
     max_levels: int = 30,
+    log1p: Sequence[str] = (),
 ) -> SegmentProfile:
     """Profile every segment against the whole customer base (细分群体画像).
 
@@ -207,6 +233,9 @@ def profile_segments(
         Columns to profile; default all except ``customer_id`` and datetimes.
     max_levels : int
         Automatically detected categoricals with more levels are skipped (identifiers).
+    log1p : sequence of str
+        Numeric columns (≥ 0) whose effect size and test are computed on log(1 + x), e.g.
+        :func:`segkit.cluster.prepare.skewed_columns`; means and index stay in the column's units.
 
     Returns
     -------
@@ -246,6 +275,9 @@ def profile_segments(
         part["variable"] = np.tile(np.asarray(numeric, dtype=object), k)
         part["level"], part["feature"], part["kind"] = None, part["variable"], "numeric"
         part["stat"], part["effect_measure"], part["test"] = "mean", "cohen_d", "welch_t"
+        logged = [c for c in numeric if c in set(log1p)]
+        if logged:
+            _log_scale(part, frame[logged], codes, k, numeric)
         parts.append(part)
     for col in cats:
         block, levels = _share_stats(frame[col], codes, k)

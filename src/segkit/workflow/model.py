@@ -9,7 +9,7 @@ model (same data, same seed: the same labels, which is checked) instead of stori
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,12 +68,17 @@ def _labels(run: Run, customers: pd.DataFrame) -> pd.Series:
 
 
 def segment_profile(
-    customers: pd.DataFrame, labels: pd.Series, value_column: str | None = VALUE_COLUMN
+    customers: pd.DataFrame,
+    labels: pd.Series,
+    value_column: str | None = VALUE_COLUMN,
+    features: Sequence[str] = (),
 ) -> SegmentProfile:
-    """The segment profiles every step describes segments with (same variables each time);
+    """The segment profiles every step describes segments with (same variables each time):
+    :func:`~segkit.workflow.segment.profile_variables`, the master attributes and the
+    clustering ``features`` of the customer table (what the segments differ on);
     ``value_column`` None (a customer table without one): no value shares."""
     frame = with_derived(customers)
-    describe = profile_variables(frame, DESCRIBE_EXTRA)
+    describe = profile_variables(frame, (*DESCRIBE_EXTRA, *features))
     return describe_segments(frame, labels, value_column=value_column, describe=describe)
 
 
@@ -245,7 +250,9 @@ def validate_step(
         min_size=seg.min_size if min_size is None else min_size, progress=progress,
         preprocess=preprocess_for(spec.get("log", "auto")),
     )  # fmt: skip
-    profile = segment_profile(customers, labels, _value_column(spec, customers))
+    profile = segment_profile(
+        customers, labels, _value_column(spec, customers), spec.get("features", ())
+    )
     folder = run.folder
     if checked.stability is not None:
         folder.write_frame(
@@ -293,8 +300,9 @@ def name_strategy_step(
     CSV artefacts all read them from there."""
     customers = _customers(run)
     labels = _labels(run, customers)
-    column = _value_column(run.folder.read_json("cluster_model"), customers)
-    profile = segment_profile(customers, labels, column)
+    spec = run.folder.read_json("cluster_model")
+    column = _value_column(spec, customers)
+    profile = segment_profile(customers, labels, column, spec.get("features", ()))
     if run.folder.exists("tiers") and "clv" not in customers:
         # the step-4 CLV feeds the growth trait (as it feeds the growth tiers)
         tiers = run.folder.read_frame("tiers").set_index("customer_id")
@@ -306,7 +314,7 @@ def name_strategy_step(
     given: dict[Any, Any] = {seg: name.override() for seg, name in run.config.names.items()}
     given |= {seg: dict(name) for seg, name in (names or {}).items()}
     # a rule's segments keep the rule's own names (RFM config, tier names) under the analyst's
-    rule_names = run.folder.read_json("cluster_model").get("rule_names")
+    rule_names = spec.get("rule_names")
     plan = plan_segments(
         customers, labels, profile, value_column=column, stability=stability,
         rule_names=rule_names, names=given,

@@ -22,12 +22,12 @@ from segkit.cluster.kvote import KSelection, choose_k
 from segkit.cluster.prepare import describe_preprocessor, make_preprocessor
 from segkit.errors import InputError
 from segkit.features import with_derived
-from segkit.naming import apply_names, suggest_names
+from segkit.naming import apply_names, code_columns, suggest_names
 from segkit.strategy import build_strategy, overrepresented, value_level
 from segkit.tiers.lifecycle import lifecycle_stages
 from segkit.tiers.rfm import assign_rfm_segments, rfm_scores
 from segkit.tiers.rules import growth_tiers, value_tiers
-from segkit.validate.describe import SegmentProfile, profile_segments
+from segkit.validate.describe import SegmentProfile, profile_segments, skewed_columns
 from segkit.validate.discriminant import DiscriminantReport, discriminant_analysis
 from segkit.validate.sizes import check_segment_sizes, small_segments_note
 from segkit.validate.stability import ClusterbootKMeans, StabilityReport, bootstrap_stability
@@ -277,17 +277,20 @@ def describe_segments(
     value_column: str | None = "monetary",
     describe: list[str] | None = None,
 ) -> SegmentProfile:
-    """Profile every segment against the population (see :func:`profile_variables`);
-    ``value_column`` None: no value shares."""
+    """Profile every segment against the population (see :func:`profile_variables`); the
+    effect sizes of skewed spend and count columns are on the log scale
+    (:func:`segkit.cluster.prepare.skewed_columns`); ``value_column`` None: no value shares."""
     if value_column is None:
-        return profile_segments(_profile_frame(data, describe), labels)
+        described = _profile_frame(data, describe)
+        return profile_segments(described, labels, log1p=skewed_columns(described))
     if value_column not in data:
         raise InputError(
             f"no value column {value_column!r}", column=value_column, code="MISSING_COLUMN"
         )
-    described = _profile_frame(data, describe)
+    described = _profile_frame(data, describe).assign(**{value_column: data[value_column]})
+    # skewed spend and counts are compared on the log scale (as the clustering sees them)
     return profile_segments(
-        described.assign(**{value_column: data[value_column]}), labels, value_column=value_column
+        described, labels, value_column=value_column, log1p=skewed_columns(described)
     )
 
 
@@ -325,7 +328,8 @@ def plan_segments(
     ``data`` and ``labels`` are aligned by row (``data`` has ``customer_id``); ``stability`` is
     :attr:`StabilityReport.table` (``mean_jaccard``, ``verdict`` by segment).
     """
-    suggested = suggest_names(seg_profile.wide("index"))
+    # names from the traits with the largest effect sizes; ids and codes never name
+    suggested = suggest_names(seg_profile, ignore=code_columns(data))
     # rule-based segments already have names (RFM config, tier names): keep them, and keep
     # the profile-based suggestion as the segment's traits
     named = apply_names(suggested, {**(rule_names or {}), **(names or {})})
