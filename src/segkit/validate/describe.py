@@ -9,8 +9,8 @@ t-test; two-proportion z-test) and its Benjamini–Hochberg q-value over the who
 skewed spend or count column (:func:`segkit.cluster.prepare.skewed_columns`) may be compared
 on the log scale (``log1p=``: *d* and Welch's test of log(1 + x), ``effect_measure``
 ``cohen_d_log1p``), as the clustering sees it; a few large customers then no longer hide
-how far below the others a low-spending segment lies. This is the "analyse each segment's traits" part of validation and
-the raw material for naming segments (:mod:`segkit.naming`).
+how far below the others a low-spending segment lies. This is the "analyse each segment's
+traits" part of validation and the raw material for naming segments (:mod:`segkit.naming`).
 
 Examples
 --------
