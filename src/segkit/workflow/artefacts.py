@@ -43,6 +43,8 @@ ARTEFACTS: dict[str, str] = {
     "transactions": "artefacts/01_transactions.parquet",
     "collect_rejects": "artefacts/01_rejects.csv",
     "sources": "artefacts/01_sources.json",
+    # 01 collect, a customer table or a survey (source.kind): its rows as text, with source_row
+    "table": "artefacts/01_table.parquet",
     # 02 clean (+ the customer profile, 客户档案, and the joined customer table)
     "clean_transactions": "artefacts/02_clean_transactions.parquet",
     "quarantine": "artefacts/02_quarantine.csv",
@@ -57,6 +59,10 @@ ARTEFACTS: dict[str, str] = {
     "screening": "artefacts/03_screening.csv",
     "factor_loadings": "artefacts/03_factor_loadings.csv",
     "features": "artefacts/03_features.parquet",
+    # 03 variables of a survey (source.kind: survey): adequacy, number of factors, alpha
+    "factor_adequacy": "artefacts/03_adequacy.json",
+    "n_factors": "artefacts/03_n_factors.json",
+    "reliability": "artefacts/03_reliability.csv",
     # 04 rule-based segments: value tiers, ABC, RFM, lifecycle, growth, CLV
     "tiers": "artefacts/04_tiers.parquet",
     "tier_thresholds": "artefacts/04_thresholds.csv",

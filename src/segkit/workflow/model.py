@@ -21,7 +21,7 @@ from segkit.cluster.prepare import behaviour_features
 from segkit.errors import InputError
 from segkit.features import with_derived
 from segkit.monitor import Migration, drift_alerts, migration_matrix
-from segkit.validate.describe import SegmentProfile
+from segkit.validate.describe import SegmentProfile, profile_segments
 from segkit.workflow.collect_data import analysis_date
 from segkit.workflow.customers import MASTER_ATTRIBUTES
 from segkit.workflow.run import Run
@@ -37,6 +37,8 @@ from segkit.workflow.segment import (
     rule_labels,
     validate_segments,
 )
+from segkit.workflow.table_variables import wording_names
+from segkit.workflow.tables import skip_reason, source_kind, value_column
 
 #: master columns described in the segment profiles when present (never PII)
 DESCRIBE_EXTRA = MASTER_ATTRIBUTES
@@ -66,11 +68,17 @@ def _labels(run: Run, customers: pd.DataFrame) -> pd.Series:
     return assigned.loc[customers["customer_id"]].reset_index(drop=True).rename("segment")
 
 
-def segment_profile(customers: pd.DataFrame, labels: pd.Series) -> SegmentProfile:
-    """The segment profiles every step describes segments with (same variables each time)."""
+def segment_profile(
+    customers: pd.DataFrame, labels: pd.Series, value: str | None = VALUE_COLUMN
+) -> SegmentProfile:
+    """The segment profiles every step describes segments with (same variables each time);
+    ``value`` is the money column behind value shares (None: a survey, or a customer table
+    without one, has no value shares)."""
     frame = with_derived(customers)
     describe = profile_variables(frame, DESCRIBE_EXTRA)
-    return describe_segments(frame, labels, value_column=VALUE_COLUMN, describe=describe)
+    if value is None:
+        return profile_segments(frame[describe], labels)
+    return describe_segments(frame, labels, value_column=value, describe=describe)
 
 
 def frozen_model(run: Run) -> tuple[SegmentClusterer, dict[str, Any]]:
@@ -79,7 +87,8 @@ def frozen_model(run: Run) -> tuple[SegmentClusterer, dict[str, Any]]:
     customers = _customers(run)
     X = _features(run, customers)[spec["features"]]
     model = SegmentClusterer(spec["method"], n_clusters=spec["k"], random_state=spec["seed"])
-    model.fit(X, value=customers[spec["value_column"]])
+    value = spec["value_column"]
+    model.fit(X, value=customers[value] if value else None)
     if not model.labels_.equals(_labels(run, customers)):  # pragma: no cover - determinism
         raise RuntimeError("refitting the step-5 model did not reproduce its segments")
     return model, spec
@@ -94,7 +103,8 @@ class ClusterStep:
     k: int
     X: pd.DataFrame
     labels: pd.Series
-    value: pd.Series
+    #: the value measure per customer (None: the source has none, e.g. a survey)
+    value: pd.Series | None
     centers: pd.DataFrame
     assignments: pd.DataFrame
     selection: KSelection | None = None
@@ -132,7 +142,8 @@ def cluster_step(
     seg = run.config.segment
     method = check_method(method or seg.method)
     customers = _customers(run)
-    value = customers[VALUE_COLUMN] if VALUE_COLUMN in customers else None
+    value_col = value_column(run)
+    value = customers[value_col] if value_col and value_col in customers else None
     if method in RULE_METHODS:
         return _rule_step(run, customers, method, value)
     X = _features(run, customers)
@@ -151,12 +162,12 @@ def cluster_step(
     run.folder.write_json(
         "cluster_model",
         {"method": method, "k": k_final, "seed": run.config.seed, "features": list(X.columns),
-         "value_column": VALUE_COLUMN, "preprocessing": fitted.model.preprocessing_,
+         "value_column": value_col, "preprocessing": fitted.model.preprocessing_,
          "k_chosen_by": "vote" if sel is not None else "given",
          "k_reason": sel.reason_ if sel is not None else f"k = {k_final} was given"},
     )  # fmt: skip
     return ClusterStep(
-        method=method, k=k_final, X=X, labels=labels, value=customers[VALUE_COLUMN],
+        method=method, k=k_final, X=X, labels=labels, value=value,
         centers=centers, assignments=assignments, selection=sel,
         preprocessing=fitted.model.preprocessing_,
     )  # fmt: skip
@@ -223,7 +234,7 @@ def validate_step(
         X, labels, method=spec["method"], n_boot=n_boot, random_state=spec["seed"],
         min_size=seg.min_size if min_size is None else min_size, progress=progress,
     )  # fmt: skip
-    profile = segment_profile(customers, labels)
+    profile = segment_profile(customers, labels, spec.get("value_column", VALUE_COLUMN))
     folder = run.folder
     if checked.stability is not None:
         folder.write_frame(
@@ -246,7 +257,8 @@ class NameStep:
     plan: Plan
     profile: SegmentProfile
     labels: pd.Series
-    value: pd.Series
+    #: the value measure per customer (None: the source has none, e.g. a survey)
+    value: pd.Series | None
 
     def named_labels(self, language: str = "zh") -> pd.Series:
         """Each customer's segment as ``"<segment> <name>"`` in ``language`` (zh, en, both)."""
@@ -271,7 +283,8 @@ def name_strategy_step(
     CSV artefacts all read them from there."""
     customers = _customers(run)
     labels = _labels(run, customers)
-    profile = segment_profile(customers, labels)
+    value_col = run.folder.read_json("cluster_model").get("value_column", VALUE_COLUMN)
+    profile = segment_profile(customers, labels, value_col)
     if run.folder.exists("tiers") and "clv" not in customers:
         # the step-4 CLV feeds the growth trait (as it feeds the growth tiers)
         tiers = run.folder.read_frame("tiers").set_index("customer_id")
@@ -282,17 +295,28 @@ def name_strategy_step(
         stability = run.folder.read_frame("stability").set_index("segment")
     given: dict[Any, Any] = {seg: name.override() for seg, name in run.config.names.items()}
     given |= {seg: dict(name) for seg, name in (names or {}).items()}
+    if source_kind(run) == "survey":  # needs segments are named from the items' wording
+        given = {**wording_names(run, profile.wide("index")), **given}
     # a rule's segments keep the rule's own names (RFM config, tier names) under the analyst's
     rule_names = run.folder.read_json("cluster_model").get("rule_names")
+    plan_profile = profile
+    if value_col is None:  # no value measure: every segment's value trait is neutral (mid)
+        value_col = "value (none)"
+        customers = customers.assign(**{value_col: 1.0})
+        plan_profile = segment_profile(customers, labels, value_col)
     plan = plan_segments(
-        customers, labels, profile, value_column=VALUE_COLUMN, stability=stability,
+        customers, labels, plan_profile, value_column=value_col, stability=stability,
         rule_names=rule_names, names=given,
     )  # fmt: skip
+    if plan_profile is not profile:  # the neutral value shares are not figures to show
+        plan.segments["value"] = "n/a"
+        plan.segments[["value_share", "value_index"]] = float("nan")
     folder = run.folder
     folder.write_frame("segments", plan.segments)
     folder.write_frame("names", plan.names)
     folder.write_frame("strategy", plan.strategy)
-    return NameStep(plan=plan, profile=profile, labels=labels, value=customers[VALUE_COLUMN])
+    value = customers[value_col] if plan_profile is profile else None
+    return NameStep(plan=plan, profile=profile, labels=labels, value=value)
 
 
 # -- 08 monitor ----------------------------------------------------------------------------
@@ -327,6 +351,8 @@ def monitor_step(run: Run, *, months: int | None = None) -> MonitorStep:
     """Score the last ``months`` before the as-of date and the ``months`` before those with
     the frozen step-5 model; count migrations between segments and raise drift alerts."""
 
+    if why := skip_reason(run, "08_monitor"):
+        raise InputError(why, code="NOT_APPLICABLE")
     months = months or run.config.monitor.months
     model, spec = frozen_model(run)
     end = analysis_date(run)
