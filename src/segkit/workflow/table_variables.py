@@ -132,13 +132,11 @@ def wording_names(run: Run, index: pd.DataFrame) -> dict[Any, dict[str, str]]:
     from segkit.naming import suggest_names
 
     wording = table_source(run).wording
-    traits = {
-        str(item): {"order": 8, "high": {"zh": wording.get(str(item), str(item)),
-                                         "en": wording.get(str(item), str(item))},
-                    "low": {"zh": f"低·{wording.get(str(item), str(item))}",
-                            "en": f"low {wording.get(str(item), str(item))}"}}
-        for item in index.columns
-    }  # fmt: skip
+    traits = {}
+    for item in map(str, index.columns):
+        text = wording.get(item, item)
+        traits[item] = {"order": 8, "high": {"zh": f"「{text}」", "en": text},
+                        "low": {"zh": f"「{text}」低", "en": f"low on {text}"}}  # fmt: skip
     names = suggest_names(index, vocabulary={"traits": traits})
     return {
         row.segment: {"zh": str(row.name_zh), "en": str(row.name_en)}

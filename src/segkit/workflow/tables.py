@@ -200,7 +200,7 @@ def feature_columns(run: Run, customers: pd.DataFrame) -> list[str]:
     codes = [c for c in customers.columns if any(c.startswith(f"{q}=") for q in src.categorical)]
     if src.features is not None:
         return [*src.features, *codes]
-    skip = {"customer_id", src.value_column, *src.categorical, *codes}
+    skip = {"customer_id", "source_row", src.value_column, *src.categorical, *codes}
     numeric = [
         c for c in customers.columns
         if c not in skip and pd.api.types.is_numeric_dtype(customers[c])
@@ -252,12 +252,13 @@ def clean_table(run: Run) -> dict[str, Any]:
     privacy = folder.read_json("sources").get("privacy", {})
     if n_ids := privacy.get("ids_pseudonymised", 0):
         rows.append(("PII_CUSTOMER_ID (pseudonymised)", int(n_ids), "changed"))
+    # the id, the numbers, the qualitative text and its 0/1 codes; no other column of the
+    # table (it may be personal data) reaches an artefact
+    codes = [c for c in coded.table.columns if any(c.startswith(f"{q}=") for q in src.categorical)]
     keep = ["customer_id", *numeric, *src.categorical]
     customers = pd.concat(
-        [table[keep].reset_index(drop=True), coded.table.drop(columns=list(src.categorical),
-                                                              errors="ignore")], axis=1,
-    )  # fmt: skip
-    customers = customers.loc[:, ~customers.columns.duplicated()]
+        [table[keep].reset_index(drop=True), coded.table[codes].reset_index(drop=True)], axis=1
+    )
     quarantine = pd.concat([p for p in [*parts, coded.quarantine] if len(p)] or [parts[0]])
     quarantine = mask_frame_text(quarantine, ("source_file", "column", "raw_value", "detail"))
     quality = pd.DataFrame(
@@ -287,18 +288,27 @@ def clean_table(run: Run) -> dict[str, Any]:
 
 
 def impute_median(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Missing values set to the column's median (clustering needs complete rows), and one
-    note per column changed.
+    """Missing values set to the column's median (clustering needs complete rows), and a
+    note naming the columns changed.
 
-    >>> impute_median(pd.DataFrame({"a": [1.0, None, 3.0]}))[0]["a"].tolist()
-    [1.0, 2.0, 3.0]
+    >>> out, notes = impute_median(pd.DataFrame({"a": [1.0, None, 3.0], "b": [1.0, 1, 1]}))
+    >>> out["a"].tolist(), notes[0][-9:]
+    ([1.0, 2.0, 3.0], ': a (1 → 2)')
     """
-    notes = []
+    changed = []
     out = frame.astype(float)
     for col in out.columns:
         n = int(out[col].isna().sum())
         if n:
             med = float(np.nanmedian(out[col])) if out[col].notna().any() else 0.0
             out[col] = out[col].fillna(med)
-            notes.append(f"{col}: {n:,} missing values set to the median {med:g} for clustering")
-    return out, notes
+            changed.append((col, n, med))
+    if not changed:
+        return out, []
+    total = sum(n for _, n, _ in changed)
+    cols = ", ".join(f"{c} ({n:,} → {m:g})" for c, n, m in changed)
+    note = (
+        f"{total:,} missing value(s) in {len(changed)} column(s) set to the median for "
+        f"clustering: {cols}"
+    )
+    return out, [note]
