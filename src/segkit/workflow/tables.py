@@ -292,7 +292,7 @@ def impute_median(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     note naming the columns changed.
 
     >>> out, notes = impute_median(pd.DataFrame({"a": [1.0, None, 3.0], "b": [1.0, 1, 1]}))
-    >>> out["a"].tolist(), notes[0][-9:]
+    >>> out["a"].tolist(), notes[0][-11:]
     ([1.0, 2.0, 3.0], ': a (1 → 2)')
     """
     changed = []
