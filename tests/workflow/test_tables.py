@@ -169,3 +169,17 @@ def test_survey_adequacy_matches_psych(tmp_path: Path) -> None:
 def test_to_number_reads_money_text() -> None:
     assert to_number(pd.Series(["¥1,200", "3.5", "abc", None])).tolist()[:2] == [1200.0, 3.5]
     assert to_number(pd.Series(["1.200,5"]), decimal=",").tolist() == [1200.5]
+
+
+def test_phone_ids_are_pseudonymised(tmp_path: Path) -> None:
+    path = tmp_path / "crm.csv"
+    frame = pd.read_csv(customer_table(tmp_path / "base.csv"), encoding="utf-8")
+    frame["客户编号"] = [f"1380013{i:04d}" for i in range(len(frame))]
+    frame.drop_duplicates("客户编号").to_csv(path, index=False)
+    run = make_run(tmp_path, {"kind": "customers", "path": str(path), "id_column": "客户编号"})
+    workflow.collect_step(run)
+    cl = workflow.clean_step(run)
+    assert cl.customers["customer_id"].str.startswith("C").all()
+    assert not run.folder.read_frame("table")["customer_id"].str.startswith("138").any()
+    quality = cl.quality.set_index("check")
+    assert quality.loc["PII_CUSTOMER_ID (pseudonymised)", "changed"] == len(cl.customers)
