@@ -14,7 +14,7 @@ import pytest
 from segkit.config import RunConfig
 from segkit.workflow.report import run_report
 
-from .test_tables import customer_table, survey_table
+from .test_table_steps import customer_table, survey_table
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "src" / "segkit" / "notebooks"
 

@@ -23,7 +23,7 @@ notebook            step                                 artefacts written
 ==================  ==================================  =========================================
 
 The run's source may be transactions, a customer table or a survey (``source.kind``):
-steps 1–3 then read and clean the one-row-per-customer table (:mod:`segkit.workflow.tables`,
+steps 1–3 then read and clean the one-row-per-customer table (:mod:`segkit.workflow.table_steps`,
 :mod:`segkit.workflow.table_variables`; a survey's factor scores are the clustering
 features), steps 4 and 8 need dated transactions and are skipped, and :func:`skip_reason`
 says why in one sentence.
@@ -45,7 +45,7 @@ from segkit.workflow.model import (
     validate_step,
 )
 from segkit.workflow.run import STEP_TITLES, Run, open_run, overview, workspace
-from segkit.workflow.tables import skip_reason, source_kind
+from segkit.workflow.table_steps import skip_reason, source_kind
 from segkit.workflow.variables_tiers import TiersStep, VariablesStep, tiers_step, variables_step
 
 __all__ = [

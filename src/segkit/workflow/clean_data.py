@@ -33,7 +33,7 @@ from segkit.workflow.collect_data import analysis_date, load_collected, write_qu
 from segkit.workflow.customers import MASTER_ATTRIBUTES
 from segkit.workflow.profiling import DEMO_PII
 from segkit.workflow.run import Run
-from segkit.workflow.tables import clean_table, source_kind
+from segkit.workflow.table_steps import clean_table, source_kind
 
 log = logging.getLogger("segkit.clean")
 
@@ -169,7 +169,7 @@ def clean_step(run: Run) -> CleanStep:
     master (PII pseudonymised unless ``report.reidentify``) and the survey, and code the
     master's qualitative columns (:func:`master_coding`; code book ``02_codebook.csv``,
     values not coded quarantined with the row of ``02_customers.parquet``). A customer table
-    or survey (``source.kind``) is cleaned by :func:`segkit.workflow.tables.clean_table`."""
+    or survey (``source.kind``) is cleaned by :func:`segkit.workflow.table_steps.clean_table`."""
     if source_kind(run) != "transactions":
         return CleanStep(**clean_table(run))
     from segkit.privacy import install_log_masking, mask_frame_text

@@ -31,7 +31,7 @@ from segkit.errors import InputError
 from segkit.workflow.artefacts import RunFolder
 from segkit.workflow.profiling import DEMO_COLUMNS
 from segkit.workflow.run import DEMO_AS_OF, Run
-from segkit.workflow.tables import collect_table, source_kind
+from segkit.workflow.table_steps import collect_table, source_kind
 
 
 def write_query(con: Any, query: str, folder: RunFolder, name: str) -> None:
@@ -186,7 +186,7 @@ def collect_step(run: Run) -> CollectStep:
     """Read the run's transaction source into ``01_transactions.parquet`` (the staged table:
     typed role columns, their raw text, source file and row; personal data taken out of the
     values by :func:`private_staged`) and ``01_rejects.csv``. A customer table or survey
-    (``source.kind``) is read by :func:`segkit.workflow.tables.collect_table` into
+    (``source.kind``) is read by :func:`segkit.workflow.table_steps.collect_table` into
     ``01_table.parquet`` instead."""
     import logging
 

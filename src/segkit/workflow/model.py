@@ -37,8 +37,8 @@ from segkit.workflow.segment import (
     rule_labels,
     validate_segments,
 )
+from segkit.workflow.table_steps import skip_reason, source_kind, value_column
 from segkit.workflow.table_variables import wording_names
-from segkit.workflow.tables import skip_reason, source_kind, value_column
 
 #: master columns described in the segment profiles when present (never PII)
 DESCRIBE_EXTRA = MASTER_ATTRIBUTES

@@ -23,7 +23,7 @@ import pandas as pd
 
 from segkit.errors import InputError
 from segkit.workflow.run import Run
-from segkit.workflow.tables import feature_columns, impute_median, table_source
+from segkit.workflow.table_steps import feature_columns, impute_median, table_source
 
 _LOADING_COLUMNS = ["item", "label", "primary_factor", "communality"]
 

@@ -16,8 +16,8 @@ from segkit.errors import InputError
 from segkit.workflow.collect_data import analysis_date
 from segkit.workflow.customers import survey_item_names
 from segkit.workflow.run import Run
+from segkit.workflow.table_steps import skip_reason, source_kind
 from segkit.workflow.table_variables import table_variables
-from segkit.workflow.tables import skip_reason, source_kind
 
 
 @dataclass
@@ -209,7 +209,7 @@ def _thresholds(value: Any, abc: Any, scores: Any, life: Any, growth: Any) -> pd
 
 def tiers_step(run: Run) -> TiersStep:
     """Value tiers, ABC (Pareto), RFM scores and segments, lifecycle, growth and CLV (a run
-    on transactions only: :func:`segkit.workflow.tables.skip_reason` says why not)."""
+    on transactions only: :func:`segkit.workflow.table_steps.skip_reason` says why not)."""
     if why := skip_reason(run, "04_tiers"):
         raise InputError(why, code="NOT_APPLICABLE")
     from segkit.tiers.lifecycle import lifecycle_stages

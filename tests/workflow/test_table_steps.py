@@ -1,5 +1,5 @@
 """Steps 1–3, 5–7 of a run whose source is a customer table or a survey (``source.kind``;
-:mod:`segkit.workflow.tables`, :mod:`segkit.workflow.table_variables`), called directly
+:mod:`segkit.workflow.table_steps`, :mod:`segkit.workflow.table_variables`), called directly
 on small fixtures (the notebooks and the report: ``test_report_kinds.py``)."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from segkit.config import RunConfig
 from segkit.errors import InputError
 from segkit.workflow.artefacts import RunFolder
 from segkit.workflow.run import Run
-from segkit.workflow.tables import skip_reason, to_number, value_column
+from segkit.workflow.table_steps import skip_reason, to_number, value_column
 
 BFI = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "surveys" / "bfi.csv"
 SPEND = ["食品", "服装", "家居", "数码", "美妆", "母婴"]
