@@ -181,9 +181,78 @@ class CleanPolicy(StrictModel):
         return self
 
 
-class SourceConfig(StrictModel):
-    """One transaction source: a file (or glob), its columns and how to read it."""
+#: the kinds of source a report run takes (``source.kind``)
+SOURCE_KINDS = ("transactions", "customers", "survey")
 
+#: the keys each kind of source may give besides ``kind``, ``path`` and ``read``
+_KIND_KEYS: dict[str, tuple[str, ...]] = {
+    "transactions": ("columns",),
+    "customers": ("id_column", "features", "categorical", "value_column"),
+    "survey": ("id_column", "items", "wording"),
+}
+
+
+class SourceConfig(StrictModel):
+    """The run's source: a file (or glob), what kind of data it holds and its columns.
+
+    ``kind`` (default ``transactions``):
+
+    * ``transactions``: one row per order line; ``columns`` maps the roles
+      (:class:`ColumnMap`).
+    * ``customers``: one row per customer (a CRM table); ``id_column`` names the id,
+      ``features`` the numeric clustering columns (default: every numeric column but the id
+      and the value column), ``categorical`` qualitative columns coded 0/1 for clustering,
+      ``value_column`` the money measure behind value shares (optional).
+    * ``survey``: one row per respondent; ``id_column`` and the ``items`` (answers on a
+      numeric scale) are required, ``wording`` gives an item's text (item → wording), which
+      labels the factors.
+
+    Examples
+    --------
+    >>> SourceConfig.model_validate(
+    ...     {"kind": "customers", "path": "crm.csv", "id_column": "客户编号"}).features is None
+    True
+    >>> SourceConfig.model_validate({"kind": "survey", "path": "s.csv", "items": ["q1"]})
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for SourceConfig
+      Value error, source.kind 'survey' needs 'id_column' (the column holding ...
+    """
+
+    kind: Literal["transactions", "customers", "survey"] = "transactions"
     path: str
-    columns: ColumnMap
+    columns: ColumnMap | None = Field(None, description="transactions: role → column")
+    id_column: str | None = Field(None, min_length=1, description="customers/survey: id column")
+    features: tuple[str, ...] | None = Field(None, description="customers: clustering columns")
+    categorical: tuple[str, ...] = Field((), description="customers: qualitative columns")
+    value_column: str | None = Field(None, min_length=1, description="customers: money column")
+    items: tuple[str, ...] | None = Field(None, description="survey: the item columns")
+    wording: dict[str, str] = Field(default_factory=dict, description="survey: item → text")
     read: ReadOptions = ReadOptions()
+
+    @model_validator(mode="after")
+    def _kind_keys(self) -> SourceConfig:
+        kind = self.kind
+        if kind == "transactions" and self.columns is None:
+            raise ValueError("source.kind 'transactions' needs 'columns' (role → column)")
+        if kind != "transactions" and self.id_column is None:
+            who = "customer" if kind == "customers" else "respondent"
+            raise ValueError(
+                f"source.kind {kind!r} needs 'id_column' (the column holding the {who}'s id)"
+            )
+        if kind == "survey" and not self.items:
+            raise ValueError("source.kind 'survey' needs 'items' (the answer columns, >= 3)")
+        given = {k for k in ("columns", "id_column", "features", "value_column", "items")
+                 if getattr(self, k) is not None}  # fmt: skip
+        given |= {k for k in ("categorical", "wording") if getattr(self, k)}
+        if stray := sorted(given - set(_KIND_KEYS[kind])):
+            raise ValueError(
+                f"source.{stray[0]} does not apply to source.kind {kind!r} "
+                f"(it takes {', '.join(_KIND_KEYS[kind])})"
+            )
+        named = [*(self.features or ()), *self.categorical, *(self.items or ())]
+        if self.id_column is not None and self.id_column in named:
+            raise ValueError(f"source.id_column {self.id_column!r} cannot also be a feature/item")
+        if unknown := sorted(set(self.wording) - set(self.items or ())):
+            raise ValueError(f"source.wording names {unknown[0]!r}, which is not in source.items")
+        return self

@@ -135,7 +135,9 @@ _CLIENT = re.compile(r"^[\w\- .]{1,80}$", re.UNICODE)
 class RunConfig(StrictModel):
     """A whole report run.
 
-    Exactly one of ``demo`` and ``source`` gives the transactions.
+    Exactly one of ``demo`` and ``source`` gives the data: transactions (the demo, or
+    ``source.kind: transactions``), a customer table or a survey (``source.kind``). The side
+    tables ``master`` and ``survey`` join transactions only.
     """
 
     client: str = Field("demo", description="client name; slugified for the run folder")
@@ -170,7 +172,20 @@ class RunConfig(StrictModel):
             raise ValueError("give either 'demo' or 'source'")
         if self.demo is not None and self.source is not None:
             raise ValueError("give 'demo' or 'source', not both")
+        kind = self.source.kind if self.source is not None else "transactions"
+        if kind != "transactions":
+            for key in ("survey", "master"):
+                if getattr(self, key) is not None:
+                    raise ValueError(
+                        f"{key}: a side table joins a transaction source; with source.kind "
+                        f"{kind!r} the source is the one-row-per-customer table itself"
+                    )
         return self
+
+    @property
+    def source_kind(self) -> str:
+        """``transactions`` (the demo, or ``source.kind``), ``customers`` or ``survey``."""
+        return self.source.kind if self.source is not None else "transactions"
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> RunConfig:

@@ -21,6 +21,12 @@ notebook            step                                 artefacts written
 07_name_and_...     :func:`name_strategy_step`           segments, names, strategy
 08_monitor          :func:`monitor_step`                 period assignments, migration, drift
 ==================  ==================================  =========================================
+
+The run's source may be transactions, a customer table or a survey (``source.kind``):
+steps 1–3 then read and clean the one-row-per-customer table (:mod:`segkit.workflow.table_steps`,
+:mod:`segkit.workflow.table_variables`; a survey's factor scores are the clustering
+features), steps 4 and 8 need dated transactions and are skipped, and :func:`skip_reason`
+says why in one sentence.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from segkit.workflow.model import (
     validate_step,
 )
 from segkit.workflow.run import STEP_TITLES, Run, open_run, overview, workspace
+from segkit.workflow.table_steps import skip_reason, source_kind
 from segkit.workflow.variables_tiers import TiersStep, VariablesStep, tiers_step, variables_step
 
 __all__ = [
@@ -60,6 +67,8 @@ __all__ = [
     "open_run",
     "overview",
     "scratch_run",
+    "skip_reason",
+    "source_kind",
     "start",
     "step_functions",
     "tiers_step",

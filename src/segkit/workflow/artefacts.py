@@ -43,6 +43,8 @@ ARTEFACTS: dict[str, str] = {
     "transactions": "artefacts/01_transactions.parquet",
     "collect_rejects": "artefacts/01_rejects.csv",
     "sources": "artefacts/01_sources.json",
+    # 01 collect, a customer table or a survey (source.kind): its rows as text, with source_row
+    "source_table": "artefacts/01_table.parquet",
     # 02 clean (+ the customer profile, 客户档案, and the joined customer table)
     "clean_transactions": "artefacts/02_clean_transactions.parquet",
     "quarantine": "artefacts/02_quarantine.csv",
@@ -53,12 +55,16 @@ ARTEFACTS: dict[str, str] = {
     "integration": "artefacts/02_integration.csv",
     "codebook": "artefacts/02_codebook.csv",
     "coverage": "artefacts/02_coverage.csv",
-    # `segkit segment` on a customer table: id, features, value column and log rule chosen
+    # a customer table or survey (`segkit segment`, source.kind): id, features, value, log rule
     "table": "artefacts/02_table.json",
     # 03 variables: screening, factor analysis, the clustering features
     "screening": "artefacts/03_screening.csv",
     "factor_loadings": "artefacts/03_factor_loadings.csv",
     "features": "artefacts/03_features.parquet",
+    # 03 variables of a survey (source.kind: survey): adequacy, number of factors, alpha
+    "factor_adequacy": "artefacts/03_adequacy.json",
+    "n_factors": "artefacts/03_n_factors.json",
+    "reliability": "artefacts/03_reliability.csv",
     # 04 rule-based segments: value tiers, ABC, RFM, lifecycle, growth, CLV
     "tiers": "artefacts/04_tiers.parquet",
     "tier_thresholds": "artefacts/04_thresholds.csv",

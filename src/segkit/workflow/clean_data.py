@@ -33,6 +33,7 @@ from segkit.workflow.collect_data import analysis_date, load_collected, write_qu
 from segkit.workflow.customers import MASTER_ATTRIBUTES
 from segkit.workflow.profiling import DEMO_PII
 from segkit.workflow.run import Run
+from segkit.workflow.table_steps import clean_table, source_kind
 
 log = logging.getLogger("segkit.clean")
 
@@ -59,9 +60,11 @@ _QUALITY_COLUMNS = ["check", "detected", "removed", "changed", "flagged"]
 
 @dataclass
 class CleanStep:
-    """Step 2: the cleaning account, the profile and the joined customer table."""
+    """Step 2: the cleaning account, the profile and the joined customer table (a customer
+    table or survey source: no transactions, so ``cleaned`` is None and ``summary`` says
+    what step 2 did)."""
 
-    cleaned: CleanResult
+    cleaned: CleanResult | None
     quality: pd.DataFrame
     profile: pd.DataFrame
     customers: pd.DataFrame
@@ -71,6 +74,12 @@ class CleanStep:
     codebook: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: transactions per month of the kept data, with gap / partial-month warnings
     coverage: Coverage | None = None
+    #: the cleaning account in words (a customer table or survey; else the CleanResult's)
+    summary: str = ""
+
+    def summary_text(self) -> str:
+        """The cleaning account in words."""
+        return self.cleaned.summary_text() if self.cleaned is not None else self.summary
 
     def safe_customers(self) -> pd.DataFrame:
         """The customer table without its personal-data columns (for display)."""
@@ -159,7 +168,10 @@ def clean_step(run: Run) -> CleanStep:
     """Clean the collected transactions, build the profile (客户档案), join the customer
     master (PII pseudonymised unless ``report.reidentify``) and the survey, and code the
     master's qualitative columns (:func:`master_coding`; code book ``02_codebook.csv``,
-    values not coded quarantined with the row of ``02_customers.parquet``)."""
+    values not coded quarantined with the row of ``02_customers.parquet``). A customer table
+    or survey (``source.kind``) is cleaned by :func:`segkit.workflow.table_steps.clean_table`."""
+    if source_kind(run) != "transactions":
+        return CleanStep(**clean_table(run))
     from segkit.privacy import install_log_masking, mask_frame_text
     from segkit.profile import build_profile, excluded_customers
 

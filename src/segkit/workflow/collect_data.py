@@ -31,6 +31,7 @@ from segkit.errors import InputError
 from segkit.workflow.artefacts import RunFolder
 from segkit.workflow.profiling import DEMO_COLUMNS
 from segkit.workflow.run import DEMO_AS_OF, Run
+from segkit.workflow.table_steps import collect_table, source_kind
 
 
 def write_query(con: Any, query: str, folder: RunFolder, name: str) -> None:
@@ -59,7 +60,7 @@ class CollectStep:
 
 def _source(run: Run) -> tuple[str | Path, ColumnMap, ReadOptions]:
     cfg = run.config
-    if cfg.source is not None:
+    if cfg.source is not None and cfg.source.columns is not None:
         return cfg.source.path, cfg.source.columns, cfg.source.read
     return run.demo_dir() / "transactions.csv", DEMO_COLUMNS, ReadOptions()
 
@@ -184,8 +185,13 @@ def private_staged(
 def collect_step(run: Run) -> CollectStep:
     """Read the run's transaction source into ``01_transactions.parquet`` (the staged table:
     typed role columns, their raw text, source file and row; personal data taken out of the
-    values by :func:`private_staged`) and ``01_rejects.csv``."""
+    values by :func:`private_staged`) and ``01_rejects.csv``. A customer table or survey
+    (``source.kind``) is read by :func:`segkit.workflow.table_steps.collect_table` into
+    ``01_table.parquet`` instead."""
     import logging
+
+    if source_kind(run) != "transactions":
+        return CollectStep(**collect_table(run))
 
     from segkit.privacy import install_log_masking, mask_json
 

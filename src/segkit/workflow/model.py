@@ -37,6 +37,8 @@ from segkit.workflow.segment import (
     rule_labels,
     validate_segments,
 )
+from segkit.workflow.table_steps import skip_reason, source_kind
+from segkit.workflow.table_variables import wording_names
 from segkit.workflow.tables import preprocess_for, table_spec
 
 #: master columns described in the segment profiles when present (never PII)
@@ -114,7 +116,8 @@ class ClusterStep:
     k: int
     X: pd.DataFrame
     labels: pd.Series
-    value: pd.Series
+    #: the value measure per customer (None: the source has none, e.g. a survey)
+    value: pd.Series | None
     centers: pd.DataFrame
     assignments: pd.DataFrame
     selection: KSelection | None = None
@@ -181,9 +184,8 @@ def cluster_step(
          "k_reason": sel.reason_ if sel is not None else f"k = {k_final} was given"},
     )  # fmt: skip
     return ClusterStep(
-        method=method, k=k_final, X=X, labels=labels,
-        value=value if value is not None else pd.Series(dtype=float), centers=centers,
-        assignments=assignments, selection=sel,
+        method=method, k=k_final, X=X, labels=labels, value=value,
+        centers=centers, assignments=assignments, selection=sel,
         preprocessing=fitted.model.preprocessing_,
     )  # fmt: skip
 
@@ -275,7 +277,8 @@ class NameStep:
     plan: Plan
     profile: SegmentProfile
     labels: pd.Series
-    value: pd.Series
+    #: the value measure per customer (None: the source has none, e.g. a survey)
+    value: pd.Series | None
 
     def named_labels(self, language: str = "zh") -> pd.Series:
         """Each customer's segment as ``"<segment> <name>"`` in ``language`` (zh, en, both)."""
@@ -313,6 +316,8 @@ def name_strategy_step(
         stability = run.folder.read_frame("stability").set_index("segment")
     given: dict[Any, Any] = {seg: name.override() for seg, name in run.config.names.items()}
     given |= {seg: dict(name) for seg, name in (names or {}).items()}
+    if source_kind(run) == "survey":  # needs segments are named from the items' wording
+        given = {**wording_names(run, profile.wide("index")), **given}
     # a rule's segments keep the rule's own names (RFM config, tier names) under the analyst's
     rule_names = spec.get("rule_names")
     plan = plan_segments(
@@ -323,7 +328,7 @@ def name_strategy_step(
     folder.write_frame("segments", plan.segments)
     folder.write_frame("names", plan.names)
     folder.write_frame("strategy", plan.strategy)
-    value = customers[column] if column else pd.Series(dtype=float)
+    value = customers[column] if column else None
     return NameStep(plan=plan, profile=profile, labels=labels, value=value)
 
 
@@ -359,6 +364,8 @@ def monitor_step(run: Run, *, months: int | None = None) -> MonitorStep:
     """Score the last ``months`` before the as-of date and the ``months`` before those with
     the frozen step-5 model; count migrations between segments and raise drift alerts."""
 
+    if why := skip_reason(run, "08_monitor"):
+        raise InputError(why, code="NOT_APPLICABLE")
     months = months or run.config.monitor.months
     model, spec = frozen_model(run)
     end = analysis_date(run)

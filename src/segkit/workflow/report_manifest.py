@@ -50,7 +50,7 @@ def as_of_record(cfg: RunConfig, run: RunFolder) -> dict[str, str | None]:
     """The analysis date: from the config, else from the profile (last purchase + recency)."""
     if cfg.as_of is not None:
         return {"value": cfg.as_of.isoformat(), "source": "config"}
-    if run.exists("profile"):
+    if run.exists("profile") and cfg.source_kind == "transactions":
         import pandas as pd
 
         prof = pd.read_parquet(run.path("profile"), columns=["last_purchase", "recency_days"])
@@ -61,6 +61,8 @@ def as_of_record(cfg: RunConfig, run: RunFolder) -> dict[str, str | None]:
                 days=int(row["recency_days"])
             )
             return {"value": day.date().isoformat(), "source": "profile (last purchase + recency)"}
+    if cfg.source_kind != "transactions":
+        return {"value": None, "source": f"none (source.kind {cfg.source_kind}: no dates)"}
     return {"value": None, "source": "unknown (the profile was not written)"}
 
 

@@ -66,9 +66,10 @@ def resolve_inputs(cfg: RunConfig, base: str | Path | None = None) -> tuple[RunC
     update: dict[str, Any] = {}
     files: list[dict] = []
     if cfg.source is not None:
-        full, found = _resolve(cfg.source.path, root, "transactions", pattern=True)
+        role = {"customers": "customer table"}.get(cfg.source.kind, cfg.source.kind)
+        full, found = _resolve(cfg.source.path, root, role, pattern=True)
         update["source"] = cfg.source.model_copy(update={"path": full})
-        files += [{"role": "transactions", "path": str(m)} for m in found]
+        files += [{"role": role, "path": str(m)} for m in found]
     if cfg.master is not None:
         full, found = _resolve(cfg.master.path, root, "customer master")
         update["master"] = cfg.master.model_copy(update={"path": full})

@@ -16,6 +16,8 @@ from segkit.errors import InputError
 from segkit.workflow.collect_data import analysis_date
 from segkit.workflow.customers import survey_item_names
 from segkit.workflow.run import Run
+from segkit.workflow.table_steps import skip_reason, source_kind
+from segkit.workflow.table_variables import table_variables
 
 
 @dataclass
@@ -51,7 +53,11 @@ def survey_items(run: Run, customers: pd.DataFrame) -> tuple[list[str], dict[str
 
 def variables_step(run: Run) -> VariablesStep:
     """Screen the behavioural candidates (variance, correlation, VIF) into the clustering
-    features, and run a factor analysis of the survey items when there is a survey."""
+    features, and run a factor analysis of the survey items when there is a survey. A
+    customer table or survey source: :func:`segkit.workflow.table_variables.table_variables`
+    (its factor scores are a survey's clustering features)."""
+    if source_kind(run) != "transactions":
+        return VariablesStep(**table_variables(run))
     from segkit.variables.factor import FactorModel
     from segkit.variables.screening import screen_variables
 
@@ -202,7 +208,10 @@ def _thresholds(value: Any, abc: Any, scores: Any, life: Any, growth: Any) -> pd
 
 
 def tiers_step(run: Run) -> TiersStep:
-    """Value tiers, ABC (Pareto), RFM scores and segments, lifecycle, growth and CLV."""
+    """Value tiers, ABC (Pareto), RFM scores and segments, lifecycle, growth and CLV (a run
+    on transactions only: :func:`segkit.workflow.table_steps.skip_reason` says why not)."""
+    if why := skip_reason(run, "04_tiers"):
+        raise InputError(why, code="NOT_APPLICABLE")
     from segkit.tiers.lifecycle import lifecycle_stages
     from segkit.tiers.rfm import assign_rfm_segments, rfm_scores
     from segkit.tiers.rules import growth_tiers, value_tiers
