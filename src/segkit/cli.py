@@ -169,7 +169,8 @@ def segment(
     ],
     out: Annotated[Path, typer.Option(help="output folder (new or empty)")],
     method: Annotated[
-        str, typer.Option(help="rfm, value, lifecycle, kmeans, minibatch, ward or gmm")
+        str,
+        typer.Option(help="rfm, value, lifecycle, kmeans, minibatch, ward, gmm or kprototypes"),
     ] = "kmeans",
     k: Annotated[
         int | None, typer.Option(help="number of clusters (default: chosen by vote)")
@@ -177,6 +178,10 @@ def segment(
     k_range: Annotated[str, typer.Option(help="k range for the vote, e.g. 2-10")] = "2-10",
     n_boot: Annotated[int, typer.Option(help="bootstrap resamples for stability")] = 50,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    categorical: Annotated[
+        str | None,
+        typer.Option(help="categorical columns for --method kprototypes, e.g. gender,city"),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress lines")] = False,
 ) -> None:
     """Segment customers in a run folder: steps 3, 5, 6, 7 (k selection, assignments,
@@ -184,6 +189,7 @@ def segment(
     from segkit.hints import read_profile_table
     from segkit.privacy import install_log_masking
     from segkit.progress import Stages
+    from segkit.workflow.model import check_method
     from segkit.workflow.segmenting import METHODS, SEGMENT_STAGES, segment_profile, write_summary
 
     install_log_masking()
@@ -191,6 +197,11 @@ def segment(
         _fail(InputError(f"unknown method {method!r}", code="UNKNOWN_METHOD"))
     if k is not None and k < 2:
         _fail(ValueError(f"--k {k}: a segmentation needs at least 2 clusters"))
+    cat = [c.strip() for c in (categorical or "").split(",") if c.strip()]
+    try:
+        check_method(method, cat)
+    except InputError as exc:
+        _fail(exc)
     lo, hi = _k_range(k_range)
     _new_folder(out, "outputs")
     try:
@@ -200,6 +211,7 @@ def segment(
             done = segment_profile(
                 frame, out, source=str(profile), method=method, k=k, k_range=(lo, hi),
                 n_boot=n_boot, seed=seed, progress=not quiet, on_stage=stages.start,
+                categorical=cat,
             )  # fmt: skip
             stages.start("write")
             write_summary(done)

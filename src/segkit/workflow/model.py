@@ -58,7 +58,18 @@ def _model_data(run: Run, customers: pd.DataFrame, spec: Mapping[str, Any]) -> p
     own variables from the customer table."""
     if spec["method"] in RULE_METHODS:
         return customers[spec["features"]].astype(float)
-    return _features(run, customers)[spec["features"]]
+    return _with_categorical(_features(run, customers)[spec["features"]], customers, spec)
+
+
+def _with_categorical(
+    X: pd.DataFrame, customers: pd.DataFrame, spec: Mapping[str, Any]
+) -> pd.DataFrame:
+    """``X`` and the ``categorical`` columns of the customer table (missing → ``"(missing)"``)."""
+    cat = [c for c in spec.get("categorical") or [] if c not in X.columns]
+    if missing := [c for c in cat if c not in customers.columns]:
+        raise InputError("no categorical column", column=missing[0], code="MISSING_COLUMN")
+    extra = customers[cat].astype("string").fillna("(missing)").astype(str)
+    return pd.concat([X.reset_index(drop=True), extra.reset_index(drop=True)], axis=1)
 
 
 def _labels(run: Run, customers: pd.DataFrame) -> pd.Series:
@@ -66,19 +77,25 @@ def _labels(run: Run, customers: pd.DataFrame) -> pd.Series:
     return assigned.loc[customers["customer_id"]].reset_index(drop=True).rename("segment")
 
 
-def segment_profile(customers: pd.DataFrame, labels: pd.Series) -> SegmentProfile:
-    """The segment profiles every step describes segments with (same variables each time)."""
+def segment_profile(
+    customers: pd.DataFrame, labels: pd.Series, categorical: list[str] | None = None
+) -> SegmentProfile:
+    """The segment profiles every step describes segments with (same variables each time);
+    ``categorical`` columns are described by the share of each level."""
     frame = with_derived(customers)
-    describe = profile_variables(frame, DESCRIBE_EXTRA)
-    return describe_segments(frame, labels, value_column=VALUE_COLUMN, describe=describe)
+    describe = profile_variables(frame, (*DESCRIBE_EXTRA, *(categorical or [])))
+    return describe_segments(
+        frame, labels, value_column=VALUE_COLUMN, describe=describe, categorical=categorical
+    )
 
 
 def frozen_model(run: Run) -> tuple[SegmentClusterer, dict[str, Any]]:
     """Refit the clustering of step 5 from its recipe and check it gives step 5's labels."""
     spec = run.folder.read_json("cluster_model")
     customers = _customers(run)
-    X = _features(run, customers)[spec["features"]]
-    model = SegmentClusterer(spec["method"], n_clusters=spec["k"], random_state=spec["seed"])
+    X = _model_data(run, customers, spec)
+    model = SegmentClusterer(spec["method"], n_clusters=spec["k"], random_state=spec["seed"],
+                             categorical=spec.get("categorical") or None)  # fmt: skip
     model.fit(X, value=customers[spec["value_column"]])
     if not model.labels_.equals(_labels(run, customers)):  # pragma: no cover - determinism
         raise RuntimeError("refitting the step-5 model did not reproduce its segments")
@@ -101,15 +118,19 @@ class ClusterStep:
     preprocessing: dict[str, str] = field(default_factory=dict)
 
 
-def check_method(method: str) -> str:
-    """``method`` when step 5 can segment with it (k-prototypes needs categorical features,
-    and the step-3 features are numeric)."""
-    if method == "kprototypes":
+def check_method(method: str, categorical: list[str] | None = None) -> str:
+    """``method`` when step 5 can segment with it: k-prototypes needs ``categorical``
+    columns (of the customer table, beside the numeric step-3 features), and only
+    k-prototypes takes them."""
+    if method == "kprototypes" and not categorical:
         raise InputError(
-            "k-prototypes needs categorical features, and the step-3 features are numeric: "
-            "use kmeans, minibatch, ward or gmm",
-            code="UNSUPPORTED_METHOD",
+            "k-prototypes needs categorical columns: name them (--categorical, "
+            "segment.categorical in the run config, or categorical=)",
+            code="MISSING_CATEGORICAL",
         )
+    if categorical and method != "kprototypes":
+        msg = f"categorical columns are clustered by method kprototypes only, not {method!r}"
+        raise InputError(msg, code="UNSUPPORTED_METHOD")
     return method
 
 
@@ -121,6 +142,7 @@ def cluster_step(
     k_min: int | None = None,
     k_max: int | None = None,
     progress: bool = False,
+    categorical: list[str] | None = None,
 ) -> ClusterStep:
     """Cluster the customers on the step-3 features; ``k`` 0/None lets the 9 indices vote
     over ``k_min..k_max``. Arguments left out come from the run config.
@@ -128,17 +150,20 @@ def cluster_step(
     ``method`` may also be a rule (``rfm``, ``value``, ``lifecycle``; ``segkit segment``):
     the rule's segments on its own variables of the customer table, its cut points in
     ``05_thresholds.csv`` and its own names kept for step 7. ``progress`` shows the bars of
-    the k vote."""
+    the k vote. ``categorical`` (default: the run config's ``segment.categorical``) names
+    columns of the customer table clustered beside the step-3 features (k-prototypes)."""
     seg = run.config.segment
-    method = check_method(method or seg.method)
+    cat = list(seg.categorical if categorical is None else categorical)
+    method = check_method(method or seg.method, cat)
     customers = _customers(run)
     value = customers[VALUE_COLUMN] if VALUE_COLUMN in customers else None
     if method in RULE_METHODS:
         return _rule_step(run, customers, method, value)
-    X = _features(run, customers)
+    feats = _features(run, customers)
+    X = _with_categorical(feats.drop(columns=cat, errors="ignore"), customers, {"categorical": cat})
     fitted = cluster_segments(
         X, method=method, k=k or seg.k or None, k_range=(k_min or seg.k_min, k_max or seg.k_max),
-        random_state=run.config.seed, value=value, progress=progress,
+        random_state=run.config.seed, value=value, progress=progress, categorical=cat,
     )  # fmt: skip
     labels, sel = fitted.labels, fitted.selection
     centers = fitted.model.cluster_centers_.rename_axis("segment").reset_index()
@@ -150,7 +175,8 @@ def cluster_step(
     run.folder.write_frame("centers", centers)
     run.folder.write_json(
         "cluster_model",
-        {"method": method, "k": k_final, "seed": run.config.seed, "features": list(X.columns),
+        {"method": method, "k": k_final, "seed": run.config.seed,
+         "features": [c for c in X.columns if c not in cat], "categorical": cat,
          "value_column": VALUE_COLUMN, "preprocessing": fitted.model.preprocessing_,
          "k_chosen_by": "vote" if sel is not None else "given",
          "k_reason": sel.reason_ if sel is not None else f"k = {k_final} was given"},
@@ -219,11 +245,13 @@ def validate_step(
     customers = _customers(run)
     X = _model_data(run, customers, spec)
     labels = _labels(run, customers)
+    cat = spec.get("categorical") or []
     checked = validate_segments(
         X, labels, method=spec["method"], n_boot=n_boot, random_state=spec["seed"],
         min_size=seg.min_size if min_size is None else min_size, progress=progress,
+        categorical=cat,
     )  # fmt: skip
-    profile = segment_profile(customers, labels)
+    profile = segment_profile(customers, labels, cat)
     folder = run.folder
     if checked.stability is not None:
         folder.write_frame(
@@ -271,7 +299,8 @@ def name_strategy_step(
     CSV artefacts all read them from there."""
     customers = _customers(run)
     labels = _labels(run, customers)
-    profile = segment_profile(customers, labels)
+    spec = run.folder.read_json("cluster_model")
+    profile = segment_profile(customers, labels, spec.get("categorical") or [])
     if run.folder.exists("tiers") and "clv" not in customers:
         # the step-4 CLV feeds the growth trait (as it feeds the growth tiers)
         tiers = run.folder.read_frame("tiers").set_index("customer_id")
@@ -283,7 +312,7 @@ def name_strategy_step(
     given: dict[Any, Any] = {seg: name.override() for seg, name in run.config.names.items()}
     given |= {seg: dict(name) for seg, name in (names or {}).items()}
     # a rule's segments keep the rule's own names (RFM config, tier names) under the analyst's
-    rule_names = run.folder.read_json("cluster_model").get("rule_names")
+    rule_names = spec.get("rule_names")
     plan = plan_segments(
         customers, labels, profile, value_column=VALUE_COLUMN, stability=stability,
         rule_names=rule_names, names=given,
@@ -329,6 +358,7 @@ def monitor_step(run: Run, *, months: int | None = None) -> MonitorStep:
 
     months = months or run.config.monitor.months
     model, spec = frozen_model(run)
+    customers = _customers(run)[["customer_id", *(spec.get("categorical") or [])]]
     end = analysis_date(run)
     split = (pd.Timestamp(end) - pd.DateOffset(months=months)).date()
     begin = (pd.Timestamp(split) - pd.DateOffset(months=months)).date()
@@ -342,6 +372,8 @@ def monitor_step(run: Run, *, months: int | None = None) -> MonitorStep:
     for p in periods.itertuples(index=False):
         prof = _period_profile(run, p.start, p.end)
         X = behaviour_features(prof).reindex(columns=spec["features"], fill_value=0.0)
+        X = _with_categorical(X, prof.merge(customers, "left", "customer_id", suffixes=("_", "")),
+                              spec)  # fmt: skip
         X.index = pd.Index(prof["customer_id"], name="customer_id")
         feats[p.period], labels[p.period] = X, model.predict(X)
         rows.append(labels[p.period].rename("segment").reset_index().assign(

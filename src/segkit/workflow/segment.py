@@ -101,20 +101,25 @@ def cluster_segments(
     random_state: int = 0,
     value: pd.Series | None = None,
     progress: bool = True,
+    categorical: list[str] | None = None,
 ) -> Clustering:
-    """Choose k by the index vote (when not given) and fit a :class:`SegmentClusterer`."""
+    """Choose k by the index vote of ``method`` itself (when k is not given; see
+    :func:`segkit.cluster.kvote.choose_k`) and fit a :class:`SegmentClusterer`;
+    ``categorical`` names the categorical columns of ``X`` (k-prototypes)."""
     if method not in CLUSTER_METHODS:
         raise InputError(f"unknown clustering method {method!r}", code="UNKNOWN_METHOD")
     selection = None
+    cmethod: Any = method
     if k is None:
         lo, hi = k_range
-        algo: Literal["kmeans", "minibatch"] = "minibatch" if method == "minibatch" else "kmeans"
         selection = choose_k(
-            X, k_range=range(lo, hi + 1), method=algo, random_state=random_state, progress=progress
-        )
+            X, k_range=range(lo, hi + 1), method=cmethod, categorical=categorical or None,
+            random_state=random_state, progress=progress,
+        )  # fmt: skip
         k = int(selection.recommended_k_)
-    cmethod: Any = method
-    model = SegmentClusterer(cmethod, n_clusters=k, random_state=random_state)
+    model = SegmentClusterer(
+        cmethod, n_clusters=k, random_state=random_state, categorical=categorical or None
+    )
     model.fit(X, value=value)
     return Clustering(model=model, labels=model.labels_.rename("segment"), selection=selection)
 
@@ -161,6 +166,7 @@ def validate_segments(
     progress: bool = True,
     refit: Literal["clusterboot", "segkit"] = "clusterboot",
     preprocess: Any = "auto",
+    categorical: list[str] | None = None,
 ) -> Validation:
     """Bootstrap stability, LDA and the minimum-size check of a segmentation.
 
@@ -180,22 +186,36 @@ def validate_segments(
     * Discriminant analysis on the usable (non-constant) variables, with log1p of the
       columns the clustering log-transforms
       (:func:`segkit.validate.discriminant.discriminant_analysis`).
+    * Mixed data (``categorical``, k-prototypes): stability refits the whole k-prototypes;
+      the discriminant analysis runs on the numeric columns (log1p as the clustering) plus
+      one 0/1 column per level of each categorical column but its first (LDA's usual
+      dummy coding).
     """
     notes: list[str] = []
     stability = None
     clustering = method in CLUSTER_METHODS
-    numeric = all(pd.api.types.is_numeric_dtype(X[c]) for c in X.columns)
-    Z, logged = clustering_scale(X, preprocess) if clustering and numeric else (X, [])
+    cat = [c for c in (categorical or []) if c in X.columns]
+    num = X.drop(columns=cat)
+    numeric = not cat and all(pd.api.types.is_numeric_dtype(X[c]) for c in X.columns)
+    scalable = clustering and len(num.columns) and all(map(pd.api.types.is_numeric_dtype, num.dtypes))
+    Z, logged = clustering_scale(num, preprocess) if scalable else (X, [])
+    Z = Z if numeric else X  # mixed data: stability refits the whole clusterer on X
     if clustering and n_boot:
         stability = _stability(
             X, Z, labels, method=str(method), n_boot=n_boot, random_state=random_state,
             progress=progress, clusterboot=refit == "clusterboot" and numeric, notes=notes,
+            categorical=cat,
         )  # fmt: skip
     sizes = check_segment_sizes(labels, min_size=min_size)
     if sizes["too_small"].any():
         notes.append(small_segments_note(sizes))
     discriminant = None
-    usable = X.loc[:, X.std() > 0]
+    design = num.astype(float)
+    if cat:  # dummy coding: one 0/1 column per level but the first
+        dummies = pd.get_dummies(X[cat].astype(str), prefix_sep="=", drop_first=True)
+        design = pd.concat([design, dummies.astype(float)], axis=1)
+        notes.append(f"discriminant analysis: {', '.join(cat)} dummy-coded (first level left out)")
+    usable = design.loc[:, design.std() > 0]
     if labels.nunique() > 1 and usable.shape[1] and labels.value_counts().min() >= 2:
         logs = [c for c in logged if c in usable.columns]
         discriminant = discriminant_analysis(usable, labels, random_state=random_state, log1p=logs)
@@ -216,6 +236,7 @@ def _stability(
     progress: bool,
     clusterboot: bool,
     notes: list[str],
+    categorical: list[str] | None = None,
 ) -> StabilityReport:
     """Bootstrap stability of a clustering (see :func:`validate_segments`); ``Z`` is ``X`` on
     the clustering's scale. Notes on how it was refitted are appended to ``notes``."""
@@ -239,7 +260,9 @@ def _stability(
         scheme = f"clusterboot (R fpc): {how} on the clustering's scale, per resample"
     else:
         data = X
-        model = SegmentClusterer(cmethod, n_clusters=k, random_state=random_state)
+        model = SegmentClusterer(
+            cmethod, n_clusters=k, random_state=random_state, categorical=categorical or None
+        )
         scheme = f"segkit: the whole {method} clustering (preprocessing, all starts) refitted"
     if large:
         # large data: fit on bootstrap samples, assign every customer (clusterboot's
@@ -267,16 +290,19 @@ def describe_segments(
     *,
     value_column: str = "monetary",
     describe: list[str] | None = None,
+    categorical: list[str] | None = None,
 ) -> SegmentProfile:
-    """Profile every segment against the population (see :func:`profile_variables`)."""
+    """Profile every segment against the population (see :func:`profile_variables`);
+    ``categorical`` columns are described by the share of each level."""
     if value_column not in data:
         raise InputError(
             f"no value column {value_column!r}", column=value_column, code="MISSING_COLUMN"
         )
     described = _profile_frame(data, describe)
     return profile_segments(
-        described.assign(**{value_column: data[value_column]}), labels, value_column=value_column
-    )
+        described.assign(**{value_column: data[value_column]}), labels, value_column=value_column,
+        categorical=[c for c in (categorical or []) if c in described.columns] or None,
+    )  # fmt: skip
 
 
 @dataclass

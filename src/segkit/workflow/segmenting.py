@@ -53,7 +53,7 @@ from segkit.workflow.run import Run
 from segkit.workflow.segment import CLUSTER_METHODS, RULE_METHODS
 from segkit.workflow.variables_tiers import variables_step
 
-#: every method ``segkit segment`` accepts (k-prototypes is refused by the cluster step)
+#: every method ``segkit segment`` accepts (k-prototypes needs ``categorical`` columns)
 METHODS = RULE_METHODS + CLUSTER_METHODS
 #: the stages ``segkit segment`` announces: reading the profile, the steps, writing the summary
 SEGMENT_STAGES = ("read", "variables", "cluster", "validate", "names and strategy", "write")
@@ -105,6 +105,7 @@ def new_segment_run(
     k_range: tuple[int, int] = (2, 10),
     n_boot: int = 50,
     min_size: int = 30,
+    categorical: list[str] | None = None,
 ) -> Run:
     """A run folder ``out`` holding ``params.yaml`` and the profile as step 2's artefacts.
 
@@ -118,6 +119,8 @@ def new_segment_run(
                                "n_boot": n_boot, "min_size": min_size}  # fmt: skip
     if method not in RULE_METHODS:  # a rule is recorded in 05_model.json only
         segment["method"] = method
+    if categorical:
+        segment["categorical"] = list(categorical)
     cfg = RunConfig.model_validate(
         {"client": "segment", "seed": seed, "segment": segment,
          "source": {"path": mask_text(source),  # a phone in a file name stays out
@@ -144,6 +147,7 @@ def segment_profile(
     seed: int = 0,
     min_size: int = 30,
     features: list[str] | None = None,
+    categorical: list[str] | None = None,
     progress: bool = False,
     on_stage: Callable[[str], None] | None = None,
 ) -> SegmentRun:
@@ -162,6 +166,11 @@ def segment_profile(
     features : list of str, optional
         Clustering features taken as they are (``03_features``); by default step 3 screens
         the behavioural candidates (:func:`segkit.workflow.variables_tiers.variables_step`).
+    categorical : list of str, optional
+        Categorical columns of ``profile`` (e.g. gender, city) clustered beside the numeric
+        features by ``method="kprototypes"`` (which needs them; other methods refuse them);
+        recorded as ``segment.categorical`` in ``params.yaml`` and described by the share
+        of each level in the segment profiles.
     progress : bool
         Show the bars of the k vote and the bootstrap.
     on_stage : callable, optional
@@ -169,20 +178,24 @@ def segment_profile(
     """
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}", code="UNKNOWN_METHOD")
-    check_method(method)
+    cat = list(categorical or [])
+    check_method(method, cat)
+    if missing := [c for c in cat if c not in profile.columns]:
+        raise InputError("no categorical column", column=missing[0], code="MISSING_COLUMN")
     stage = on_stage if on_stage is not None else (lambda name: None)
     run = new_segment_run(
         profile, out, source=source, method=method, seed=seed, k=k, k_range=k_range, n_boot=n_boot,
-        min_size=min_size,
+        min_size=min_size, categorical=cat,
     )  # fmt: skip
     stage("variables")
     if features is None:
         variables_step(run)
     else:
         table = run.folder.read_frame("customers")
-        run.folder.write_frame("features", table[["customer_id", *features]])
+        numeric = [f for f in features if f not in cat]
+        run.folder.write_frame("features", table[["customer_id", *numeric]])
     stage("cluster")
-    clustered = cluster_step(run, method=method, progress=progress)
+    clustered = cluster_step(run, method=method, progress=progress, categorical=cat)
     stage("validate")
     validated = validate_step(run, progress=progress)
     stage("names and strategy")
