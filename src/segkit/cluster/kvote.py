@@ -70,13 +70,14 @@ from tqdm.auto import tqdm
 
 from segkit.cluster.indices import (
     _bic,
-    _ward_references,
     _gap_references,
     _indices,
     _pairwise,
     _rule_indices,
     _silhouette,
+    _ward_references,
 )
+from segkit.cluster.mixed import kprototypes_table
 from segkit.cluster.prepare import (
     as_feature_frame,
     check_features,
@@ -85,7 +86,6 @@ from segkit.cluster.prepare import (
     make_preprocessor,
     stable_order,
 )
-from segkit.cluster.mixed import kprototypes_table
 from segkit.errors import InputError
 
 __all__ = ["COLUMNS", "INDICES", "KMEANS_SAMPLE", "VOTE_METHODS", "KSelection", "choose_k"]
@@ -235,9 +235,9 @@ def choose_k(
         )  # fmt: skip
         votes = pd.DataFrame([kp_votes[i] for i in kp_votes], columns=["k", "rule"],
                              index=pd.Index(list(kp_votes), name="index"))  # fmt: skip
-        info = {"n": len(frame), "sample_size": m, "algorithm": "kprototypes (Cao init)",
+        kp_info = {"n": len(frame), "sample_size": m, "algorithm": "kprototypes (Cao init)",
                 "preprocessing": kp_pre}  # fmt: skip
-        return _recommend(table, votes, ks, info)
+        return _recommend(table, votes, ks, kp_info)
     pre = make_preprocessor(preprocess, frame)
     z = np.asarray(frame if pre is None else pre.transform(frame), dtype=float)
     n, p = z.shape

@@ -83,7 +83,8 @@ def segment_profile(
     """The segment profiles every step describes segments with (same variables each time);
     ``categorical`` columns are described by the share of each level."""
     frame = with_derived(customers)
-    describe = profile_variables(frame, (*DESCRIBE_EXTRA, *(categorical or [])))
+    extra = tuple(dict.fromkeys([*DESCRIBE_EXTRA, *(categorical or [])]))
+    describe = profile_variables(frame, extra)
     return describe_segments(
         frame, labels, value_column=VALUE_COLUMN, describe=describe, categorical=categorical
     )
@@ -119,9 +120,8 @@ class ClusterStep:
 
 
 def check_method(method: str, categorical: list[str] | None = None) -> str:
-    """``method`` when step 5 can segment with it: k-prototypes needs ``categorical``
-    columns (of the customer table, beside the numeric step-3 features), and only
-    k-prototypes takes them."""
+    """``method`` when step 5 can segment with it: k-prototypes needs ``categorical`` columns
+    (of the customer table, beside the step-3 features), and only k-prototypes takes them."""
     if method == "kprototypes" and not categorical:
         raise InputError(
             "k-prototypes needs categorical columns: name them (--categorical, "

@@ -197,7 +197,9 @@ def validate_segments(
     cat = [c for c in (categorical or []) if c in X.columns]
     num = X.drop(columns=cat)
     numeric = not cat and all(pd.api.types.is_numeric_dtype(X[c]) for c in X.columns)
-    scalable = clustering and len(num.columns) and all(map(pd.api.types.is_numeric_dtype, num.dtypes))
+    scalable = (
+        clustering and len(num.columns) and all(map(pd.api.types.is_numeric_dtype, num.dtypes))
+    )
     Z, logged = clustering_scale(num, preprocess) if scalable else (X, [])
     Z = Z if numeric else X  # mixed data: stability refits the whole clusterer on X
     if clustering and n_boot:
