@@ -354,7 +354,8 @@ def _period_profile(run: Run, start: dt.date, end: dt.date) -> pd.DataFrame:
 
 def monitor_step(run: Run, *, months: int | None = None) -> MonitorStep:
     """Score the last ``months`` before the as-of date and the ``months`` before those with
-    the frozen step-5 model; count migrations between segments and raise drift alerts."""
+    the frozen step-5 model; count migrations between segments and raise drift alerts (on
+    the numeric features; k-prototypes' categorical columns come from the customer table)."""
 
     months = months or run.config.monitor.months
     model, spec = frozen_model(run)
@@ -375,7 +376,7 @@ def monitor_step(run: Run, *, months: int | None = None) -> MonitorStep:
         X = _with_categorical(X, prof.merge(customers, "left", "customer_id", suffixes=("_", "")),
                               spec)  # fmt: skip
         X.index = pd.Index(prof["customer_id"], name="customer_id")
-        feats[p.period], labels[p.period] = X, model.predict(X)
+        feats[p.period], labels[p.period] = X.select_dtypes("number"), model.predict(X)
         rows.append(labels[p.period].rename("segment").reset_index().assign(
             period=p.period, start=p.start, end=p.end))  # fmt: skip
     migration = migration_matrix(labels["before"], labels["after"])
