@@ -97,6 +97,22 @@ def test_cli_segment_kprototypes(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "UNSUPPORTED_METHOD" in bad.output
 
 
+def test_mixed_stability_on_samples_above_the_kprototypes_limit(monkeypatch) -> None:
+    """Above KPROTOTYPES_SAMPLE customers each resample of k-prototypes is fitted on a
+    bootstrap sample of that size (one start) and every customer is assigned by predict."""
+    from segkit.workflow import segment as seg
+
+    monkeypatch.setattr(seg, "KPROTOTYPES_SAMPLE", 150)
+    table = mixed_customers()
+    X = table[["avg_order_value", "frequency", "city", "gender"]]
+    labels = pd.Series(table["group"].to_numpy() + 1, name="segment")
+    v = seg.validate_segments(X, labels, method="kprototypes", categorical=CATEGORICAL,
+                              n_boot=3, progress=False)  # fmt: skip
+    assert v.stability is not None and "one start" in v.stability.refit
+    assert any("bootstrap samples of 150 customers" in note for note in v.notes)
+    assert v.stability.table["mean_jaccard"].between(0, 1).all()
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SEGKIT_HOME", str(tmp_path))

@@ -35,7 +35,8 @@ indices above. Ward: all 9, every k cut from one Ward tree (scipy ``linkage(meth
 too. Gaussian mixture (started at k-means, ``tied`` covariance as the estimator): all 9, the
 BIC being the fitted mixture's own. k-prototypes (mixed data): silhouette and Dunn on the
 Gower distance and the elbow of the k-prototypes cost (:mod:`segkit.cluster.mixed`), since
-the other six need a Euclidean space.
+the other six need a Euclidean space; every k is fitted on a fixed-seed sample of
+:data:`KPROTOTYPES_SAMPLE` rows (kmodes is pure Python: 2.5 min per k for 10,000 rows).
 
 Scale: k-means fits each k once (``n_init`` starts). ``fit_sample`` says on how
 many rows: by default (``"auto"``) all rows up to :data:`KMEANS_SAMPLE`; above it the starts
@@ -88,7 +89,8 @@ from segkit.cluster.prepare import (
 )
 from segkit.errors import InputError
 
-__all__ = ["COLUMNS", "INDICES", "KMEANS_SAMPLE", "VOTE_METHODS", "KSelection", "choose_k"]
+__all__ = ["COLUMNS", "INDICES", "KMEANS_SAMPLE", "KPROTOTYPES_SAMPLE", "VOTE_METHODS",
+           "KSelection", "choose_k"]  # fmt: skip
 
 #: index -> vote rule
 INDICES: dict[str, str] = {
@@ -106,6 +108,8 @@ COLUMNS = ("silhouette", "silhouette_lo", "silhouette_hi", "calinski_harabasz", 
            "gap", "gap_s", "bic", "wss", "dunn")  # fmt: skip
 #: methods :func:`choose_k` fits (those of :class:`segkit.cluster.estimator.SegmentClusterer`)
 VOTE_METHODS = ("kmeans", "minibatch", "ward", "gmm", "kprototypes")
+#: k-prototypes is fitted (for every k) on a fixed-seed sample of at most this many rows
+KPROTOTYPES_SAMPLE = 2_000
 #: Above this many rows, k-means starts run on a sample of this size (then refined on all rows).
 KMEANS_SAMPLE = 50_000
 
@@ -178,7 +182,8 @@ def choose_k(
     random_state : int
         Seed of every fit and sample.
     sample_size : int, optional
-        Rows for silhouette, Dunn, gap and BIC (default ``min(n, 4000)``).
+        Rows for silhouette, Dunn, gap and BIC (default ``min(n, 4000)``); k-prototypes: rows
+        every k is fitted on (default ``min(n, KPROTOTYPES_SAMPLE)``).
     fit_sample : "auto", int or None
         Rows each k-means is fitted on. ``"auto"``: all rows up to :data:`KMEANS_SAMPLE`,
         above it starts on a sample of that size refined by 5 Lloyd iterations on all rows.
@@ -228,7 +233,7 @@ def choose_k(
     check_features(frame, num, cat, ks[-1] + 1, method)
     frame = frame.iloc[stable_order(frame)]
     if method == "kprototypes":
-        m = min(len(frame), sample_size or 4000)
+        m = min(len(frame), sample_size or KPROTOTYPES_SAMPLE)
         table, kp_votes, kp_pre = kprototypes_table(
             frame, cat, ks, preprocess=preprocess, random_state=random_state, sample_size=m,
             n_init=n_init,

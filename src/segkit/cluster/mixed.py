@@ -80,14 +80,17 @@ def kprototypes_table(
     *,
     preprocess: Any = "auto",
     random_state: int = 0,
-    sample_size: int = 4000,
+    sample_size: int = 2000,
     n_init: int = 4,
 ) -> tuple[pd.DataFrame, dict[str, tuple[int, str]], dict[str, str]]:
     """Fit k-prototypes for every k of ``ks``; the index table, the votes and the scaling.
 
     Returns the table (``silhouette``, ``dunn``, ``cost``, ``knee`` by k), the votes
-    ``{index: (k, rule)}`` and the preprocessing of the numeric columns. Silhouette and Dunn
-    use one fixed-seed sample of ``sample_size`` rows (all rows when fewer).
+    ``{index: (k, rule)}`` and the preprocessing of the numeric columns. Every k is fitted,
+    and every index computed, on one fixed-seed sample of ``sample_size`` rows (all rows when
+    fewer): kmodes' k-prototypes loops over rows in Python (measured on 2 busy cores, 4
+    starts: 7 s for 2,000 rows × 11 columns, 2.5 min for 10,000), and the Gower matrix is
+    ``sample_size``² floats.
     """
     cat = [str(c) for c in categorical]
     num = [c for c in frame.columns if c not in cat]
@@ -97,18 +100,19 @@ def kprototypes_table(
     n = len(frame)
     samp = np.sort(rng.choice(n, sample_size, replace=False)) if sample_size < n else np.arange(n)
     dist: np.ndarray | None = None
+    sub = frame.iloc[samp]
     for k in ks:
         model = SegmentClusterer(
             "kprototypes", k, categorical=cat, preprocess=preprocess, n_init=n_init,
             random_state=random_state,
-        ).fit(frame)  # fmt: skip
+        ).fit(sub)  # fmt: skip
         if dist is None:  # Gower on the clustering's scale (log1p of skewed columns)
-            scaled = frame[cat].copy()
-            z = model._transform(frame)
+            scaled = sub[cat].copy()
+            z = model._transform(sub)
             for j, c in enumerate(num):
                 scaled[c] = z[:, j]
-            dist = gower_distance(scaled.iloc[samp], cat)
-        lab = model.labels_.to_numpy()[samp]
+            dist = gower_distance(scaled, cat)
+        lab = model.labels_.to_numpy()
         same = lab[:, None] == lab[None, :]
         dunn = np.where(same, np.inf, dist).min() / max(np.where(same, dist, 0).max(), 1e-12)
         rows[k] = {"silhouette": _silhouette(dist, lab), "dunn": float(dunn),

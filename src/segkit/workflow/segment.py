@@ -18,7 +18,7 @@ import pandas as pd
 from sklearn.cluster import AgglomerativeClustering
 
 from segkit.cluster.estimator import SegmentClusterer
-from segkit.cluster.kvote import KSelection, choose_k
+from segkit.cluster.kvote import KPROTOTYPES_SAMPLE, KSelection, choose_k
 from segkit.cluster.prepare import describe_preprocessor, make_preprocessor
 from segkit.errors import InputError
 from segkit.features import with_derived
@@ -244,8 +244,10 @@ def _stability(
     the clustering's scale. Notes on how it was refitted are appended to ``notes``."""
     k = int(labels.nunique())
     cmethod: Any = method
-    large = len(X) > BOOTSTRAP_SAMPLE and method in ("kmeans", "minibatch", "gmm")
-    clusterboot = clusterboot and method != "kprototypes"
+    mixed = method == "kprototypes"  # kmodes is pure Python: samples of 2,000, one start
+    size = KPROTOTYPES_SAMPLE if mixed else BOOTSTRAP_SAMPLE
+    large = len(X) > size and method in ("kmeans", "minibatch", "gmm", "kprototypes")
+    clusterboot = clusterboot and not mixed
     model: Any
     if clusterboot:
         data = Z
@@ -262,19 +264,20 @@ def _stability(
         scheme = f"clusterboot (R fpc): {how} on the clustering's scale, per resample"
     else:
         data = X
-        model = SegmentClusterer(
-            cmethod, n_clusters=k, random_state=random_state, categorical=categorical or None
-        )
-        scheme = f"segkit: the whole {method} clustering (preprocessing, all starts) refitted"
+        model = SegmentClusterer(cmethod, n_clusters=k, random_state=random_state,
+                                 categorical=categorical or None,
+                                 n_init=1 if mixed else 10)  # fmt: skip
+        starts = "one start" if mixed else "all starts"
+        scheme = f"segkit: the whole {method} clustering (preprocessing, {starts}) refitted"
     if large:
         # large data: fit on bootstrap samples, assign every customer (clusterboot's
         # comparison on all rows; the cost no longer grows with n)
         stability = bootstrap_stability(
             data, labels, fit=model, n_boot=n_boot, random_state=random_state,
-            sample_size=BOOTSTRAP_SAMPLE, progress=progress, refit=scheme,
+            sample_size=size, progress=progress, refit=scheme,
         )  # fmt: skip
         notes.append(
-            f"stability: each of {n_boot} bootstrap samples of {BOOTSTRAP_SAMPLE:,} "
+            f"stability: each of {n_boot} bootstrap samples of {size:,} "
             "customers re-clustered, every customer assigned"
         )
     else:
