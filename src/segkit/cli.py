@@ -170,7 +170,9 @@ def segment(
     out: Annotated[Path, typer.Option(help="output folder (new or empty)")],
     method: Annotated[
         str,
-        typer.Option(help="rfm, value, lifecycle, kmeans, minibatch, ward, gmm or kprototypes"),
+        typer.Option(
+            help="rfm, value, lifecycle, kmeans, minibatch, ward, gmm, kprototypes or gower"
+        ),
     ] = "kmeans",
     k: Annotated[
         int | None, typer.Option(help="number of clusters (default: chosen by vote)")
@@ -180,7 +182,7 @@ def segment(
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     categorical: Annotated[
         str | None,
-        typer.Option(help="categorical columns for --method kprototypes, e.g. gender,city"),
+        typer.Option(help="categorical columns for --method kprototypes/gower, e.g. gender,city"),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress lines")] = False,
 ) -> None:

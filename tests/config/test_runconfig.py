@@ -101,7 +101,7 @@ def test_report_methods_are_the_ones_step_05_runs() -> None:
         if method == "kprototypes":  # clusters the step-3 features with master attributes
             seg["categorical"] = ["gender", "income_band"]
         assert RunConfig.model_validate({"demo": {}, "segment": seg})
-    with pytest.raises(ValidationError, match="kprototypes only"):
+    with pytest.raises(ValidationError, match="kprototypes or gower only"):
         RunConfig.model_validate({"demo": {}, "segment": {"categorical": ["gender"]}})
 
 

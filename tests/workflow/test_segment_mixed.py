@@ -97,6 +97,24 @@ def test_cli_segment_kprototypes(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "UNSUPPORTED_METHOD" in bad.output
 
 
+def test_segment_profile_gower(tmp_path: Path) -> None:
+    """The second mixed-data method: Gower distance + average linkage, k given."""
+    table = mixed_customers()
+    done = segment_profile(
+        table.drop(columns="group"), tmp_path / "run", source="crm.csv", method="gower",
+        categorical=CATEGORICAL, n_boot=3, k=3,
+    )  # fmt: skip
+    assert done.cluster.k == 3 and done.cluster.preprocessing["city"] == "categorical (matching)"
+    v = done.validate.validation
+    assert v.stability is not None and "segkit: the whole gower" in v.stability.refit
+    assert v.discriminant is not None
+    model, spec = frozen_model(done.run)
+    assert spec["method"] == "gower" and model.categorical == CATEGORICAL
+    labels = done.cluster.assignments.set_index("customer_id")["segment"]
+    ari = adjusted_rand_score(table.set_index("customer_id")["group"], labels)
+    assert ari > 0.5, ari
+
+
 def test_mixed_stability_on_samples_above_the_kprototypes_limit(monkeypatch) -> None:
     """Above KPROTOTYPES_SAMPLE customers each resample of k-prototypes is fitted on a
     bootstrap sample of that size (one start) and every customer is assigned by predict."""

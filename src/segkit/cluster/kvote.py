@@ -35,7 +35,8 @@ indices above. Ward: all 9, every k cut from one Ward tree (scipy ``linkage(meth
 too. Gaussian mixture (started at k-means, ``tied`` covariance as the estimator): all 9, the
 BIC being the fitted mixture's own. k-prototypes (mixed data): silhouette and Dunn on the
 Gower distance and the elbow of the k-prototypes cost (:mod:`segkit.cluster.mixed`), since
-the other six need a Euclidean space; every k is fitted on a fixed-seed sample of
+the other six need a Euclidean space; Gower + average linkage (``gower``) likewise, with the
+sum of Gower distances to the segments' medoids as its cost. Every k is fitted on a sample of
 :data:`KPROTOTYPES_SAMPLE` rows (kmodes is pure Python: 2.5 min per k for 10,000 rows).
 
 Scale: k-means fits each k once (``n_init`` starts). ``fit_sample`` says on how
@@ -78,7 +79,7 @@ from segkit.cluster.indices import (
     _silhouette,
     _ward_references,
 )
-from segkit.cluster.mixed import kprototypes_table
+from segkit.cluster.mixed import mixed_table
 from segkit.cluster.prepare import (
     as_feature_frame,
     check_features,
@@ -107,7 +108,9 @@ INDICES: dict[str, str] = {
 COLUMNS = ("silhouette", "silhouette_lo", "silhouette_hi", "calinski_harabasz", "davies_bouldin",
            "gap", "gap_s", "bic", "wss", "dunn")  # fmt: skip
 #: methods :func:`choose_k` fits (those of :class:`segkit.cluster.estimator.SegmentClusterer`)
-VOTE_METHODS = ("kmeans", "minibatch", "ward", "gmm", "kprototypes")
+VOTE_METHODS = ("kmeans", "minibatch", "ward", "gmm", "kprototypes", "gower")
+#: methods voted on by the mixed-data indices (:mod:`segkit.cluster.mixed`)
+MIXED_METHODS = ("kprototypes", "gower")
 #: k-prototypes is fitted (for every k) on a fixed-seed sample of at most this many rows
 KPROTOTYPES_SAMPLE = 2_000
 #: Above this many rows, k-means starts run on a sample of this size (then refined on all rows).
@@ -148,7 +151,7 @@ def choose_k(
     X: Any,
     *,
     k_range: Iterable[int] = range(2, 11),
-    method: Literal["kmeans", "minibatch", "ward", "gmm", "kprototypes"] = "kmeans",
+    method: Literal["kmeans", "minibatch", "ward", "gmm", "kprototypes", "gower"] = "kmeans",
     categorical: Sequence[str] | None = None,
     preprocess: Any = "auto",
     random_state: int = 0,
@@ -169,13 +172,13 @@ def choose_k(
         :func:`segkit.cluster.prepare.behaviour_features`).
     k_range : iterable of int
         Consecutive candidate k (each ≥ 2); k_max + 1 is fitted as well.
-    method : {"kmeans", "minibatch", "ward", "gmm", "kprototypes"}
+    method : {"kmeans", "minibatch", "ward", "gmm", "kprototypes", "gower"}
         The clustering method whose partitions are judged (see "Method" above): k-means
         (sampled starts above :data:`KMEANS_SAMPLE` rows), mini-batch k-means, Ward (at most
         :data:`segkit.cluster.prepare.WARD_MAX_CUSTOMERS` rows), a Gaussian mixture, or
-        k-prototypes (needs ``categorical``).
+        k-prototypes (needs ``categorical``) or Gower + average linkage.
     categorical : sequence of str, optional
-        Categorical columns of ``X`` (k-prototypes only).
+        Categorical columns of ``X`` (k-prototypes and gower only).
     preprocess : "auto", "quantile", "standard", None or a transformer
         As in :class:`segkit.cluster.estimator.SegmentClusterer` (default: log1p of skewed
         spend/count columns, then standardise).
@@ -227,20 +230,22 @@ def choose_k(
             code="TOO_FEW_CUSTOMERS",
         )
     cat = [str(c) for c in (categorical or [])]
-    if (method == "kprototypes") != bool(cat):
-        raise ValueError("method='kprototypes' needs categorical columns, and only it takes them")
+    if (method == "kprototypes" and not cat) or (cat and method not in MIXED_METHODS):
+        raise ValueError("method='kprototypes' needs categorical columns; only it and 'gower' "
+                         "take them")  # fmt: skip
     num = [c for c in frame.columns if c not in cat]
     check_features(frame, num, cat, ks[-1] + 1, method)
     frame = frame.iloc[stable_order(frame)]
-    if method == "kprototypes":
+    if method in MIXED_METHODS:
         m = min(len(frame), sample_size or KPROTOTYPES_SAMPLE)
-        table, kp_votes, kp_pre = kprototypes_table(
-            frame, cat, ks, preprocess=preprocess, random_state=random_state, sample_size=m,
-            n_init=n_init,
+        table, kp_votes, kp_pre = mixed_table(
+            frame, cat, ks, method=method, preprocess=preprocess, random_state=random_state,
+            sample_size=m, n_init=n_init,
         )  # fmt: skip
         votes = pd.DataFrame([kp_votes[i] for i in kp_votes], columns=["k", "rule"],
                              index=pd.Index(list(kp_votes), name="index"))  # fmt: skip
-        kp_info = {"n": len(frame), "sample_size": m, "algorithm": "kprototypes (Cao init)",
+        algo = "kprototypes (Cao init)" if method == "kprototypes" else "gower + average linkage"
+        kp_info = {"n": len(frame), "sample_size": m, "algorithm": algo,
                 "preprocessing": kp_pre}  # fmt: skip
         return _recommend(table, votes, ks, kp_info)
     pre = make_preprocessor(preprocess, frame)

@@ -69,13 +69,13 @@ class MasterSpec(StrictModel):
 class SegmentSpec(StrictModel):
     """How the clustering step segments customers."""
 
-    #: k-prototypes clusters the numeric step-3 features together with the ``categorical``
-    #: columns of the customer table (and needs them)
-    method: Literal["kmeans", "minibatch", "ward", "gmm", "kprototypes"] = "kmeans"
+    #: k-prototypes (and gower: Gower distance + average linkage) cluster the numeric step-3
+    #: features together with the ``categorical`` columns of the customer table
+    method: Literal["kmeans", "minibatch", "ward", "gmm", "kprototypes", "gower"] = "kmeans"
     categorical: list[str] = Field(
         default_factory=list,
         description="categorical columns of the customer table (e.g. gender, city) that "
-        "method kprototypes clusters beside the numeric features",
+        "method kprototypes (or gower) clusters beside the numeric features",
     )
     k: int | None = Field(None, ge=2, le=30, description="None = chosen by the index vote")
     k_min: int = Field(2, ge=2, le=30)
@@ -92,8 +92,8 @@ class SegmentSpec(StrictModel):
                 "kprototypes needs categorical columns: list them in segment.categorical "
                 "(e.g. [gender, city])"
             )
-        if self.categorical and self.method != "kprototypes":
-            raise ValueError("segment.categorical is clustered by method kprototypes only")
+        if self.categorical and self.method not in ("kprototypes", "gower"):
+            raise ValueError("segment.categorical is clustered by method kprototypes or gower only")
         return self
 
 

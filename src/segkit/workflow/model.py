@@ -121,15 +121,15 @@ class ClusterStep:
 
 def check_method(method: str, categorical: list[str] | None = None) -> str:
     """``method`` when step 5 can segment with it: k-prototypes needs ``categorical`` columns
-    (of the customer table, beside the step-3 features), and only k-prototypes takes them."""
+    (of the customer table, beside the step-3 features); only it and gower take them."""
     if method == "kprototypes" and not categorical:
         raise InputError(
             "k-prototypes needs categorical columns: name them (--categorical, "
             "segment.categorical in the run config, or categorical=)",
             code="MISSING_CATEGORICAL",
         )
-    if categorical and method != "kprototypes":
-        msg = f"categorical columns are clustered by method kprototypes only, not {method!r}"
+    if categorical and method not in ("kprototypes", "gower"):
+        msg = f"categorical columns are clustered by kprototypes or gower, not {method!r}"
         raise InputError(msg, code="UNSUPPORTED_METHOD")
     return method
 

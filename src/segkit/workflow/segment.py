@@ -33,7 +33,7 @@ from segkit.validate.sizes import check_segment_sizes, small_segments_note
 from segkit.validate.stability import ClusterbootKMeans, StabilityReport, bootstrap_stability
 
 RULE_METHODS = ("rfm", "value", "lifecycle")
-CLUSTER_METHODS = ("kmeans", "minibatch", "ward", "gmm", "kprototypes")
+CLUSTER_METHODS = ("kmeans", "minibatch", "ward", "gmm", "kprototypes", "gower")
 #: profile columns described in the segment profiles (when present)
 PROFILE_VARIABLES = (
     "recency_days", "frequency", "monetary", "avg_order_value", "tenure_days", "return_rate",
@@ -220,7 +220,10 @@ def validate_segments(
     usable = design.loc[:, design.std() > 0]
     if labels.nunique() > 1 and usable.shape[1] and labels.value_counts().min() >= 2:
         logs = [c for c in logged if c in usable.columns]
-        discriminant = discriminant_analysis(usable, labels, random_state=random_state, log1p=logs)
+        with np.errstate(divide="ignore"):  # a dummy constant within every segment: F = inf
+            discriminant = discriminant_analysis(
+                usable, labels, random_state=random_state, log1p=logs
+            )
         if clustering:
             scale = f"log1p of {', '.join(map(str, logs))}" if logs else "the variables as given"
             notes.append(f"discriminant analysis on the clustering's scale ({scale})")
@@ -244,7 +247,7 @@ def _stability(
     the clustering's scale. Notes on how it was refitted are appended to ``notes``."""
     k = int(labels.nunique())
     cmethod: Any = method
-    mixed = method == "kprototypes"  # kmodes is pure Python: samples of 2,000, one start
+    mixed = method in ("kprototypes", "gower")  # slow or n²: samples of 2,000, one start
     size = KPROTOTYPES_SAMPLE if mixed else BOOTSTRAP_SAMPLE
     large = len(X) > size and method in ("kmeans", "minibatch", "gmm", "kprototypes")
     clusterboot = clusterboot and not mixed

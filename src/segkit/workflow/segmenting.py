@@ -168,7 +168,7 @@ def segment_profile(
         the behavioural candidates (:func:`segkit.workflow.variables_tiers.variables_step`).
     categorical : list of str, optional
         Categorical columns of ``profile`` (e.g. gender, city) clustered beside the numeric
-        features by ``method="kprototypes"`` (which needs them; other methods refuse them);
+        features by ``method="kprototypes"`` (which needs them) or ``"gower"``;
         recorded as ``segment.categorical`` in ``params.yaml`` and described by the share
         of each level in the segment profiles.
     progress : bool
