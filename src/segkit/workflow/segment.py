@@ -182,14 +182,15 @@ def validate_segments(
       stability is the mean over resamples of its best Jaccard (within ±0.03 of fpc on
       USArrests, see the tests). ``"segkit"``: refit the whole :class:`SegmentClusterer`
       (preprocessing and 10 k-means++ starts) per resample — a milder test that calls
-      segments "stable" that clusterboot calls doubtful. kprototypes always uses it.
+      segments "stable" that clusterboot calls doubtful. kprototypes and gower always use it,
+      from one start, fitted on bootstrap samples of ``KPROTOTYPES_SAMPLE`` (2,000) customers
+      above that many (every customer then assigned by ``predict``).
     * Discriminant analysis on the usable (non-constant) variables, with log1p of the
       columns the clustering log-transforms
       (:func:`segkit.validate.discriminant.discriminant_analysis`).
-    * Mixed data (``categorical``, k-prototypes): stability refits the whole k-prototypes;
-      the discriminant analysis runs on the numeric columns (log1p as the clustering) plus
-      one 0/1 column per level of each categorical column but its first (LDA's usual
-      dummy coding).
+    * Mixed data (``categorical``, k-prototypes or gower): the discriminant analysis runs
+      on the numeric columns (log1p as the clustering) plus one 0/1 column per level of each
+      categorical column but its first (LDA's usual dummy coding).
     """
     notes: list[str] = []
     stability = None
