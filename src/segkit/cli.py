@@ -188,7 +188,8 @@ def segment(
         ),
     ] = None,
     categorical: Annotated[
-        str | None, typer.Option(help="categorical columns x,y (method kprototypes)")
+        str | None,
+        typer.Option(help="categorical columns x,y (method kprototypes or gower)"),
     ] = None,
     value_col: Annotated[
         str | None,
@@ -206,7 +207,11 @@ def segment(
     delimiter: Annotated[str | None, typer.Option(help="',' ';' '\\t' (default: sniff)")] = None,
     sheet: Annotated[str | None, typer.Option(help="Excel sheet name")] = None,
     method: Annotated[
-        str, typer.Option(help="rfm, value, lifecycle, kmeans, minibatch, ward, gmm or needs")
+        str,
+        typer.Option(
+            help="rfm, value, lifecycle, kmeans, minibatch, ward, gmm, kprototypes, gower or "
+            "needs (a survey)"
+        ),
     ] = "kmeans",
     k: Annotated[
         int | None, typer.Option(help="number of clusters (default: chosen by vote)")
@@ -243,6 +248,7 @@ def segment(
     from segkit.hints import read_profile_table
     from segkit.privacy import install_log_masking
     from segkit.progress import Stages
+    from segkit.workflow.model import check_method
     from segkit.workflow.segmenting import METHODS, SEGMENT_STAGES, segment_profile, write_summary
     from segkit.workflow.tables import preprocess_for
 
@@ -260,6 +266,11 @@ def segment(
         return
     if k is not None and k < 2:
         _fail(ValueError(f"--k {k}: a segmentation needs at least 2 clusters"))
+    cat = [c.strip() for c in (categorical or "").split(",") if c.strip()]
+    try:
+        check_method(method, cat)
+    except InputError as exc:
+        _fail(exc)
     lo, hi = _k_range(k_range)
     _new_folder(out, "outputs")
     try:
@@ -269,7 +280,7 @@ def segment(
             done = segment_profile(
                 frame, out, source=str(profile), method=method, k=k, k_range=(lo, hi),
                 n_boot=n_boot, seed=seed, features=_names(features), id_col=id_col,
-                categorical=_names(categorical), value_col=value_col, log=log,
+                categorical=cat, value_col=value_col, log=log,
                 progress=not quiet, on_stage=stages.start,
             )  # fmt: skip
             stages.start("write")

@@ -127,7 +127,7 @@ def test_errors():
     with pytest.raises(ValueError, match="consecutive"):
         choose_k(blobs(), k_range=[1, 2, 3])
     with pytest.raises(ValueError, match="method"):
-        choose_k(blobs(), method="ward")  # type: ignore[arg-type]
+        choose_k(blobs(), method="nope")  # type: ignore[arg-type]
 
 
 @pytest.mark.slow

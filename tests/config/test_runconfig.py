@@ -42,7 +42,7 @@ CASES = {
     ),
     "kprototypes": (
         "demo: {}\nsegment: {method: kprototypes}\n",
-        "segment.method: Value error, kprototypes needs categorical features",
+        "segment: Value error, kprototypes needs categorical columns",
     ),
 }
 
@@ -96,9 +96,13 @@ def test_every_documented_pii_role_is_accepted() -> None:
 def test_report_methods_are_the_ones_step_05_runs() -> None:
     from segkit.workflow.report_params import CLOSED_STRINGS
 
-    assert "kprototypes" not in CLOSED_STRINGS["method"]
     for method in CLOSED_STRINGS["method"]:
-        assert RunConfig.model_validate({"demo": {}, "segment": {"method": method}})
+        seg: dict[str, object] = {"method": method}
+        if method == "kprototypes":  # clusters the step-3 features with master attributes
+            seg["categorical"] = ["gender", "income_band"]
+        assert RunConfig.model_validate({"demo": {}, "segment": seg})
+    with pytest.raises(ValidationError, match="kprototypes or gower only"):
+        RunConfig.model_validate({"demo": {}, "segment": {"categorical": ["gender"]}})
 
 
 def test_example_configs_still_load() -> None:

@@ -119,7 +119,7 @@ def test_cli_segment_is_deterministic_and_row_order_free(demo_profile, tmp_path:
     assert bad.exit_code == 2 and "UNKNOWN_METHOD" in bad.output
     kproto = tmp_path / "kproto"
     bad = runner.invoke(app, ["segment", str(a), "--out", str(kproto), "--method", "kprototypes"])
-    assert bad.exit_code == 2 and "UNSUPPORTED_METHOD" in bad.output
+    assert bad.exit_code == 2 and "MISSING_CATEGORICAL" in bad.output  # no --categorical
     assert not kproto.exists()  # refused before the run folder is made
 
 

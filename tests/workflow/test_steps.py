@@ -75,10 +75,11 @@ def test_model_steps_with_fixed_k_and_no_bootstrap(home: Path) -> None:
     assert ms.periods["end"].iloc[0] < ms.periods["start"].iloc[1]
 
 
-def test_kprototypes_is_refused_clearly(home: Path) -> None:
+def test_kprototypes_without_categorical_columns_is_refused_clearly(home: Path) -> None:
     run = steps.scratch_run("05_cluster", customers=300, seed=2, smoke=True)
-    with pytest.raises(InputError, match="k-prototypes"):
+    with pytest.raises(InputError, match="k-prototypes needs categorical columns") as err:
         steps.cluster_step(run, method="kprototypes")
+    assert err.value.code == "MISSING_CATEGORICAL"
 
 
 def test_a_step_never_overwrites(home: Path) -> None:

@@ -1,7 +1,8 @@
 """Clustering behind one interface (聚类分析).
 
-:class:`SegmentClusterer` wraps k-means, mini-batch k-means, Ward, Gaussian mixtures and
-k-prototypes (mixed numeric/categorical data) as one scikit-learn estimator whose labels are
+:class:`SegmentClusterer` wraps k-means, mini-batch k-means, Ward, Gaussian mixtures,
+k-prototypes and Gower distance + average-linkage hierarchical clustering (the last two for
+mixed numeric/categorical data) as one scikit-learn estimator whose labels are
 **canonical**: segments ``1..k`` ordered by descending mean of a value column, ties broken by
 size, then by centroid; the same seed gives the same label per customer, whatever the row
 order of the input. :func:`default_preprocessor` is the shared scaling step (``log1p`` for
@@ -21,6 +22,7 @@ from sklearn.cluster import AgglomerativeClustering, KMeans, MiniBatchKMeans
 from sklearn.mixture import GaussianMixture
 from sklearn.utils.validation import check_is_fitted
 
+from segkit.cluster.gower import gower_distance, gower_ranges
 from segkit.cluster.prepare import (
     as_feature_frame,
     check_features,
@@ -34,8 +36,8 @@ from segkit.errors import InputError
 __all__ = ["METHODS", "SegmentClusterer"]
 
 
-METHODS = ("kmeans", "minibatch", "ward", "gmm", "kprototypes")
-Method = Literal["kmeans", "minibatch", "ward", "gmm", "kprototypes"]
+METHODS = ("kmeans", "minibatch", "ward", "gmm", "kprototypes", "gower")
+Method = Literal["kmeans", "minibatch", "ward", "gmm", "kprototypes", "gower"]
 
 
 class SegmentClusterer(ClusterMixin, BaseEstimator):
@@ -43,7 +45,9 @@ class SegmentClusterer(ClusterMixin, BaseEstimator):
 
     Parameters
     ----------
-    method : {"kmeans", "minibatch", "ward", "gmm", "kprototypes"}
+    method : {"kmeans", "minibatch", "ward", "gmm", "kprototypes", "gower"}
+        ``gower``: Gower distance (R ``cluster::daisy``, numeric columns after ``preprocess``)
+        and average-linkage hierarchical clustering (R ``hclust(method = "average")``).
         ``gmm`` is initialised at the best of ``n_init`` k-means solutions (stabler than
         random EM starts, which on bounded share features drift to degenerate components).
     n_clusters : int
@@ -56,8 +60,8 @@ class SegmentClusterer(ClusterMixin, BaseEstimator):
         Column of ``X`` whose cluster means order the labels when ``fit`` gets no ``value``;
         without it, the first column.
     categorical : list of str, optional
-        Categorical columns (k-prototypes only; gamma defaults to kmodes' rule, half the
-        mean standard deviation of the scaled numeric columns).
+        Categorical columns (k-prototypes, which needs them — gamma defaults to kmodes'
+        rule, half the mean standard deviation of the scaled numeric columns — or gower).
     random_state, n_init : int
         Seed and number of restarts (k-means, mini-batch, gmm's k-means start, k-prototypes).
     covariance_type : {"tied", "full", "diag", "spherical"}
@@ -84,7 +88,8 @@ class SegmentClusterer(ClusterMixin, BaseEstimator):
     same label per customer (k-means++ seeding otherwise depends on row order).
     ``predict``: nearest centroid (k-means, mini-batch), highest posterior (gmm), nearest
     centroid of the fitted segments in the preprocessed space (ward), kmodes' ``predict``
-    (k-prototypes). Ward refuses more than :data:`WARD_MAX_CUSTOMERS` rows
+    (k-prototypes), the nearest segment medoid by Gower distance with the training ranges
+    (gower). Ward and gower refuse more than :data:`WARD_MAX_CUSTOMERS` rows
     (``TOO_MANY_CUSTOMERS``): fit k-means instead, or Ward on a sample and ``predict``.
 
     Examples
@@ -127,8 +132,10 @@ class SegmentClusterer(ClusterMixin, BaseEstimator):
         frame = as_feature_frame(X)
         cat = [str(c) for c in (self.categorical or [])]
         num = [c for c in frame.columns if c not in cat]
-        if (self.method == "kprototypes") != bool(cat) or (cat and not num):
+        if (self.method == "kprototypes") and (not cat or not num):
             raise ValueError("method='kprototypes' needs categorical and numeric columns")
+        if cat and self.method not in ("kprototypes", "gower"):
+            raise ValueError("categorical columns need method='kprototypes' or 'gower'")
         check_features(frame, num, cat, self.n_clusters, self.method)
         order = stable_order(frame)
         fs = frame.iloc[order]
@@ -159,6 +166,10 @@ class SegmentClusterer(ClusterMixin, BaseEstimator):
         if self.method == "ward":
             c = self._ward_centres
             raw = ((c**2).sum(axis=1) - 2 * z @ c.T).argmin(axis=1)  # nearest centre
+        elif self.method == "gower":
+            d = gower_distance(self._scaled(z, frame), self._cat, other=self._medoids,
+                               ranges=self._ranges)  # fmt: skip
+            raw = d.argmin(axis=1)
         elif self.method == "kprototypes":
             raw = self.model_.predict(_mixed(z, frame[self._cat]), categorical=self._cat_idx)
         else:
@@ -171,11 +182,27 @@ class SegmentClusterer(ClusterMixin, BaseEstimator):
         out = x if self.preprocessor_ is None else self.preprocessor_.transform(x)
         return np.asarray(out, dtype=float)
 
+    def _scaled(self, z: np.ndarray, frame: pd.DataFrame) -> pd.DataFrame:
+        """Numeric columns on the clustering's scale and the categorical ones (Gower's input)."""
+        out = pd.DataFrame(z, columns=self._num, index=frame.index)
+        return pd.concat([out, frame[self._cat].astype(str)], axis=1)
+
     def _fit_model(self, z: np.ndarray, fs: pd.DataFrame) -> np.ndarray:
         k, rs, n_init = self.n_clusters, self.random_state, self.n_init
+        self.model_: Any = None
+        if self.method == "gower":
+            scaled = self._scaled(z, fs)
+            self._ranges = gower_ranges(scaled, self._cat)
+            d = gower_distance(scaled, self._cat, ranges=self._ranges)
+            agg = AgglomerativeClustering(k, metric="precomputed", linkage="average")
+            raw = np.asarray(agg.fit(d).labels_)
+            medoids = [np.flatnonzero(raw == j)[d[np.ix_(raw == j, raw == j)].sum(0).argmin()]
+                       for j in range(k)]  # fmt: skip
+            self._medoids = scaled.iloc[medoids]
+            return raw
         if self.method in ("kmeans", "gmm"):
             km = KMeans(k, n_init=n_init, random_state=rs).fit(z)
-            self.model_: Any = km
+            self.model_ = km
             if self.method == "gmm":
                 self.model_ = GaussianMixture(
                     k, covariance_type=self.covariance_type, reg_covar=1e-3,

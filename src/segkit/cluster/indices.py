@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.cluster.hierarchy import cut_tree, linkage
 from sklearn.cluster import KMeans
 from sklearn.mixture import GaussianMixture
 
@@ -79,7 +80,10 @@ def _indices(
     dist: np.ndarray,
     refs: list[np.ndarray],
     seed: int,
+    w_ref: np.ndarray | None = None,
 ) -> dict[str, float]:
+    """The indices of one partition; ``w_ref``: W_k of the gap references (default: k-means
+    refits of each)."""
     n, p = z.shape
     size = np.bincount(lab, minlength=k).astype(float)
     cent = np.column_stack([np.bincount(lab, z[:, j], k) for j in range(p)]) / size[:, None]
@@ -95,7 +99,9 @@ def _indices(
     dunn = float(np.where(same, np.inf, dist).min() / max(np.where(same, dist, 0).max(), 1e-12))
     # gap: data W_k on the sample (full-fit centres) vs. k-means refits of the references
     w_data = float(((z[samp] - cent[ls]) ** 2).sum())
-    w_ref = np.log([KMeans(k, n_init=1, random_state=seed).fit(r).inertia_ for r in refs])
+    if w_ref is None:
+        w_ref = np.array([KMeans(k, n_init=1, random_state=seed).fit(r).inertia_ for r in refs])
+    w_ref = np.log(w_ref)
     return {
         "calinski_harabasz": (bss / (k - 1)) / (wss / (n - k)) if wss > 0 else np.inf,
         "davies_bouldin": db,
@@ -104,6 +110,19 @@ def _indices(
         "dunn": dunn,
         "wss": wss,
     }
+
+
+def _ward_references(refs: list[np.ndarray], ks: list[int]) -> dict[int, np.ndarray]:
+    """W_k of each gap reference clustered by Ward (one tree per reference, cut at every k)."""
+    out: dict[int, list[float]] = {k: [] for k in ks}
+    for r in refs:
+        cuts = cut_tree(linkage(r, method="ward"), n_clusters=ks)
+        for j, k in enumerate(ks):
+            lab = cuts[:, j]
+            size = np.bincount(lab, minlength=k).astype(float)
+            cent = np.column_stack([np.bincount(lab, r[:, c], k) for c in range(r.shape[1])])
+            out[k].append(float(((r - (cent / size[:, None])[lab]) ** 2).sum()))
+    return {k: np.asarray(v) for k, v in out.items()}
 
 
 def _bic(zs: np.ndarray, ls: np.ndarray, k: int, cov: str, seed: int) -> float:

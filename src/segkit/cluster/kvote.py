@@ -28,7 +28,18 @@ H grows with n) the k with the largest drop H(k−1) − H(k) (NbClust's rule). 
 votes is recommended; ties go to the higher silhouette, then to the smaller k. k_max + 1 is
 fitted too (gap, Hartigan and Krzanowski-Lai need it); W_1 is the total sum of squares.
 
-Scale: each k is fitted once with k-means (``n_init`` starts). ``fit_sample`` says on how
+Method: each k is fitted with the chosen ``method``, the one :class:`SegmentClusterer` will
+fit, so the indices judge the partitions that method makes. k-means and mini-batch: all 9
+indices above. Ward: all 9, every k cut from one Ward tree (scipy ``linkage(method =
+"ward")``, the partitions of scikit-learn's Ward) and the gap references clustered by Ward
+too. Gaussian mixture (started at k-means, ``tied`` covariance as the estimator): all 9, the
+BIC being the fitted mixture's own. k-prototypes (mixed data): silhouette and Dunn on the
+Gower distance and the elbow of the k-prototypes cost (:mod:`segkit.cluster.mixed`), since
+the other six need a Euclidean space; Gower + average linkage (``gower``) likewise, with the
+sum of Gower distances to the segments' medoids as its cost. Every k is fitted on a sample of
+:data:`KPROTOTYPES_SAMPLE` rows (kmodes is pure Python: 2.5 min per k for 10,000 rows).
+
+Scale: k-means fits each k once (``n_init`` starts). ``fit_sample`` says on how
 many rows: by default (``"auto"``) all rows up to :data:`KMEANS_SAMPLE`; above it the starts
 run on a sample of that size and 5 Lloyd iterations on all rows refine the best (3 s for
 3 000 customers, 6 s for 100 000 and 21–33 s for 1M × 10 features on 2 busy cores, 1 GB
@@ -46,14 +57,16 @@ order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.cluster.hierarchy import cut_tree, linkage
 from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
@@ -64,7 +77,9 @@ from segkit.cluster.indices import (
     _pairwise,
     _rule_indices,
     _silhouette,
+    _ward_references,
 )
+from segkit.cluster.mixed import mixed_table
 from segkit.cluster.prepare import (
     as_feature_frame,
     check_features,
@@ -75,7 +90,8 @@ from segkit.cluster.prepare import (
 )
 from segkit.errors import InputError
 
-__all__ = ["COLUMNS", "INDICES", "KMEANS_SAMPLE", "KSelection", "choose_k"]
+__all__ = ["COLUMNS", "INDICES", "KMEANS_SAMPLE", "KPROTOTYPES_SAMPLE", "VOTE_METHODS",
+           "KSelection", "choose_k"]  # fmt: skip
 
 #: index -> vote rule
 INDICES: dict[str, str] = {
@@ -91,6 +107,12 @@ INDICES: dict[str, str] = {
 }
 COLUMNS = ("silhouette", "silhouette_lo", "silhouette_hi", "calinski_harabasz", "davies_bouldin",
            "gap", "gap_s", "bic", "wss", "dunn")  # fmt: skip
+#: methods :func:`choose_k` fits (those of :class:`segkit.cluster.estimator.SegmentClusterer`)
+VOTE_METHODS = ("kmeans", "minibatch", "ward", "gmm", "kprototypes", "gower")
+#: methods voted on by the mixed-data indices (:mod:`segkit.cluster.mixed`)
+MIXED_METHODS = ("kprototypes", "gower")
+#: k-prototypes is fitted (for every k) on a fixed-seed sample of at most this many rows
+KPROTOTYPES_SAMPLE = 2_000
 #: Above this many rows, k-means starts run on a sample of this size (then refined on all rows).
 KMEANS_SAMPLE = 50_000
 
@@ -129,7 +151,8 @@ def choose_k(
     X: Any,
     *,
     k_range: Iterable[int] = range(2, 11),
-    method: Literal["kmeans", "minibatch"] = "kmeans",
+    method: Literal["kmeans", "minibatch", "ward", "gmm", "kprototypes", "gower"] = "kmeans",
+    categorical: Sequence[str] | None = None,
     preprocess: Any = "auto",
     random_state: int = 0,
     sample_size: int | None = None,
@@ -149,15 +172,21 @@ def choose_k(
         :func:`segkit.cluster.prepare.behaviour_features`).
     k_range : iterable of int
         Consecutive candidate k (each ≥ 2); k_max + 1 is fitted as well.
-    method : {"kmeans", "minibatch"}
-        k-means (sampled starts above :data:`KMEANS_SAMPLE` rows) or mini-batch k-means.
+    method : {"kmeans", "minibatch", "ward", "gmm", "kprototypes", "gower"}
+        The clustering method whose partitions are judged (see "Method" above): k-means
+        (sampled starts above :data:`KMEANS_SAMPLE` rows), mini-batch k-means, Ward (at most
+        :data:`segkit.cluster.prepare.WARD_MAX_CUSTOMERS` rows), a Gaussian mixture, or
+        k-prototypes (needs ``categorical``) or Gower + average linkage.
+    categorical : sequence of str, optional
+        Categorical columns of ``X`` (k-prototypes and gower only).
     preprocess : "auto", "quantile", "standard", None or a transformer
         As in :class:`segkit.cluster.estimator.SegmentClusterer` (default: log1p of skewed
         spend/count columns, then standardise).
     random_state : int
         Seed of every fit and sample.
     sample_size : int, optional
-        Rows for silhouette, Dunn, gap and BIC (default ``min(n, 4000)``).
+        Rows for silhouette, Dunn, gap and BIC (default ``min(n, 4000)``); k-prototypes: rows
+        every k is fitted on (default ``min(n, KPROTOTYPES_SAMPLE)``).
     fit_sample : "auto", int or None
         Rows each k-means is fitted on. ``"auto"``: all rows up to :data:`KMEANS_SAMPLE`,
         above it starts on a sample of that size refined by 5 Lloyd iterations on all rows.
@@ -192,16 +221,33 @@ def choose_k(
     ks = sorted({int(k) for k in k_range})
     if not ks or ks[0] < 2 or ks != list(range(ks[0], ks[-1] + 1)):
         raise ValueError("k_range must be consecutive integers ≥ 2, e.g. range(2, 11)")
-    if method not in ("kmeans", "minibatch"):
-        raise ValueError(f"method must be 'kmeans' or 'minibatch', got {method!r}")
+    if method not in VOTE_METHODS:
+        raise ValueError(f"method must be one of {VOTE_METHODS}, got {method!r}")
     frame = as_feature_frame(X)
     if len(frame) < ks[-1] + 2:
         raise InputError(
             f"choose_k up to k={ks[-1]} needs at least {ks[-1] + 2} customers, got {len(frame)}",
             code="TOO_FEW_CUSTOMERS",
         )
-    check_features(frame, list(frame.columns), [], ks[-1] + 1, "kmeans")
+    cat = [str(c) for c in (categorical or [])]
+    if (method == "kprototypes" and not cat) or (cat and method not in MIXED_METHODS):
+        raise ValueError("method='kprototypes' needs categorical columns; only it and 'gower' "
+                         "take them")  # fmt: skip
+    num = [c for c in frame.columns if c not in cat]
+    check_features(frame, num, cat, ks[-1] + 1, method)
     frame = frame.iloc[stable_order(frame)]
+    if method in MIXED_METHODS:
+        m = min(len(frame), sample_size or KPROTOTYPES_SAMPLE)
+        table, kp_votes, kp_pre = mixed_table(
+            frame, cat, ks, method=method, preprocess=preprocess, random_state=random_state,
+            sample_size=m, n_init=n_init,
+        )  # fmt: skip
+        votes = pd.DataFrame([kp_votes[i] for i in kp_votes], columns=["k", "rule"],
+                             index=pd.Index(list(kp_votes), name="index"))  # fmt: skip
+        algo = "kprototypes (Cao init)" if method == "kprototypes" else "gower + average linkage"
+        kp_info = {"n": len(frame), "sample_size": m, "algorithm": algo,
+                "preprocessing": kp_pre}  # fmt: skip
+        return _recommend(table, votes, ks, kp_info)
     pre = make_preprocessor(preprocess, frame)
     z = np.asarray(frame if pre is None else pre.transform(frame), dtype=float)
     n, p = z.shape
@@ -213,12 +259,24 @@ def choose_k(
     total = float(((z - z.mean(axis=0)) ** 2).sum())
     rows: dict[int, dict[str, float]] = {}
     labels: dict[int, np.ndarray] = {}
+    tree = linkage(z, method="ward") if method == "ward" else None
+    ref_w = _ward_references(refs, [*ks, ks[-1] + 1]) if method == "ward" else {}
     for k in tqdm([*ks, ks[-1] + 1], desc="choose_k", disable=None if progress else True):
-        labels[k] = lab = _fit(z, k, method, n_init, random_state, fit_sample)
+        bic = None
+        if tree is not None:
+            labels[k] = lab = cut_tree(tree, n_clusters=k).ravel()
+        elif method == "gmm":
+            lab, bic = _fit_gmm(z, k, n_init, random_state)
+            labels[k] = lab
+        else:
+            labels[k] = lab = _fit(z, k, method, n_init, random_state, fit_sample)
         with threadpool_limits(1):  # small fits: threads only add overhead and contention
-            rows[k] = _indices(z, lab, k, samp, dist, refs, random_state)
+            rows[k] = _indices(z, lab, k, samp, dist, refs, random_state, ref_w.get(k))
             if k <= ks[-1]:
-                rows[k]["bic"] = _bic(z[samp], lab[samp], k, bic_covariance, random_state)
+                rows[k]["bic"] = (
+                    _bic(z[samp], lab[samp], k, bic_covariance, random_state)
+                    if bic is None else bic
+                )  # fmt: skip
     # silhouette: exact (all rows), or on n_boot_silhouette fresh samples with a t-interval
     draws = (
         [samp] if m >= n else [rng.choice(n, m, replace=False) for _ in range(n_boot_silhouette)]
@@ -237,7 +295,21 @@ def choose_k(
     table = pd.DataFrame(rows).T.rename_axis("k")[list(COLUMNS)]
     table = _rule_indices(table, ks, n, p, total)
     votes = _votes(table, ks)
-    table = table.loc[ks]
+    algorithm = {"minibatch": "minibatch", "ward": "ward (one tree, cut at each k)",
+                 "gmm": "gmm (tied covariance, k-means start)"}.get(method, "kmeans")  # fmt: skip
+    if algorithm == "kmeans" and fit_sample == "auto" and n > KMEANS_SAMPLE:
+        algorithm += f" (starts on {KMEANS_SAMPLE} rows, refined on all)"
+    elif algorithm == "kmeans" and isinstance(fit_sample, int) and fit_sample < n:
+        algorithm += f" (fitted on {fit_sample} rows, all assigned to the nearest centroid)"
+    info: dict[str, Any] = {"n": n, "sample_size": m, "algorithm": algorithm}
+    info["preprocessing"] = {} if pre is None else describe_preprocessor(pre)
+    return _recommend(table.loc[ks], votes, ks, info)
+
+
+def _recommend(
+    table: pd.DataFrame, votes: pd.DataFrame, ks: list[int], info: dict[str, Any]
+) -> KSelection:
+    """The k most indices vote for (ties: higher silhouette, then smaller k) and why."""
     counts = votes["k"].value_counts().reindex(ks, fill_value=0).rename("votes")
     counts.index.name = "k"
     top = counts[counts == counts.max()].index
@@ -250,14 +322,16 @@ def choose_k(
     if len(top) > 1:
         ties = ", ".join(str(t) for t in top if t != best)
         reason += f" (tied with k={ties}; broken by silhouette, then smaller k)"
-    algorithm = "minibatch" if method == "minibatch" else "kmeans"
-    if algorithm == "kmeans" and fit_sample == "auto" and n > KMEANS_SAMPLE:
-        algorithm += f" (starts on {KMEANS_SAMPLE} rows, refined on all)"
-    elif algorithm == "kmeans" and isinstance(fit_sample, int) and fit_sample < n:
-        algorithm += f" (fitted on {fit_sample} rows, all assigned to the nearest centroid)"
-    info: dict[str, Any] = {"n": n, "sample_size": m, "algorithm": algorithm}
-    info["preprocessing"] = {} if pre is None else describe_preprocessor(pre)
     return KSelection(table, votes, counts, int(best), reason, info)
+
+
+def _fit_gmm(z: np.ndarray, k: int, n_init: int, seed: int) -> tuple[np.ndarray, float]:
+    """Labels and BIC of the estimator's mixture: tied covariance, started at k-means."""
+    with few_threads(len(z)):
+        km = KMeans(k, n_init=n_init, random_state=seed).fit(z)
+        gm = GaussianMixture(k, covariance_type="tied", reg_covar=1e-3,
+                             means_init=km.cluster_centers_, random_state=seed).fit(z)  # fmt: skip
+    return np.asarray(gm.predict(z)), float(gm.bic(z))
 
 
 def _fit(

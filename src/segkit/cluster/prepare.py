@@ -267,10 +267,11 @@ def check_features(
             f"{n} customers have only {distinct} distinct feature rows; cannot form {k} segments",
             code="TOO_FEW_CUSTOMERS",
         )
-    if method == "ward" and n > WARD_MAX_CUSTOMERS:
+    if method in ("ward", "gower") and n > WARD_MAX_CUSTOMERS:
         raise InputError(
-            f"Ward on {n} customers needs an n×n distance matrix (limit {WARD_MAX_CUSTOMERS}); "
-            "use method='kmeans', or fit Ward on a sample and predict the rest",
+            f"{method.capitalize()} on {n} customers needs an n×n distance matrix (limit "
+            f"{WARD_MAX_CUSTOMERS}); use method='kmeans' (or 'kprototypes' for mixed data), "
+            f"or fit {method} on a sample and predict the rest",
             code="TOO_MANY_CUSTOMERS",
         )
 

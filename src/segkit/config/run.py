@@ -69,30 +69,31 @@ class MasterSpec(StrictModel):
 class SegmentSpec(StrictModel):
     """How the clustering step segments customers."""
 
-    #: the report's clustering step runs on the numeric step-3 features, so k-prototypes
-    #: (numeric + categorical) is refused here, before any data is read
-    method: Literal["kmeans", "minibatch", "ward", "gmm"] = "kmeans"
+    #: k-prototypes (and gower: Gower distance + average linkage) cluster the numeric step-3
+    #: features together with the ``categorical`` columns of the customer table
+    method: Literal["kmeans", "minibatch", "ward", "gmm", "kprototypes", "gower"] = "kmeans"
+    categorical: list[str] = Field(
+        default_factory=list,
+        description="categorical columns of the customer table (e.g. gender, city) that "
+        "method kprototypes (or gower) clusters beside the numeric features",
+    )
     k: int | None = Field(None, ge=2, le=30, description="None = chosen by the index vote")
     k_min: int = Field(2, ge=2, le=30)
     k_max: int = Field(10, ge=2, le=30)
     n_boot: int = Field(50, ge=0, le=1000, description="bootstrap resamples for stability")
     min_size: int = Field(30, ge=1, description="segments below this are flagged as too small")
 
-    @field_validator("method", mode="before")
-    @classmethod
-    def _method(cls, value: Any) -> Any:
-        if value == "kprototypes":
-            raise ValueError(
-                "kprototypes needs categorical features and the report's clustering features "
-                "are numeric: use kmeans, minibatch, ward or gmm (k-prototypes is available "
-                "in Python, segkit.cluster.estimator)"
-            )
-        return value
-
     @model_validator(mode="after")
     def _range(self) -> SegmentSpec:
         if self.k_min > self.k_max:
             raise ValueError("segment.k_min must not exceed segment.k_max")
+        if self.method == "kprototypes" and not self.categorical:
+            raise ValueError(
+                "kprototypes needs categorical columns: list them in segment.categorical "
+                "(e.g. [gender, city])"
+            )
+        if self.categorical and self.method not in ("kprototypes", "gower"):
+            raise ValueError("segment.categorical is clustered by method kprototypes or gower only")
         return self
 
 

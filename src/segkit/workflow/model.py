@@ -61,7 +61,18 @@ def _model_data(run: Run, customers: pd.DataFrame, spec: Mapping[str, Any]) -> p
     own variables from the customer table."""
     if spec["method"] in RULE_METHODS:
         return customers[spec["features"]].astype(float)
-    return _features(run, customers)[spec["features"]]
+    return _with_categorical(_features(run, customers)[spec["features"]], customers, spec)
+
+
+def _with_categorical(
+    X: pd.DataFrame, customers: pd.DataFrame, spec: Mapping[str, Any]
+) -> pd.DataFrame:
+    """``X`` and the ``categorical`` columns of the customer table (missing → ``"(missing)"``)."""
+    cat = [c for c in spec.get("categorical") or [] if c not in X.columns]
+    if missing := [c for c in cat if c not in customers.columns]:
+        raise InputError("no categorical column", column=missing[0], code="MISSING_COLUMN")
+    extra = customers[cat].astype("string").fillna("(missing)").astype(str)
+    return pd.concat([X.reset_index(drop=True), extra.reset_index(drop=True)], axis=1)
 
 
 def _labels(run: Run, customers: pd.DataFrame) -> pd.Series:
@@ -74,14 +85,19 @@ def segment_profile(
     labels: pd.Series,
     value_column: str | None = VALUE_COLUMN,
     features: Sequence[str] = (),
+    categorical: list[str] | None = None,
 ) -> SegmentProfile:
     """The segment profiles every step describes segments with (same variables each time):
     :func:`~segkit.workflow.segment.profile_variables`, the master attributes and the
     clustering ``features`` of the customer table (what the segments differ on);
-    ``value_column`` None (a customer table without one): no value shares."""
+    ``value_column`` None (a customer table without one): no value shares; ``categorical``
+    columns are described by the share of each level."""
     frame = with_derived(customers)
-    describe = profile_variables(frame, (*DESCRIBE_EXTRA, *features))
-    return describe_segments(frame, labels, value_column=value_column, describe=describe)
+    extra = tuple(dict.fromkeys([*DESCRIBE_EXTRA, *features, *(categorical or [])]))
+    describe = profile_variables(frame, extra)
+    return describe_segments(
+        frame, labels, value_column=value_column, describe=describe, categorical=categorical
+    )
 
 
 def _value_column(spec: Mapping[str, Any], customers: pd.DataFrame) -> str | None:
@@ -94,7 +110,7 @@ def frozen_model(run: Run) -> tuple[SegmentClusterer, dict[str, Any]]:
     """Refit the clustering of step 5 from its recipe and check it gives step 5's labels."""
     spec = run.folder.read_json("cluster_model")
     customers = _customers(run)
-    X = _features(run, customers)[spec["features"]]
+    X = _model_data(run, customers, spec)
     model = SegmentClusterer(
         spec["method"], n_clusters=spec["k"], random_state=spec["seed"],
         preprocess=preprocess_for(spec.get("log", "auto")),
@@ -124,15 +140,18 @@ class ClusterStep:
     preprocessing: dict[str, str] = field(default_factory=dict)
 
 
-def check_method(method: str) -> str:
-    """``method`` when step 5 can segment with it (k-prototypes needs categorical features,
-    and the step-3 features are numeric)."""
-    if method == "kprototypes":
+def check_method(method: str, categorical: list[str] | None = None) -> str:
+    """``method`` when step 5 can segment with it: k-prototypes needs ``categorical`` columns
+    (of the customer table, beside the step-3 features); only it and gower take them."""
+    if method == "kprototypes" and not categorical:
         raise InputError(
-            "k-prototypes needs categorical features, and the step-3 features are numeric: "
-            "use kmeans, minibatch, ward or gmm",
-            code="UNSUPPORTED_METHOD",
+            "k-prototypes needs categorical columns: name them (--categorical, "
+            "segment.categorical in the run config, or categorical=)",
+            code="MISSING_CATEGORICAL",
         )
+    if categorical and method not in ("kprototypes", "gower"):
+        msg = f"categorical columns are clustered by kprototypes or gower, not {method!r}"
+        raise InputError(msg, code="UNSUPPORTED_METHOD")
     return method
 
 
@@ -144,6 +163,7 @@ def cluster_step(
     k_min: int | None = None,
     k_max: int | None = None,
     progress: bool = False,
+    categorical: list[str] | None = None,
 ) -> ClusterStep:
     """Cluster the customers on the step-3 features; ``k`` 0/None lets the 9 indices vote
     over ``k_min..k_max``. Arguments left out come from the run config.
@@ -152,20 +172,26 @@ def cluster_step(
     the rule's segments on its own variables of the customer table, its cut points in
     ``05_thresholds.csv`` and its own names kept for step 7. ``progress`` shows the bars of
     the k vote. A customer table's ``02_table.json`` (:func:`segkit.workflow.tables.table_spec`)
-    names the value column (or none), the log rule and the categorical columns."""
+    names the value column (or none) and the log rule; ``categorical`` (default: the table's,
+    else the run config's ``segment.categorical``) names columns of the customer table
+    clustered beside the step-3 features (k-prototypes, gower)."""
     seg = run.config.segment
-    method = check_method(method or seg.method)
-    customers = _customers(run)
     table = table_spec(run.folder)
+    if categorical is None:
+        categorical = table["categorical"] or seg.categorical
+    cat = list(categorical)
+    method = check_method(method or seg.method, cat)
+    customers = _customers(run)
     column = _value_column(table, customers)
     value = customers[column] if column else None
     if method in RULE_METHODS:
         return _rule_step(run, customers, method, value)
-    X = _features(run, customers)
+    feats = _features(run, customers)
+    X = _with_categorical(feats.drop(columns=cat, errors="ignore"), customers, {"categorical": cat})
     fitted = cluster_segments(
         X, method=method, k=k or seg.k or None, k_range=(k_min or seg.k_min, k_max or seg.k_max),
         random_state=run.config.seed, value=value, progress=progress,
-        preprocess=preprocess_for(table["log"]), categorical=table["categorical"] or None,
+        preprocess=preprocess_for(table["log"]), categorical=cat or None,
     )  # fmt: skip
     labels, sel = fitted.labels, fitted.selection
     centers = fitted.model.cluster_centers_.rename_axis("segment").reset_index()
@@ -177,8 +203,9 @@ def cluster_step(
     run.folder.write_frame("centers", centers)
     run.folder.write_json(
         "cluster_model",
-        {"method": method, "k": k_final, "seed": run.config.seed, "features": list(X.columns),
-         "value_column": column, "log": table["log"], "categorical": table["categorical"],
+        {"method": method, "k": k_final, "seed": run.config.seed,
+         "features": [c for c in X.columns if c not in cat], "categorical": cat,
+         "value_column": column, "log": table["log"],
          "preprocessing": fitted.model.preprocessing_,
          "k_chosen_by": "vote" if sel is not None else "given",
          "k_reason": sel.reason_ if sel is not None else f"k = {k_final} was given"},
@@ -247,13 +274,14 @@ def validate_step(
     customers = _customers(run)
     X = _model_data(run, customers, spec)
     labels = _labels(run, customers)
+    cat = spec.get("categorical") or []
     checked = validate_segments(
         X, labels, method=spec["method"], n_boot=n_boot, random_state=spec["seed"],
         min_size=seg.min_size if min_size is None else min_size, progress=progress,
-        preprocess=preprocess_for(spec.get("log", "auto")),
+        preprocess=preprocess_for(spec.get("log", "auto")), categorical=cat,
     )  # fmt: skip
     profile = segment_profile(
-        customers, labels, _value_column(spec, customers), spec.get("features", ())
+        customers, labels, _value_column(spec, customers), spec.get("features", ()), cat
     )
     folder = run.folder
     if checked.stability is not None:
@@ -305,7 +333,9 @@ def name_strategy_step(
     labels = _labels(run, customers)
     spec = run.folder.read_json("cluster_model")
     column = _value_column(spec, customers)
-    profile = segment_profile(customers, labels, column, spec.get("features", ()))
+    profile = segment_profile(
+        customers, labels, column, spec.get("features", ()), spec.get("categorical") or []
+    )
     if run.folder.exists("tiers") and "clv" not in customers:
         # the step-4 CLV feeds the growth trait (as it feeds the growth tiers)
         tiers = run.folder.read_frame("tiers").set_index("customer_id")
@@ -362,12 +392,14 @@ def _period_profile(run: Run, start: dt.date, end: dt.date) -> pd.DataFrame:
 
 def monitor_step(run: Run, *, months: int | None = None) -> MonitorStep:
     """Score the last ``months`` before the as-of date and the ``months`` before those with
-    the frozen step-5 model; count migrations between segments and raise drift alerts."""
+    the frozen step-5 model; count migrations between segments and raise drift alerts (on
+    the numeric features; k-prototypes' categorical columns come from the customer table)."""
 
     if why := skip_reason(run, "08_monitor"):
         raise InputError(why, code="NOT_APPLICABLE")
     months = months or run.config.monitor.months
     model, spec = frozen_model(run)
+    customers = _customers(run)[["customer_id", *(spec.get("categorical") or [])]]
     end = analysis_date(run)
     split = (pd.Timestamp(end) - pd.DateOffset(months=months)).date()
     begin = (pd.Timestamp(split) - pd.DateOffset(months=months)).date()
@@ -381,8 +413,10 @@ def monitor_step(run: Run, *, months: int | None = None) -> MonitorStep:
     for p in periods.itertuples(index=False):
         prof = _period_profile(run, p.start, p.end)
         X = behaviour_features(prof).reindex(columns=spec["features"], fill_value=0.0)
+        X = _with_categorical(X, prof.merge(customers, "left", "customer_id", suffixes=("_", "")),
+                              spec)  # fmt: skip
         X.index = pd.Index(prof["customer_id"], name="customer_id")
-        feats[p.period], labels[p.period] = X, model.predict(X)
+        feats[p.period], labels[p.period] = X.select_dtypes("number"), model.predict(X)
         rows.append(labels[p.period].rename("segment").reset_index().assign(
             period=p.period, start=p.start, end=p.end))  # fmt: skip
     migration = migration_matrix(labels["before"], labels["after"])

@@ -18,7 +18,7 @@ import pandas as pd
 from sklearn.cluster import AgglomerativeClustering
 
 from segkit.cluster.estimator import SegmentClusterer
-from segkit.cluster.kvote import KSelection, choose_k
+from segkit.cluster.kvote import KPROTOTYPES_SAMPLE, KSelection, choose_k
 from segkit.cluster.prepare import describe_preprocessor, make_preprocessor
 from segkit.errors import InputError
 from segkit.features import with_derived
@@ -33,7 +33,7 @@ from segkit.validate.sizes import check_segment_sizes, small_segments_note
 from segkit.validate.stability import ClusterbootKMeans, StabilityReport, bootstrap_stability
 
 RULE_METHODS = ("rfm", "value", "lifecycle")
-CLUSTER_METHODS = ("kmeans", "minibatch", "ward", "gmm", "kprototypes")
+CLUSTER_METHODS = ("kmeans", "minibatch", "ward", "gmm", "kprototypes", "gower")
 #: profile columns described in the segment profiles (when present)
 PROFILE_VARIABLES = (
     "recency_days", "frequency", "monetary", "avg_order_value", "tenure_days", "return_rate",
@@ -104,24 +104,22 @@ def cluster_segments(
     preprocess: Any = "auto",
     categorical: list[str] | None = None,
 ) -> Clustering:
-    """Choose k by the index vote (when not given) and fit a :class:`SegmentClusterer`.
+    """Choose k by the index vote of ``method`` itself (when k is not given; see
+    :func:`segkit.cluster.kvote.choose_k`) and fit a :class:`SegmentClusterer`.
 
     ``preprocess`` as :class:`SegmentClusterer`'s (``auto``, ``standard``, ``log`` …);
-    ``categorical`` columns of ``X`` go to a mixed-data method (the vote sees the numeric
-    ones)."""
+    ``categorical`` names the categorical columns of ``X`` (k-prototypes, gower)."""
     if method not in CLUSTER_METHODS:
         raise InputError(f"unknown clustering method {method!r}", code="UNKNOWN_METHOD")
     selection = None
+    cmethod: Any = method
     if k is None:
         lo, hi = k_range
-        algo: Literal["kmeans", "minibatch"] = "minibatch" if method == "minibatch" else "kmeans"
-        numeric = X.drop(columns=list(categorical or []))
         selection = choose_k(
-            numeric, k_range=range(lo, hi + 1), method=algo, random_state=random_state,
-            progress=progress, preprocess=preprocess,
+            X, k_range=range(lo, hi + 1), method=cmethod, categorical=categorical or None,
+            preprocess=preprocess, random_state=random_state, progress=progress,
         )  # fmt: skip
         k = int(selection.recommended_k_)
-    cmethod: Any = method
     model = SegmentClusterer(cmethod, n_clusters=k, random_state=random_state,
                              preprocess=preprocess, categorical=categorical or None)  # fmt: skip
     model.fit(X, value=value)
@@ -170,6 +168,7 @@ def validate_segments(
     progress: bool = True,
     refit: Literal["clusterboot", "segkit"] = "clusterboot",
     preprocess: Any = "auto",
+    categorical: list[str] | None = None,
 ) -> Validation:
     """Bootstrap stability, LDA and the minimum-size check of a segmentation.
 
@@ -185,29 +184,49 @@ def validate_segments(
       stability is the mean over resamples of its best Jaccard (within ±0.03 of fpc on
       USArrests, see the tests). ``"segkit"``: refit the whole :class:`SegmentClusterer`
       (preprocessing and 10 k-means++ starts) per resample — a milder test that calls
-      segments "stable" that clusterboot calls doubtful. kprototypes always uses it.
+      segments "stable" that clusterboot calls doubtful. kprototypes and gower always use it,
+      from one start, fitted on bootstrap samples of ``KPROTOTYPES_SAMPLE`` (2,000) customers
+      above that many (every customer then assigned by ``predict``).
     * Discriminant analysis on the usable (non-constant) variables, with log1p of the
       columns the clustering log-transforms
       (:func:`segkit.validate.discriminant.discriminant_analysis`).
+    * Mixed data (``categorical``, k-prototypes or gower): the discriminant analysis runs
+      on the numeric columns (log1p as the clustering) plus one 0/1 column per level of each
+      categorical column but its first (LDA's usual dummy coding).
     """
     notes: list[str] = []
     stability = None
     clustering = method in CLUSTER_METHODS
-    numeric = all(pd.api.types.is_numeric_dtype(X[c]) for c in X.columns)
-    Z, logged = clustering_scale(X, preprocess) if clustering and numeric else (X, [])
+    cat = [c for c in (categorical or []) if c in X.columns]
+    num = X.drop(columns=cat)
+    numeric = not cat and all(pd.api.types.is_numeric_dtype(X[c]) for c in X.columns)
+    scalable = (
+        clustering and len(num.columns) and all(map(pd.api.types.is_numeric_dtype, num.dtypes))
+    )
+    Z, logged = clustering_scale(num, preprocess) if scalable else (X, [])
+    Z = Z if numeric else X  # mixed data: stability refits the whole clusterer on X
     if clustering and n_boot:
         stability = _stability(
             X, Z, labels, method=str(method), n_boot=n_boot, random_state=random_state,
             progress=progress, clusterboot=refit == "clusterboot" and numeric, notes=notes,
+            categorical=cat,
         )  # fmt: skip
     sizes = check_segment_sizes(labels, min_size=min_size)
     if sizes["too_small"].any():
         notes.append(small_segments_note(sizes))
     discriminant = None
-    usable = X.loc[:, X.std() > 0]
+    design = num.astype(float)
+    if cat:  # dummy coding: one 0/1 column per level but the first
+        dummies = pd.get_dummies(X[cat].astype(str), prefix_sep="=", drop_first=True)
+        design = pd.concat([design, dummies.astype(float)], axis=1)
+        notes.append(f"discriminant analysis: {', '.join(cat)} dummy-coded (first level left out)")
+    usable = design.loc[:, design.std() > 0]
     if labels.nunique() > 1 and usable.shape[1] and labels.value_counts().min() >= 2:
         logs = [c for c in logged if c in usable.columns]
-        discriminant = discriminant_analysis(usable, labels, random_state=random_state, log1p=logs)
+        with np.errstate(divide="ignore"):  # a dummy constant within every segment: F = inf
+            discriminant = discriminant_analysis(
+                usable, labels, random_state=random_state, log1p=logs
+            )
         if clustering:
             scale = f"log1p of {', '.join(map(str, logs))}" if logs else "the variables as given"
             notes.append(f"discriminant analysis on the clustering's scale ({scale})")
@@ -225,13 +244,16 @@ def _stability(
     progress: bool,
     clusterboot: bool,
     notes: list[str],
+    categorical: list[str] | None = None,
 ) -> StabilityReport:
     """Bootstrap stability of a clustering (see :func:`validate_segments`); ``Z`` is ``X`` on
     the clustering's scale. Notes on how it was refitted are appended to ``notes``."""
     k = int(labels.nunique())
     cmethod: Any = method
-    large = len(X) > BOOTSTRAP_SAMPLE and method in ("kmeans", "minibatch", "gmm")
-    clusterboot = clusterboot and method != "kprototypes"
+    mixed = method in ("kprototypes", "gower")  # slow or n²: samples of 2,000, one start
+    size = KPROTOTYPES_SAMPLE if mixed else BOOTSTRAP_SAMPLE
+    large = len(X) > size and method in ("kmeans", "minibatch", "gmm", "kprototypes")
+    clusterboot = clusterboot and not mixed
     model: Any
     if clusterboot:
         data = Z
@@ -248,17 +270,20 @@ def _stability(
         scheme = f"clusterboot (R fpc): {how} on the clustering's scale, per resample"
     else:
         data = X
-        model = SegmentClusterer(cmethod, n_clusters=k, random_state=random_state)
-        scheme = f"segkit: the whole {method} clustering (preprocessing, all starts) refitted"
+        model = SegmentClusterer(cmethod, n_clusters=k, random_state=random_state,
+                                 categorical=categorical or None,
+                                 n_init=1 if mixed else 10)  # fmt: skip
+        starts = "one start" if mixed else "all starts"
+        scheme = f"segkit: the whole {method} clustering (preprocessing, {starts}) refitted"
     if large:
         # large data: fit on bootstrap samples, assign every customer (clusterboot's
         # comparison on all rows; the cost no longer grows with n)
         stability = bootstrap_stability(
             data, labels, fit=model, n_boot=n_boot, random_state=random_state,
-            sample_size=BOOTSTRAP_SAMPLE, progress=progress, refit=scheme,
+            sample_size=size, progress=progress, refit=scheme,
         )  # fmt: skip
         notes.append(
-            f"stability: each of {n_boot} bootstrap samples of {BOOTSTRAP_SAMPLE:,} "
+            f"stability: each of {n_boot} bootstrap samples of {size:,} "
             "customers re-clustered, every customer assigned"
         )
     else:
@@ -276,22 +301,28 @@ def describe_segments(
     *,
     value_column: str | None = "monetary",
     describe: list[str] | None = None,
+    categorical: list[str] | None = None,
 ) -> SegmentProfile:
     """Profile every segment against the population (see :func:`profile_variables`); the
     effect sizes of skewed spend and count columns are on the log scale
-    (:func:`segkit.cluster.prepare.skewed_columns`); ``value_column`` None: no value shares."""
+    (:func:`segkit.cluster.prepare.skewed_columns`); ``value_column`` None: no value shares;
+    ``categorical`` columns are described by the share of each level."""
+    described = _profile_frame(data, describe)
+    cat = [c for c in (categorical or []) if c in described.columns] or None
     if value_column is None:
-        described = _profile_frame(data, describe)
-        return profile_segments(described, labels, log1p=skewed_columns(described))
+        return profile_segments(
+            described, labels, log1p=skewed_columns(described), categorical=cat
+        )
     if value_column not in data:
         raise InputError(
             f"no value column {value_column!r}", column=value_column, code="MISSING_COLUMN"
         )
-    described = _profile_frame(data, describe).assign(**{value_column: data[value_column]})
+    described = described.assign(**{value_column: data[value_column]})
     # skewed spend and counts are compared on the log scale (as the clustering sees them)
     return profile_segments(
-        described, labels, value_column=value_column, log1p=skewed_columns(described)
-    )
+        described, labels, value_column=value_column, log1p=skewed_columns(described),
+        categorical=cat,
+    )  # fmt: skip
 
 
 @dataclass

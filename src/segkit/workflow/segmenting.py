@@ -57,10 +57,8 @@ from segkit.workflow.segment import CLUSTER_METHODS, RULE_METHODS
 from segkit.workflow.tables import CustomerTable, prepare_table
 from segkit.workflow.variables_tiers import variables_step
 
-#: every method ``segkit segment`` accepts (k-prototypes is refused by the cluster step)
+#: every method ``segkit segment`` accepts (k-prototypes needs ``categorical`` columns)
 METHODS = RULE_METHODS + CLUSTER_METHODS
-#: the methods that take ``categorical`` columns (numeric and categorical features)
-MIXED_METHODS = ("kprototypes",)
 #: the stages ``segkit segment`` announces: reading the profile, the steps, writing the summary
 SEGMENT_STAGES = ("read", "variables", "cluster", "validate", "names and strategy", "write")
 
@@ -124,6 +122,7 @@ def new_segment_run(
     k_range: tuple[int, int] = (2, 10),
     n_boot: int = 50,
     min_size: int = 30,
+    categorical: list[str] | None = None,
 ) -> Run:
     """A run folder ``out`` holding ``params.yaml`` and the profile as step 2's artefacts.
 
@@ -137,6 +136,8 @@ def new_segment_run(
                                "n_boot": n_boot, "min_size": min_size}  # fmt: skip
     if method not in RULE_METHODS:  # a rule is recorded in 05_model.json only
         segment["method"] = method
+    if categorical:
+        segment["categorical"] = list(categorical)
     cfg = RunConfig.model_validate(
         {"client": "segment", "seed": seed, "segment": segment,
          "source": {"path": mask_text(source),  # a phone in a file name stays out
@@ -188,10 +189,15 @@ def segment_profile(
         profile, step 3 screens the behavioural candidates
         (:func:`segkit.workflow.variables_tiers.variables_step`), on another table every
         numeric column but the id is a feature.
-    id_col, categorical, value_col, log
-        The id column, categorical columns (k-prototypes), value column (default
-        ``monetary`` on a profile, none on another table: no value shares) and log rule
-        (``auto``, ``none``, ``all``) of :func:`segkit.workflow.tables.prepare_table`.
+    id_col, value_col, log
+        The id column, value column (default ``monetary`` on a profile, none on another
+        table: no value shares) and log rule (``auto``, ``none``, ``all``) of
+        :func:`segkit.workflow.tables.prepare_table`.
+    categorical : list of str, optional
+        Categorical columns of ``profile`` (e.g. gender, city) clustered beside the numeric
+        features by ``method="kprototypes"`` (which needs them) or ``"gower"``;
+        recorded as ``segment.categorical`` in ``params.yaml`` and described by the share
+        of each level in the segment profiles.
     progress : bool
         Show the bars of the k vote and the bootstrap.
     on_stage : callable, optional
@@ -199,18 +205,16 @@ def segment_profile(
     """
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}", code="UNKNOWN_METHOD")
-    check_method(method)
-    if categorical and method not in MIXED_METHODS:
-        raise InputError(f"--categorical needs a mixed-data method ({', '.join(MIXED_METHODS)}), "
-                         f"not {method!r}", code="UNSUPPORTED_METHOD")  # fmt: skip
+    cat = list(categorical or [])
+    check_method(method, cat)
     table = prepare_table(
-        profile, id_col=id_col, features=features, categorical=categorical,
+        profile, id_col=id_col, features=features, categorical=cat,
         value_col=value_col, log=log, file=source,
     )  # fmt: skip
     stage = on_stage if on_stage is not None else (lambda name: None)
     run = new_segment_run(
         table.frame, out, source=source, method=method, seed=seed, k=k, k_range=k_range,
-        n_boot=n_boot, min_size=min_size,
+        n_boot=n_boot, min_size=min_size, categorical=cat,
     )  # fmt: skip
     run.folder.write_json("table", table.record(mask_text(source)))
     if len(table.excluded):
@@ -220,10 +224,10 @@ def segment_profile(
         variables_step(run)
     else:
         customers = run.folder.read_frame("customers")
-        used = [*table.features, *table.categorical]
-        run.folder.write_frame("features", customers[["customer_id", *used]])
+        numeric = [f for f in table.features if f not in cat]
+        run.folder.write_frame("features", customers[["customer_id", *numeric]])
     stage("cluster")
-    clustered = cluster_step(run, method=method, progress=progress)
+    clustered = cluster_step(run, method=method, progress=progress, categorical=cat)
     stage("validate")
     validated = validate_step(run, progress=progress)
     stage("names and strategy")
