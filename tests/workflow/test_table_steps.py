@@ -157,6 +157,27 @@ def test_survey_steps(tmp_path: Path) -> None:
         workflow.monitor_step(run)
 
 
+def test_survey_without_factors_names_from_items(tmp_path: Path) -> None:
+    """Fewer than 3 usable items (q7 never varies): no factor model; the items themselves
+    are clustered and each is its own factor for the names."""
+    frame = pd.read_csv(survey_table(tmp_path / "base.csv"))[["rid", "q1", "q4"]]
+    frame.assign(q7=3).to_csv(tmp_path / "survey.csv", index=False)
+    run = make_run(
+        tmp_path, {"kind": "survey", "path": str(tmp_path / "survey.csv"), "id_column": "rid",
+                   "items": ["q1", "q4", "q7"], "wording": {"q1": "看重低价", "q4": "看重服务"}},
+    )  # fmt: skip
+    workflow.collect_step(run)
+    workflow.clean_step(run)
+    va = workflow.variables_step(run)
+    assert va.factor_model is None and any("factor analysis not run" in n for n in va.notes)
+    assert va.features == ["q1", "q4"]  # q7 screened out for no variation
+    workflow.cluster_step(run)
+    workflow.validate_step(run)
+    names = workflow.name_strategy_step(run).plan.names["name_zh"]
+    for name in names:
+        assert {w.rstrip(" ↑↓") for w in name.split(" · ")} <= {"看重低价", "看重服务"}
+
+
 @pytest.mark.skipif(not BFI.is_file(), reason="../shared/data/surveys/bfi.csv is absent")
 def test_survey_adequacy_matches_psych(tmp_path: Path) -> None:
     """The first 300 respondents of psych's ``bfi`` (25 items). Reference, R 4.2 psych:

@@ -53,7 +53,8 @@ def table_variables(run: Run) -> dict[str, Any]:
             "source.features: the customer table has no numeric column to cluster on",
             code="NO_FEATURES",
         )
-    candidates, notes = impute_median(customers[columns])
+    candidates, imputed = impute_median(customers[columns])
+    notes = [] if src.kind == "survey" else imputed  # a survey's scores: survey_factors' notes
     if src.kind == "customers":
         screened = screen_variables(candidates)
         run.folder.write_frame("screening", screened.report)
@@ -72,10 +73,10 @@ def table_variables(run: Run) -> dict[str, Any]:
         )
         features = standardise(factors.scores).reset_index(drop=True)
     else:
-        screening = screen_variables(candidates, correlation=False, vif=False).report
+        screened = screen_variables(candidates, correlation=False, vif=False)
+        screening, features = screened.report, screened.frame
         loadings = pd.DataFrame(columns=_LOADING_COLUMNS)
-        features = candidates
-        notes.append("the items themselves (standardised) are the clustering features")
+        notes += [*imputed, "the items themselves (standardised) are the clustering features"]
     run.folder.write_frame("screening", screening)
     _write_features(run, customers, features)
     run.folder.write_frame("factor_loadings", loadings)
