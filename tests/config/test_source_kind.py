@@ -45,10 +45,12 @@ def test_customer_and_survey_sources() -> None:
                 "id_column": "rid",
                 "items": ["q1", "q2", "q3"],
                 "wording": {"q1": "看重低价"},
+                "needs": {"q1": "price"},
             }
         }
     )
     assert cfg.source is not None and cfg.source.wording == {"q1": "看重低价"}
+    assert cfg.source.needs == {"q1": "price"}
 
 
 @pytest.mark.parametrize(
@@ -96,6 +98,22 @@ def test_customer_and_survey_sources() -> None:
             },
             {},
             "source.wording names 'q9'",
+        ),
+        (
+            {
+                "kind": "survey",
+                "path": "a",
+                "id_column": "id",
+                "items": ["q1"],
+                "needs": {"q9": "x"},
+            },
+            {},
+            "source.needs names 'q9'",
+        ),
+        (
+            {**TX, "needs": {"q1": "price"}},
+            {},
+            "source.needs does not apply to source.kind 'transactions'",
         ),
         (
             {"kind": "customers", "path": "a", "id_column": "id"},

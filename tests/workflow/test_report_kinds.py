@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from segkit.config import RunConfig
 from segkit.workflow.report import run_report
 
-from .test_table_steps import customer_table, survey_table
+from .test_table_steps import WORDING, customer_table, survey_table
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "src" / "segkit" / "notebooks"
 
@@ -64,7 +65,7 @@ def test_report_run_on_a_table(tmp_path: Path, kind: str) -> None:
             "path": str(survey_table(tmp_path / "survey.csv")),
             "id_column": "rid",
             "items": [f"q{i}" for i in range(1, 7)],
-            "wording": {"q1": "看重低价", "q4": "看重服务"},
+            "wording": WORDING,
         }
     run = _run(tmp_path, source)
     for step in ("04_tiers", "08_monitor"):  # no transactions: skipped, with the reason
@@ -75,4 +76,12 @@ def test_report_run_on_a_table(tmp_path: Path, kind: str) -> None:
     assert "Skipped: the source is" in html
     if kind == "survey":
         assert (run / "artefacts" / "03_adequacy.json").is_file()
-        assert "看重低价" in html or "看重服务" in html  # needs segments named from item wording
+        # needs segments named from the items' wording, with the needs rules' strategies
+        names = pd.read_csv(run / "artefacts" / "07_names.csv")
+        for name in names["name_zh"]:
+            assert {w.rstrip(" ↑↓") for w in name.split(" · ")} <= set(WORDING.values())
+            assert name in html
+        strategy = pd.read_csv(run / "artefacts" / "07_strategy.csv", keep_default_na=False)
+        rules = strategy["matched_rules"].str.split(", ").explode()
+        assert rules.str.startswith("need-").any()
+        assert strategy.filter(like="_rule").stack().str.startswith("need-").any()

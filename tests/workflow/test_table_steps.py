@@ -16,11 +16,15 @@ from segkit import workflow
 from segkit.config import RunConfig
 from segkit.errors import InputError
 from segkit.workflow.artefacts import RunFolder
+from segkit.workflow.needs_labels import label_segments
 from segkit.workflow.run import Run
 from segkit.workflow.table_steps import skip_reason, to_number, value_column
 
 BFI = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "surveys" / "bfi.csv"
 SPEND = ["食品", "服装", "家居", "数码", "美妆", "母婴"]
+#: the wording of the items of :func:`survey_table` (price: q1–q3, service: q4–q6)
+WORDING = {"q1": "看重低价", "q2": "常用优惠券", "q3": "会比较价格",
+           "q4": "看重服务", "q5": "喜欢听店员建议", "q6": "重视售后"}  # fmt: skip
 
 
 def customer_table(path: Path, n: int = 150, encoding: str = "utf-8") -> Path:
@@ -113,10 +117,9 @@ def test_customer_table_names_missing_column(tmp_path: Path) -> None:
 
 def test_survey_steps(tmp_path: Path) -> None:
     path = survey_table(tmp_path / "survey.csv")
-    wording = {"q1": "看重低价", "q4": "看重服务"}
     run = make_run(
         tmp_path, {"kind": "survey", "path": str(path), "id_column": "rid",
-                   "items": [f"q{i}" for i in range(1, 7)], "wording": wording},
+                   "items": [f"q{i}" for i in range(1, 7)], "wording": WORDING},
     )  # fmt: skip
     workflow.collect_step(run)
     workflow.clean_step(run)
@@ -139,11 +142,40 @@ def test_survey_steps(tmp_path: Path) -> None:
     workflow.validate_step(run)
     ns = workflow.name_strategy_step(run)
     segments = ns.plan.segments
-    assert (segments["value"] == "n/a").all() and segments["value_share"].isna().all()
-    names = " ".join(segments["name_zh"])
-    assert "看重低价" in names or "看重服务" in names  # named from the items' wording
+    assert "value" not in segments and "value_share" not in segments  # a survey has no value
+    for name in segments["name_zh"]:  # named from the items' wording
+        assert {w.rstrip(" ↑↓") for w in name.split(" · ")} <= set(WORDING.values())
+    # the same names and needs as `segkit segment --method needs` gives these segments
+    scores = run.folder.read_frame("features").set_index("customer_id")[["F1", "F2"]]
+    loadings = run.folder.read_frame("factor_loadings").set_index("item")[["F1", "F2"]]
+    named, _ = label_segments(scores, ns.labels.set_axis(scores.index), loadings, WORDING)
+    assert segments["name_zh"].tolist() == named["name"].tolist()
+    assert set(segments["need"]) <= {"price", "service", ""} and segments["need"].any()
+    rules = ns.plan.strategy["matched_rules"].str.split(", ").explode()
+    assert rules.str.startswith("need-").any()  # the playbook's needs rules fire
     with pytest.raises(InputError, match="Skipped: the source is a survey"):
         workflow.monitor_step(run)
+
+
+def test_survey_without_factors_names_from_items(tmp_path: Path) -> None:
+    """Fewer than 3 usable items (q7 never varies): no factor model; the items themselves
+    are clustered and each is its own factor for the names."""
+    frame = pd.read_csv(survey_table(tmp_path / "base.csv"))[["rid", "q1", "q4"]]
+    frame.assign(q7=3).to_csv(tmp_path / "survey.csv", index=False)
+    run = make_run(
+        tmp_path, {"kind": "survey", "path": str(tmp_path / "survey.csv"), "id_column": "rid",
+                   "items": ["q1", "q4", "q7"], "wording": {"q1": "看重低价", "q4": "看重服务"}},
+    )  # fmt: skip
+    workflow.collect_step(run)
+    workflow.clean_step(run)
+    va = workflow.variables_step(run)
+    assert va.factor_model is None and any("factor analysis not run" in n for n in va.notes)
+    assert va.features == ["q1", "q4"]  # q7 screened out for no variation
+    workflow.cluster_step(run)
+    workflow.validate_step(run)
+    names = workflow.name_strategy_step(run).plan.names["name_zh"]
+    for name in names:
+        assert {w.rstrip(" ↑↓") for w in name.split(" · ")} <= {"看重低价", "看重服务"}
 
 
 @pytest.mark.skipif(not BFI.is_file(), reason="../shared/data/surveys/bfi.csv is absent")

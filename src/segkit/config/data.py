@@ -188,7 +188,7 @@ SOURCE_KINDS = ("transactions", "customers", "survey")
 _KIND_KEYS: dict[str, tuple[str, ...]] = {
     "transactions": ("columns",),
     "customers": ("id_column", "features", "categorical", "value_column"),
-    "survey": ("id_column", "items", "wording"),
+    "survey": ("id_column", "items", "wording", "needs"),
 }
 
 
@@ -205,7 +205,9 @@ class SourceConfig(StrictModel):
       ``value_column`` the money measure behind value shares (optional).
     * ``survey``: one row per respondent; ``id_column`` and the ``items`` (answers on a
       numeric scale) are required, ``wording`` gives an item's text (item → wording), which
-      labels the factors.
+      labels the factors and names the needs segments, ``needs`` an item's need (item →
+      price, quality, service or convenience: the playbook's ``need`` condition; default
+      guessed from the wording with ``segkit/data/needs.yaml``).
 
     Examples
     --------
@@ -228,6 +230,7 @@ class SourceConfig(StrictModel):
     value_column: str | None = Field(None, min_length=1, description="customers: money column")
     items: tuple[str, ...] | None = Field(None, description="survey: the item columns")
     wording: dict[str, str] = Field(default_factory=dict, description="survey: item → text")
+    needs: dict[str, str] = Field(default_factory=dict, description="survey: item → need")
     read: ReadOptions = ReadOptions()
 
     @model_validator(mode="after")
@@ -244,7 +247,7 @@ class SourceConfig(StrictModel):
             raise ValueError("source.kind 'survey' needs 'items' (the answer columns, >= 3)")
         given = {k for k in ("columns", "id_column", "features", "value_column", "items")
                  if getattr(self, k) is not None}  # fmt: skip
-        given |= {k for k in ("categorical", "wording") if getattr(self, k)}
+        given |= {k for k in ("categorical", "wording", "needs") if getattr(self, k)}
         if stray := sorted(given - set(_KIND_KEYS[kind])):
             raise ValueError(
                 f"source.{stray[0]} does not apply to source.kind {kind!r} "
@@ -253,6 +256,7 @@ class SourceConfig(StrictModel):
         named = [*(self.features or ()), *self.categorical, *(self.items or ())]
         if self.id_column is not None and self.id_column in named:
             raise ValueError(f"source.id_column {self.id_column!r} cannot also be a feature/item")
-        if unknown := sorted(set(self.wording) - set(self.items or ())):
-            raise ValueError(f"source.wording names {unknown[0]!r}, which is not in source.items")
+        for key in ("wording", "needs"):
+            if unknown := sorted(set(getattr(self, key)) - set(self.items or ())):
+                raise ValueError(f"source.{key} names {unknown[0]!r}, which is not in source.items")
         return self

@@ -24,6 +24,7 @@ from segkit.monitor import Migration, drift_alerts, migration_matrix
 from segkit.validate.describe import SegmentProfile
 from segkit.workflow.collect_data import analysis_date
 from segkit.workflow.customers import MASTER_ATTRIBUTES
+from segkit.workflow.needs_labels import needs_plan
 from segkit.workflow.run import Run
 from segkit.workflow.segment import (
     RULE_METHODS,
@@ -38,7 +39,6 @@ from segkit.workflow.segment import (
     validate_segments,
 )
 from segkit.workflow.table_steps import skip_reason, source_kind
-from segkit.workflow.table_variables import wording_names
 from segkit.workflow.tables import preprocess_for, table_spec
 
 #: master columns described in the segment profiles when present (never PII)
@@ -323,7 +323,7 @@ def name_strategy_step(
 ) -> NameStep:
     """Suggest names from the segment profiles, give each segment its value, lifecycle and
     growth trait (relative to the population, see :func:`segkit.workflow.segment.plan_segments`),
-    and match the strategy playbook.
+    and match the strategy playbook (a survey's needs segments: :func:`.needs_plan`).
 
     The analyst's names — the run config's ``names`` (segment → ``{zh, en}``), then
     ``names`` given here — replace the suggestions. This is the only place segment names are
@@ -341,23 +341,16 @@ def name_strategy_step(
         tiers = run.folder.read_frame("tiers").set_index("customer_id")
         if "clv" in tiers:
             customers = customers.assign(clv=customers["customer_id"].map(tiers["clv"]))
-    stability = None
-    if run.folder.exists("stability"):
-        stability = run.folder.read_frame("stability").set_index("segment")
+    stable = run.folder.exists("stability")
+    stability = run.folder.read_frame("stability").set_index("segment") if stable else None
     given: dict[Any, Any] = {seg: name.override() for seg, name in run.config.names.items()}
     given |= {seg: dict(name) for seg, name in (names or {}).items()}
-    if source_kind(run) == "survey":  # needs segments are named from the items' wording
-        given = {**wording_names(run, profile.wide("index")), **given}
     # a rule's segments keep the rule's own names (RFM config, tier names) under the analyst's
-    rule_names = spec.get("rule_names")
-    plan = plan_segments(
-        customers, labels, profile, value_column=column, stability=stability,
-        rule_names=rule_names, names=given,
-    )  # fmt: skip
-    folder = run.folder
-    folder.write_frame("segments", plan.segments)
-    folder.write_frame("names", plan.names)
-    folder.write_frame("strategy", plan.strategy)
+    plan = plan_segments(customers, labels, profile, value_column=column, stability=stability,
+                         rule_names=spec.get("rule_names"), names=given)  # fmt: skip
+    plan = needs_plan(run, plan, given) if source_kind(run) == "survey" else plan
+    for name in ("segments", "names", "strategy"):
+        run.folder.write_frame(name, getattr(plan, name))
     value = customers[column] if column else None
     return NameStep(plan=plan, profile=profile, labels=labels, value=value)
 

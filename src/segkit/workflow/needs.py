@@ -31,7 +31,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -40,22 +40,17 @@ from segkit.atomic import write_text
 from segkit.errors import InputError
 from segkit.variables.adequacy import AdequacyReport, Correlation
 from segkit.workflow.needs_items import MIN_ANSWERED, read_survey, screen_items
-from segkit.workflow.needs_labels import (
-    Labels,
-    effect_sizes,
-    factor_needs,
-    item_needs,
-    name_segments,
-    needs_strategy,
-    segment_needs,
-)
+from segkit.workflow.needs_labels import Labels, label_segments, needs_strategy
 
 __all__ = [
     "NEEDS_FILES",
     "NeedsRun",
+    "SurveyFactors",
     "read_survey",
     "screen_items",
     "segment_needs_survey",
+    "standardise",
+    "survey_factors",
     "write_needs",
 ]
 
@@ -76,20 +71,22 @@ NEEDS_FILES = (
 
 
 @dataclass
-class NeedsRun:
-    """A needs segmentation: every intermediate result, as written by :func:`write_needs`."""
+class SurveyFactors:
+    """Steps 1–4 of the module notes: the item screening, the factor model (adequacy, factor
+    count, loadings, α) and the factor scores, as both ``segkit segment --method needs``
+    and step 3 of a report run on a survey (:mod:`segkit.workflow.table_variables`) use them.
+    """
 
-    id_col: str
     screening: pd.DataFrame
-    adequacy: AdequacyReport
     model: Any  # FactorModel
+    #: regression factor scores of the scored respondents (index: the respondents' ids)
     scores: pd.DataFrame
-    selection: Any  # KSelection or None
-    assignments: pd.DataFrame
-    segments: pd.DataFrame
-    strategy: pd.DataFrame
-    labels: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def adequacy(self) -> AdequacyReport:
+        """KMO (per-item MSA) and Bartlett's test of the kept items."""
+        return cast(AdequacyReport, self.model.adequacy_)
 
     def adequacy_json(self) -> dict[str, Any]:
         """``kmo``, ``kmo_label``, ``bartlett_chi2``, ``bartlett_df``, ``bartlett_p``, the
@@ -141,14 +138,112 @@ class NeedsRun:
             }
         )
 
-    def loadings(self) -> pd.DataFrame:
+    def loadings(self, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
         """Items × factors with ``wording``, ``primary`` factor and ``communality``."""
         m = self.model
         out = m.loadings_.copy()
-        out.insert(0, "wording", [self.labels.get(i, i) for i in out.index])
+        out.insert(0, "wording", [(labels or {}).get(i, i) for i in out.index])
         out["primary"] = m.primary_factor_
         out["communality"] = m.communalities_
         return out.rename_axis("item").reset_index()
+
+
+def survey_factors(
+    frame: pd.DataFrame,
+    *,
+    correlation: Correlation = "pairwise",
+    n_factors: int | None = None,
+    rotation: str | None = "varimax",
+    seed: int = 0,
+    n_iter: int = 100,
+    score_all: bool = False,
+) -> SurveyFactors:
+    """Screen the items of ``frame`` (respondents × numeric items), fit the factor model on
+    the kept ones and score the respondents (steps 1–4 of the module notes).
+
+    Respondents who answered fewer than half the kept items are not scored, unless
+    ``score_all`` (a report run, whose later steps need every respondent): then their
+    missing answers are the items' medians like anyone's, and a note says how many.
+    """
+    from segkit.variables.factor import FactorModel
+
+    kept, screening = screen_items(frame, correlation)
+    if len(kept) < 3:
+        raise InputError(
+            f"only {len(kept)} usable item(s) after screening; need at least 3",
+            code="TOO_FEW_ITEMS",
+        )
+    answered = frame[kept].notna().mean(axis=1) >= MIN_ANSWERED
+    notes = []
+    if not answered.all():
+        few = f"{int((~answered).sum())} respondent(s) answered fewer than half the items"
+        notes.append(f"{few}: scored with the items' medians" if score_all else
+                     f"{few} and are not segmented")  # fmt: skip
+    fm = FactorModel(
+        n_factors, rotation, "minres", seed, n_iter=n_iter, correlation=correlation
+    ).fit(frame[kept])
+    data = frame[kept] if score_all else frame.loc[answered, kept]
+    if data.isna().any().any():
+        notes.append(
+            f"{int(data.isna().any(axis=1).sum())} respondent(s) with a missing "
+            "answer scored with the item's median (psych impute = 'median')"
+        )
+    scores = fm.transform(data.fillna(data.median()))
+    return SurveyFactors(screening, fm, scores, notes)
+
+
+@dataclass
+class NeedsRun:
+    """A needs segmentation: every intermediate result, as written by :func:`write_needs`."""
+
+    id_col: str
+    factors: SurveyFactors
+    selection: Any  # KSelection or None
+    assignments: pd.DataFrame
+    segments: pd.DataFrame
+    strategy: pd.DataFrame
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def screening(self) -> pd.DataFrame:
+        """The item screening (:func:`screen_items`)."""
+        return self.factors.screening
+
+    @property
+    def adequacy(self) -> AdequacyReport:
+        """KMO (per-item MSA) and Bartlett's test of the kept items."""
+        return self.factors.adequacy
+
+    @property
+    def model(self) -> Any:
+        """The fitted :class:`segkit.variables.factor.FactorModel`."""
+        return self.factors.model
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        """The factor scores of the scored respondents."""
+        return self.factors.scores
+
+    @property
+    def notes(self) -> list[str]:
+        """Respondents left out or scored with medians."""
+        return self.factors.notes
+
+    def adequacy_json(self) -> dict[str, Any]:
+        """:meth:`SurveyFactors.adequacy_json`."""
+        return self.factors.adequacy_json()
+
+    def n_factors_json(self) -> dict[str, Any]:
+        """:meth:`SurveyFactors.n_factors_json`."""
+        return self.factors.n_factors_json()
+
+    def reliability(self) -> pd.DataFrame:
+        """:meth:`SurveyFactors.reliability`."""
+        return self.factors.reliability()
+
+    def loadings(self) -> pd.DataFrame:
+        """:meth:`SurveyFactors.loadings` with the items' wording."""
+        return self.factors.loadings(self.labels)
 
     def summary_text(self) -> str:
         """A short, printable account (``summary.txt``)."""
@@ -214,7 +309,6 @@ def segment_needs_survey(
     """
     from segkit.cluster.estimator import SegmentClusterer
     from segkit.cluster.kvote import choose_k
-    from segkit.variables.factor import FactorModel
 
     if id_col not in survey:
         raise InputError(f"no id column {id_col!r}", column=id_col, code="MISSING_COLUMN")
@@ -227,33 +321,11 @@ def segment_needs_survey(
             c for c in survey.columns if c != id_col and pd.api.types.is_numeric_dtype(survey[c])
         ]
     frame = survey.set_index(id_col)[list(items)]
-    kept, screening = screen_items(frame, correlation)
-    if len(kept) < 3:
-        raise InputError(
-            f"only {len(kept)} usable item(s) after screening; need at least 3",
-            code="TOO_FEW_ITEMS",
-        )
-    answered = frame[kept].notna().mean(axis=1) >= MIN_ANSWERED
-    notes = (
-        [
-            f"{int((~answered).sum())} respondent(s) answered fewer than half the items and "
-            "are not segmented"
-        ]
-        if not answered.all()
-        else []
-    )
-    fm = FactorModel(
-        n_factors, rotation, "minres", seed, n_iter=n_iter, correlation=correlation
-    ).fit(frame[kept])
-    data = frame.loc[answered, kept]
-    filled = data.fillna(data.median())
-    if data.isna().any().any():
-        notes.append(
-            f"{int(data.isna().any(axis=1).sum())} respondent(s) with a missing "
-            "answer scored with the item's median (psych impute = 'median')"
-        )
-    scores = fm.transform(filled)
-    z = (scores - scores.mean()) / scores.std()
+    factors = survey_factors(
+        frame, correlation=correlation, n_factors=n_factors, rotation=rotation, seed=seed,
+        n_iter=n_iter,
+    )  # fmt: skip
+    z = standardise(factors.scores)
     selection = None
     if k is None:
         lo, hi = k_range
@@ -270,12 +342,7 @@ def segment_needs_survey(
     ).fit(z)
     seg = clusterer.labels_
     labels = dict(labels or {})
-    d = effect_sizes(z, seg)
-    named = name_segments(d, fm.loadings_, labels)
-    item_need = item_needs(kept, labels, needs)
-    named["need"] = (
-        segment_needs(d, factor_needs(fm.loadings_, item_need)).reindex(named["segment"]).to_numpy()
-    )
+    named, d = label_segments(z, seg, factors.model.loadings_, labels, needs)
     sizes = seg.value_counts().reindex(named["segment"]).to_numpy()
     segments = named.assign(size=sizes, share=sizes / sizes.sum())
     means = z.groupby(seg.to_numpy()).mean().add_prefix("mean_").reset_index(drop=True)
@@ -287,19 +354,12 @@ def segment_needs_survey(
     assignments["name"] = assignments["segment"].map(name_of)
     assignments = assignments.rename(columns={id_col: "id"})
     texts = {i: str(v if isinstance(v, str) else v[0]) for i, v in labels.items()}
-    return NeedsRun(
-        id_col,
-        screening,
-        fm.adequacy_,
-        fm,
-        scores,
-        selection,
-        assignments,
-        segments,
-        strategy,
-        texts,
-        notes,
-    )
+    return NeedsRun(id_col, factors, selection, assignments, segments, strategy, texts)
+
+
+def standardise(scores: pd.DataFrame) -> pd.DataFrame:
+    """Factor scores as z-scores (mean 0, SD 1 with ddof 1): the clustering features."""
+    return (scores - scores.mean()) / scores.std()
 
 
 def write_needs(run: NeedsRun, out: str | Path) -> dict[str, Path]:

@@ -18,14 +18,19 @@ scores. Here it gets
   at least 0.2). The playbook's ``need-*`` rules then fire in
   :func:`segkit.strategy.build_strategy`, and ``need_word`` gives the naming vocabulary's
   word for it (``f_price`` … in ``segkit/data/naming.yaml``).
+
+:func:`label_segments` gives all three; ``segkit segment --method needs``
+(:mod:`segkit.workflow.needs`) and step 7 of a report run on a survey (:func:`needs_plan`,
+on the step-3 factor scores and loadings) both use it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -33,12 +38,18 @@ import yaml
 
 from segkit.errors import InputError
 
+if TYPE_CHECKING:
+    from segkit.workflow.run import Run
+    from segkit.workflow.segment import Plan
+
 __all__ = [
     "SMALL_EFFECT",
     "effect_sizes",
     "factor_needs",
     "item_needs",
+    "label_segments",
     "name_segments",
+    "needs_plan",
     "needs_strategy",
     "read_wording",
 ]
@@ -275,3 +286,77 @@ def needs_strategy(
     focus = [f"以「{f}」为沟通主题 / lead messages with “{f}”" for f in segments["focus"]]
     table.insert(3, "message_focus", focus)
     return table
+
+
+def label_segments(
+    scores: pd.DataFrame,
+    segments: pd.Series,
+    loadings: pd.DataFrame,
+    labels: Labels | None = None,
+    needs: Mapping[str, str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Name each segment and give it its need (the module notes).
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Respondents × factor scores (rows aligned with ``segments``).
+    segments : Series
+        Each respondent's segment.
+    loadings : DataFrame
+        Items × factors.
+    labels, needs : mapping, optional
+        Item → wording; item → need (default guessed from the wording, ``needs.yaml``).
+
+    Returns
+    -------
+    named, d : DataFrame
+        ``segment``, ``name``, ``traits``, ``focus``, ``need`` (:func:`name_segments`,
+        :func:`segment_needs`); segments × factors Cohen's d (:func:`effect_sizes`).
+    """
+    d = effect_sizes(scores, segments)
+    named = name_segments(d, loadings, labels)
+    by_factor = factor_needs(loadings, item_needs(list(map(str, loadings.index)), labels, needs))
+    named["need"] = segment_needs(d, by_factor).reindex(named["segment"]).to_numpy()
+    return named, d
+
+
+#: the columns of ``03_factor_loadings`` that are not factors
+_LOADING_INFO = ("item", "label", "primary_factor", "communality")
+
+
+def needs_plan(run: Run, plan: Plan, given: Mapping[Any, Any] | None = None) -> Plan:
+    """Step 7 of a report run on a survey: the needs segments' names (from the items'
+    wording, ``source.wording``), their ``need`` and the strategy of the playbook's ``need-*``
+    rules (items' needs: ``source.needs``, else guessed from the wording), in place of the
+    profile-based suggestions of ``plan``
+    (:func:`segkit.workflow.segment.plan_segments`). :func:`label_segments` runs on the
+    step-3 factor scores (``03_features``) and loadings; when step 3 clustered the items
+    themselves (no factor model), each item is its own factor. ``given`` (segment → name,
+    the analyst's) still wins."""
+    from segkit.naming import apply_names
+    from segkit.workflow.table_steps import table_source
+
+    folder = run.folder
+    assigned = folder.read_frame("assignments").set_index("customer_id")["segment"]
+    scores = folder.read_frame("features").set_index("customer_id").loc[assigned.index]
+    table = folder.read_frame("factor_loadings")
+    factors = [str(c) for c in table.columns if c not in _LOADING_INFO]
+    if len(table) and factors:
+        loadings = table.set_index("item")[factors].astype(float)
+    else:
+        loadings = pd.DataFrame(np.eye(scores.shape[1]), scores.columns, scores.columns)
+    src = table_source(run)
+    named, _ = label_segments(scores, assigned, loadings, dict(src.wording), src.needs)
+    by_seg = named.set_index("segment")
+    suggested = plan.names.drop(columns="source").copy()
+    for col in ("name_zh", "name_en"):
+        suggested[col] = suggested["segment"].map(by_seg["name"])
+    suggested["traits"] = suggested["segment"].map(by_seg["traits"])
+    names = apply_names(suggested, dict(given or {})).set_index("segment")
+    segments = plan.segments.copy()
+    for col in ("name_zh", "name_en"):
+        segments[col] = segments["segment"].map(names[col])
+    segments.insert(1, "need", segments["segment"].map(by_seg["need"]))
+    strategy = needs_strategy(named)
+    return replace(plan, names=names.reset_index(), segments=segments, strategy=strategy)

@@ -4,15 +4,19 @@
   screened like the behaviour variables of a transaction run (variance, correlation, VIF;
   :func:`segkit.variables.screening.screen_variables`); missing values are set to the
   column's median for clustering, with a note per column.
-* survey: the items are screened for variance only (items of one scale are meant to
-  correlate), then factor-analysed (:class:`segkit.variables.factor.FactorModel`: KMO with
-  per-item MSA and Bartlett, the number of factors by parallel analysis as R psych's
-  ``fa.parallel`` with Kaiser's rule beside it, minres + varimax, Cronbach's α per factor and
-  overall, pairwise-complete correlations as psych's default). The factor scores (regression
-  method; a missing answer is the item's median) are the clustering features of step 5.
-  Written: ``03_adequacy.json``, ``03_n_factors.json``, ``03_reliability.csv`` and
-  ``03_factor_loadings.csv``. When the items are not adequate the standardised items are
-  clustered instead, and a note says so.
+* survey: the same item screening, factor analysis and factor scores as
+  ``segkit segment --method needs`` (:func:`segkit.workflow.needs.survey_factors`: items
+  answered by fewer than half the respondents, without variation or with an MSA below 0.5
+  dropped; KMO and Bartlett; the number of factors by parallel analysis as R psych's
+  ``fa.parallel`` with Kaiser's rule beside it; minres + varimax; Cronbach's α per factor and
+  overall; pairwise-complete correlations as psych's default). The standardised factor
+  scores (regression method; a missing answer is the item's median) are the clustering
+  features of step 5, and step 7 names the segments from them
+  (:func:`segkit.workflow.needs_labels.needs_plan`). Written: ``03_screening.csv``,
+  ``03_adequacy.json``, ``03_n_factors.json``, ``03_reliability.csv`` (as ``--method needs``
+  writes ``adequacy.json``, ``n_factors.json``, ``reliability.csv``) and
+  ``03_factor_loadings.csv``. When fewer than 3 items are usable, the standardised items
+  are clustered instead, and a note says so.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from segkit.errors import InputError
+from segkit.workflow.needs import SurveyFactors, standardise, survey_factors
 from segkit.workflow.run import Run
 from segkit.workflow.table_steps import feature_columns, impute_median, table_source
 
@@ -48,7 +53,8 @@ def table_variables(run: Run) -> dict[str, Any]:
             "source.features: the customer table has no numeric column to cluster on",
             code="NO_FEATURES",
         )
-    candidates, notes = impute_median(customers[columns])
+    candidates, imputed = impute_median(customers[columns])
+    notes = [] if src.kind == "survey" else imputed  # a survey's scores: survey_factors' notes
     if src.kind == "customers":
         screened = screen_variables(candidates)
         run.folder.write_frame("screening", screened.report)
@@ -58,87 +64,51 @@ def table_variables(run: Run) -> dict[str, Any]:
         return {"candidates": candidates, "screening": screened.report,
                 "features": list(screened.frame.columns),
                 "loadings": pd.DataFrame(columns=_LOADING_COLUMNS), "notes": notes}  # fmt: skip
-    screened = screen_variables(candidates, correlation=False, vif=False)
-    run.folder.write_frame("screening", screened.report)
-    items = list(screened.frame.columns)
-    model, loadings = _factor_analysis(run, customers[items], dict(src.wording), notes)
-    if model is not None:
-        scores = model.transform(candidates[items])
-        _write_features(run, customers, scores)
-        features = list(scores.columns)
+    items = customers.set_index("customer_id")[columns]
+    factors = _factor_analysis(run, items, notes)
+    if factors is not None:
+        screening = factors.screening
+        loadings = factors.loadings(src.wording).rename(
+            columns={"wording": "label", "primary": "primary_factor"}
+        )
+        features = standardise(factors.scores).reset_index(drop=True)
     else:
-        _write_features(run, customers, candidates[items])
-        features = items
-        notes.append("the items themselves (standardised) are the clustering features")
+        screened = screen_variables(candidates, correlation=False, vif=False)
+        screening, features = screened.report, screened.frame
+        loadings = pd.DataFrame(columns=_LOADING_COLUMNS)
+        notes += [*imputed, "the items themselves (standardised) are the clustering features"]
+    run.folder.write_frame("screening", screening)
+    _write_features(run, customers, features)
     run.folder.write_frame("factor_loadings", loadings)
-    return {"candidates": candidates, "screening": screened.report, "features": features,
-            "loadings": loadings, "factor_model": model, "notes": notes}  # fmt: skip
+    return {"candidates": candidates, "screening": screening, "features": list(features.columns),
+            "loadings": loadings, "factor_model": None if factors is None else factors.model,
+            "notes": notes}  # fmt: skip
 
 
-def _factor_analysis(
-    run: Run, items: pd.DataFrame, wording: dict[str, str], notes: list[str]
-) -> tuple[Any, pd.DataFrame]:
-    """Fit the factor model on the items and write its adequacy, factor count and α."""
-    from segkit.variables.factor import FactorModel
-
-    loadings = pd.DataFrame(columns=_LOADING_COLUMNS)
-    if items.shape[1] < 3:
-        notes.append(f"{items.shape[1]} item(s) left after screening: factor analysis needs 3")
-        return None, loadings
+def _factor_analysis(run: Run, items: pd.DataFrame, notes: list[str]) -> SurveyFactors | None:
+    """The items screened (answered share, variance, MSA) and factor-analysed, and the
+    respondents' factor scores, as ``segkit segment --method needs`` does
+    (:func:`segkit.workflow.needs.survey_factors`); its adequacy, factor count and α written
+    as ``03_adequacy.json``, ``03_n_factors.json`` and ``03_reliability.csv`` (the files
+    ``adequacy.json``, ``n_factors.json`` and ``reliability.csv`` of ``--method needs``)."""
     try:
-        model = FactorModel(
-            random_state=run.config.seed, item_labels=wording,
-            n_iter=20 if run.config.smoke else 100, correlation="pairwise",
-        ).fit(items)  # fmt: skip
+        factors = survey_factors(
+            items, correlation="pairwise", seed=run.config.seed,
+            n_iter=20 if run.config.smoke else 100, score_all=True,
+        )  # fmt: skip
     except InputError as exc:
         notes.append(f"factor analysis not run: {exc}")
-        return None, loadings
-    ad, count = model.adequacy_, model.n_factors_report_
-    run.folder.write_json(
-        "factor_adequacy",
-        {"kmo": ad.kmo, "kmo_label": ad.kmo_label, "bartlett_chi2": ad.bartlett_chi2,
-         "bartlett_df": int(ad.bartlett_df), "bartlett_p": ad.bartlett_p, "n_obs": ad.n_obs,
-         "correlation": "pairwise", "kmo_per_item": ad.kmo_per_item.round(6).to_dict()},
-    )  # fmt: skip
-    run.folder.write_json(
-        "n_factors",
-        {"parallel_factors": int(count.factors), "parallel_components": int(count.components),
-         "kaiser": int(count.kaiser), "extracted": int(model.n_factors_),
-         "reason": count.reason},
-    )  # fmt: skip
-    primary = model.primary_factor_
-    rel = model.reliability_.reset_index()
-    rel.insert(1, "items", [", ".join(primary.index[primary == f]) if f != "all"
-                            else ", ".join(primary.index) for f in rel["factor"]])  # fmt: skip
-    rel.insert(2, "alpha", rel["raw_alpha"])
-    rel.insert(3, "name", rel["factor"].map(model.factor_names_).fillna("all items"))
-    run.folder.write_frame("reliability", rel)
-    loadings = model.loadings_.rename_axis("item").reset_index()
-    loadings.insert(1, "label", [wording.get(i, i) for i in loadings["item"]])
-    loadings["primary_factor"] = loadings["item"].map(primary)
-    loadings["communality"] = loadings["item"].map(model.communalities_)
+        return None
+    run.folder.write_json("factor_adequacy", factors.adequacy_json())
+    run.folder.write_json("n_factors", factors.n_factors_json())
+    run.folder.write_frame("reliability", factors.reliability())
+    kept = factors.screening
+    dropped = kept.loc[kept["dropped"], "item"].tolist()
+    notes.extend(factors.notes)
     notes.append(
-        f"{model.n_factors_} factor(s) from {items.shape[1]} items "
-        f"(pairwise-complete correlations, psych's default); scores are the clustering features"
+        f"{factors.model.n_factors_} factor(s) from {len(factors.model.loadings_)} items "
+        f"(pairwise-complete correlations, psych's default"
+        + (f"; dropped in screening: {', '.join(dropped)}" if dropped else "")
+        + "); the standardised factor scores are the clustering features"
     )
-    return model, loadings
-
-
-def wording_names(run: Run, index: pd.DataFrame) -> dict[Any, dict[str, str]]:
-    """A survey's segment names from the items that stand out in each segment (index ≥ 120
-    or ≤ 80 of the population's mean answer), labelled with the items' wording
-    (``source.wording``; the item's column name otherwise). ``index`` is the segments ×
-    items index table (:meth:`segkit.validate.describe.SegmentProfile.wide`)."""
-    from segkit.naming import suggest_names
-
-    wording = table_source(run).wording
-    traits = {}
-    for item in map(str, index.columns):
-        text = wording.get(item, item)
-        traits[item] = {"order": 8, "high": {"zh": f"「{text}」", "en": text},
-                        "low": {"zh": f"「{text}」低", "en": f"low on {text}"}}  # fmt: skip
-    names = suggest_names(index, vocabulary={"traits": traits})
-    return {
-        row.segment: {"zh": str(row.name_zh), "en": str(row.name_en)}
-        for row in names.itertuples(index=False)
-    }
+    return factors
