@@ -310,9 +310,7 @@ def describe_segments(
     described = _profile_frame(data, describe)
     cat = [c for c in (categorical or []) if c in described.columns] or None
     if value_column is None:
-        return profile_segments(
-            described, labels, log1p=skewed_columns(described), categorical=cat
-        )
+        return profile_segments(described, labels, log1p=skewed_columns(described), categorical=cat)
     if value_column not in data:
         raise InputError(
             f"no value column {value_column!r}", column=value_column, code="MISSING_COLUMN"
