@@ -326,23 +326,6 @@ def _segment_needs(
     typer.echo(f"wrote {len(written)} files to {out}")
 
 
-def _config_error(source: str, exc: Exception) -> str:
-    """One line per problem, naming the key (``segment.k_max: ...``)."""
-    from pydantic import ValidationError
-
-    from segkit.config import ConfigFileError
-
-    if isinstance(exc, ConfigFileError):
-        return str(exc)
-    if isinstance(exc, ValidationError):
-        lines = [f"{source}: {exc.error_count()} problem(s) in the run config"]
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            lines.append(f"  {where}: {err['msg']}")
-        return "\n".join(lines)
-    return f"{source}: {exc}"
-
-
 @app.command("report")
 def report(
     config: Annotated[
@@ -381,7 +364,9 @@ def report(
                  "demo": {"customers": customers, "seed": seed}}
             )  # fmt: skip
     except (ValidationError, ValueError, OSError) as exc:
-        typer.echo(f"error: {_config_error(source, exc)}", err=True)
+        from segkit.hints import config_error
+
+        typer.echo(f"error: {config_error(source, exc)}", err=True)
         raise typer.Exit(code=2) from None
     try:
         result = run_report(

@@ -160,3 +160,21 @@ def read_profile_table(
             code="MISSING_COLUMN",
         )
     return frame
+
+
+def config_error(source: str, exc: Exception) -> str:
+    """A run config that does not load: one line per problem, naming the key
+    (``segment.k_max: ...``)."""
+    from pydantic import ValidationError
+
+    from segkit.config import ConfigFileError
+
+    if isinstance(exc, ConfigFileError):
+        return str(exc)
+    if isinstance(exc, ValidationError):
+        lines = [f"{source}: {exc.error_count()} problem(s) in the run config"]
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            lines.append(f"  {where}: {err['msg']}")
+        return "\n".join(lines)
+    return f"{source}: {exc}"

@@ -165,7 +165,8 @@ def test_segment_traits_come_from_each_segments_own_figures() -> None:
     text (trait + figures, as report.html renders it) must differ unless the figures do."""
     from segkit.outputs.html_labels import trait as _trait
     from segkit.outputs.html_labels import trait_figures as _trait_figures
-    from segkit.workflow.segment import describe_segments, plan_segments
+    from segkit.workflow.planning import plan_segments
+    from segkit.workflow.segment import describe_segments
 
     profile, truth = demo_profile_and_truth()
     labels = pd.Series(truth["segment_id"].to_numpy() + 1, name="segment")

@@ -36,14 +36,13 @@ from segkit.workflow.clean_data import CleanStep, clean_step
 from segkit.workflow.collect_data import CollectStep, collect_step
 from segkit.workflow.model import (
     ClusterStep,
-    MonitorStep,
     NameStep,
     ValidateStep,
     cluster_step,
-    monitor_step,
     name_strategy_step,
     validate_step,
 )
+from segkit.workflow.monitor_step import MonitorStep, monitor_step
 from segkit.workflow.run import STEP_TITLES, Run, open_run, overview, workspace
 from segkit.workflow.table_steps import skip_reason, source_kind
 from segkit.workflow.variables_tiers import TiersStep, VariablesStep, tiers_step, variables_step

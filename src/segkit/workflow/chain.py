@@ -23,7 +23,8 @@ from segkit.paths import new_run_dir
 from segkit.workflow.artefacts import NOTEBOOKS, RunFolder
 from segkit.workflow.clean_data import clean_step
 from segkit.workflow.collect_data import collect_step
-from segkit.workflow.model import cluster_step, monitor_step, name_strategy_step, validate_step
+from segkit.workflow.model import cluster_step, name_strategy_step, validate_step
+from segkit.workflow.monitor_step import monitor_step
 from segkit.workflow.run import (
     SCRATCH_CUSTOMERS,
     SCRATCH_CUSTOMERS_SMOKE,

@@ -1,6 +1,6 @@
-"""Steps 5–8: clustering, validation, names and strategy, monitoring.
+"""Steps 5–7: clustering, validation, names and strategy (step 8: :mod:`.monitor_step`).
 
-All four work on the customers of ``02_customers.parquet`` sorted by ``customer_id`` and the
+Steps 5–8 all work on the customers of ``02_customers.parquet`` sorted by ``customer_id`` and the
 clustering features of ``03_features.parquet`` (same order). Step 5 records the model's
 recipe (method, k, seed, features) in ``05_model.json``; steps 6 and 8 refit exactly that
 model (same data, same seed: the same labels, which is checked) instead of storing a pickle.
@@ -8,7 +8,6 @@ model (same data, same seed: the same labels, which is checked) instead of stori
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,28 +16,24 @@ import pandas as pd
 
 from segkit.cluster.estimator import SegmentClusterer
 from segkit.cluster.kvote import KSelection
-from segkit.cluster.prepare import behaviour_features
 from segkit.errors import InputError
 from segkit.features import with_derived
-from segkit.monitor import Migration, drift_alerts, migration_matrix
 from segkit.validate.describe import SegmentProfile
-from segkit.workflow.collect_data import analysis_date
 from segkit.workflow.customers import MASTER_ATTRIBUTES
 from segkit.workflow.needs_labels import needs_plan
+from segkit.workflow.planning import Plan, plan_segments
 from segkit.workflow.run import Run
 from segkit.workflow.segment import (
     RULE_METHODS,
     RULE_VARIABLES,
-    Plan,
     Validation,
     cluster_segments,
     describe_segments,
-    plan_segments,
     profile_variables,
     rule_labels,
     validate_segments,
 )
-from segkit.workflow.table_steps import skip_reason, source_kind
+from segkit.workflow.table_steps import source_kind
 from segkit.workflow.tables import preprocess_for, table_spec
 
 #: master columns described in the segment profiles when present (never PII)
@@ -46,7 +41,7 @@ DESCRIBE_EXTRA = MASTER_ATTRIBUTES
 VALUE_COLUMN = "monetary"
 
 
-def _customers(run: Run) -> pd.DataFrame:
+def step_customers(run: Run) -> pd.DataFrame:
     frame = run.folder.read_frame("customers").sort_values("customer_id", kind="stable")
     return frame.reset_index(drop=True)
 
@@ -61,10 +56,10 @@ def _model_data(run: Run, customers: pd.DataFrame, spec: Mapping[str, Any]) -> p
     own variables from the customer table."""
     if spec["method"] in RULE_METHODS:
         return customers[spec["features"]].astype(float)
-    return _with_categorical(_features(run, customers)[spec["features"]], customers, spec)
+    return with_categorical(_features(run, customers)[spec["features"]], customers, spec)
 
 
-def _with_categorical(
+def with_categorical(
     X: pd.DataFrame, customers: pd.DataFrame, spec: Mapping[str, Any]
 ) -> pd.DataFrame:
     """``X`` and the ``categorical`` columns of the customer table (missing → ``"(missing)"``)."""
@@ -109,7 +104,7 @@ def _value_column(spec: Mapping[str, Any], customers: pd.DataFrame) -> str | Non
 def frozen_model(run: Run) -> tuple[SegmentClusterer, dict[str, Any]]:
     """Refit the clustering of step 5 from its recipe and check it gives step 5's labels."""
     spec = run.folder.read_json("cluster_model")
-    customers = _customers(run)
+    customers = step_customers(run)
     X = _model_data(run, customers, spec)
     model = SegmentClusterer(
         spec["method"], n_clusters=spec["k"], random_state=spec["seed"],
@@ -181,13 +176,13 @@ def cluster_step(
         categorical = table["categorical"] or seg.categorical
     cat = list(categorical)
     method = check_method(method or seg.method, cat)
-    customers = _customers(run)
+    customers = step_customers(run)
     column = _value_column(table, customers)
     value = customers[column] if column else None
     if method in RULE_METHODS:
         return _rule_step(run, customers, method, value)
     feats = _features(run, customers)
-    X = _with_categorical(feats.drop(columns=cat, errors="ignore"), customers, {"categorical": cat})
+    X = with_categorical(feats.drop(columns=cat, errors="ignore"), customers, {"categorical": cat})
     fitted = cluster_segments(
         X, method=method, k=k or seg.k or None, k_range=(k_min or seg.k_min, k_max or seg.k_max),
         random_state=run.config.seed, value=value, progress=progress,
@@ -271,7 +266,7 @@ def validate_step(
     if run.config.smoke:
         n_boot = min(n_boot, 5)
     spec = run.folder.read_json("cluster_model")
-    customers = _customers(run)
+    customers = step_customers(run)
     X = _model_data(run, customers, spec)
     labels = _labels(run, customers)
     cat = spec.get("categorical") or []
@@ -322,14 +317,14 @@ def name_strategy_step(
     run: Run, *, names: Mapping[int, Mapping[str, str]] | None = None
 ) -> NameStep:
     """Suggest names from the segment profiles, give each segment its value, lifecycle and
-    growth trait (relative to the population, see :func:`segkit.workflow.segment.plan_segments`),
+    growth trait (relative to the population, see :func:`segkit.workflow.planning.plan_segments`),
     and match the strategy playbook (a survey's needs segments: :func:`.needs_plan`).
 
     The analyst's names — the run config's ``names`` (segment → ``{zh, en}``), then
     ``names`` given here — replace the suggestions. This is the only place segment names are
     made: ``07_names`` / ``07_segments`` hold them, and the report, the Excel table and the
     CSV artefacts all read them from there."""
-    customers = _customers(run)
+    customers = step_customers(run)
     labels = _labels(run, customers)
     spec = run.folder.read_json("cluster_model")
     column = _value_column(spec, customers)
@@ -353,81 +348,3 @@ def name_strategy_step(
         run.folder.write_frame(name, getattr(plan, name))
     value = customers[column] if column else None
     return NameStep(plan=plan, profile=profile, labels=labels, value=value)
-
-
-# -- 08 monitor ----------------------------------------------------------------------------
-@dataclass
-class MonitorStep:
-    """Step 8: two periods scored by the frozen step-5 model, migration and drift."""
-
-    periods: pd.DataFrame
-    migration: Migration
-    drift: pd.DataFrame
-    assignments: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
-
-
-def _period_profile(run: Run, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """The profile of the transactions dated in ``[start, end]`` (as of ``end``)."""
-    from segkit.collect.sql import sql_str
-    from segkit.engine import connect
-    from segkit.profile import profile_sql
-
-    con = connect()
-    path = sql_str(str(run.folder.path("clean_transactions")))
-    con.execute(
-        f"""CREATE TEMP VIEW clean_tx AS SELECT * FROM read_parquet({path})
-        WHERE date >= DATE '{start}' AND date < DATE '{end}' + INTERVAL 1 DAY"""
-    )
-    frame = con.sql(profile_sql(con, as_of=end, window_start=start)).df()
-    return frame[frame["frequency"] > 0].reset_index(drop=True)
-
-
-def monitor_step(run: Run, *, months: int | None = None) -> MonitorStep:
-    """Score the last ``months`` before the as-of date and the ``months`` before those with
-    the frozen step-5 model; count migrations between segments and raise drift alerts (on
-    the numeric features; k-prototypes' categorical columns come from the customer table)."""
-
-    if why := skip_reason(run, "08_monitor"):
-        raise InputError(why, code="NOT_APPLICABLE")
-    months = months or run.config.monitor.months
-    model, spec = frozen_model(run)
-    customers = _customers(run)[["customer_id", *(spec.get("categorical") or [])]]
-    end = analysis_date(run)
-    split = (pd.Timestamp(end) - pd.DateOffset(months=months)).date()
-    begin = (pd.Timestamp(split) - pd.DateOffset(months=months)).date()
-    day = dt.timedelta(days=1)
-    periods = pd.DataFrame(
-        {"period": ["before", "after"], "start": [begin + day, split + day], "end": [split, end]}
-    )
-    labels: dict[str, pd.Series] = {}
-    feats: dict[str, pd.DataFrame] = {}
-    rows = []
-    for p in periods.itertuples(index=False):
-        prof = _period_profile(run, p.start, p.end)
-        X = behaviour_features(prof).reindex(columns=spec["features"], fill_value=0.0)
-        X = _with_categorical(X, prof.merge(customers, "left", "customer_id", suffixes=("_", "")),
-                              spec)  # fmt: skip
-        X.index = pd.Index(prof["customer_id"], name="customer_id")
-        feats[p.period], labels[p.period] = X.select_dtypes("number"), model.predict(X)
-        rows.append(labels[p.period].rename("segment").reset_index().assign(
-            period=p.period, start=p.start, end=p.end))  # fmt: skip
-    migration = migration_matrix(labels["before"], labels["after"])
-    drift = drift_alerts(labels["before"], labels["after"], feats["before"], feats["after"])
-    assignments = pd.concat(rows, ignore_index=True)
-    folder = run.folder
-    folder.write_frame("period_assignments", assignments)
-    long = migration.counts.rename_axis(index="before", columns="after").stack().rename("customers")
-    share = migration.shares.rename_axis(index="before", columns="after").stack().rename("share")
-    folder.write_frame(
-        "migration",
-        pd.concat([long, share], axis=1).reset_index().astype({"before": str, "after": str}),
-    )
-    folder.write_frame("drift", drift)
-    periods["customers"] = [len(labels["before"]), len(labels["after"])]
-    notes = [
-        f"{migration.stayed_share():.1%} of customers active in both periods kept their segment"
-    ]
-    return MonitorStep(
-        periods=periods, migration=migration, drift=drift, assignments=assignments, notes=notes
-    )

@@ -39,8 +39,8 @@ import yaml
 from segkit.errors import InputError
 
 if TYPE_CHECKING:
+    from segkit.workflow.planning import Plan
     from segkit.workflow.run import Run
-    from segkit.workflow.segment import Plan
 
 __all__ = [
     "SMALL_EFFECT",
@@ -330,7 +330,7 @@ def needs_plan(run: Run, plan: Plan, given: Mapping[Any, Any] | None = None) -> 
     wording, ``source.wording``), their ``need`` and the strategy of the playbook's ``need-*``
     rules (items' needs: ``source.needs``, else guessed from the wording), in place of the
     profile-based suggestions of ``plan``
-    (:func:`segkit.workflow.segment.plan_segments`). :func:`label_segments` runs on the
+    (:func:`segkit.workflow.planning.plan_segments`). :func:`label_segments` runs on the
     step-3 factor scores (``03_features``) and loadings; when step 3 clustered the items
     themselves (no factor model), each item is its own factor. ``given`` (segment → name,
     the analyst's) still wins."""
