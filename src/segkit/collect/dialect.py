@@ -81,12 +81,19 @@ def first_record(path: Path, encoding: str, delimiter: str) -> list[str]:
         return []
 
 
-def norm_header(name: str) -> str:
-    """Header matching key: NFKC, no zero-width characters or blanks, case-folded."""
+def same_header(name: str) -> str:
+    """What makes two headers the same column: NFKC, no zero-width characters or blanks
+    (``客户\u3000编号`` is ``客户编号``); case still counts (FactoMineR's tea survey has both
+    ``How`` and ``how``)."""
     folded = unicodedata.normalize("NFKC", name)
     for zw in ("\ufeff", "\u200b", "\u200c", "\u200d", "\u2060"):
         folded = folded.replace(zw, "")
-    return "".join(folded.split()).casefold()
+    return "".join(folded.split())
+
+
+def norm_header(name: str) -> str:
+    """Header matching key: :func:`same_header`, case-folded."""
+    return same_header(name).casefold()
 
 
 def match_columns(
@@ -96,8 +103,13 @@ def match_columns(
     file: Path,
     sheet: str | None = None,
     header_row: int = 1,
+    case_counts: bool = False,
 ) -> dict[str, str]:
-    """Map role → actual header, tolerant of BOM, full-width and blank differences."""
+    """Map role → actual header, tolerant of BOM, full-width and blank differences.
+
+    Two headers that differ only by case are the same column (a ``DUPLICATE_HEADER``) unless
+    ``case_counts``: a table read into pandas keeps ``How`` and ``how`` apart, DuckDB
+    (transaction sources) would not."""
     bad = [h for h in header if h.startswith("Unnamed:") or h.strip() == ""]
     if bad:
         raise InputError(
@@ -109,12 +121,15 @@ def match_columns(
             code="UNNAMED_HEADER",
         )
     seen: dict[str, str] = {}
+    folded: dict[str, list[str]] = {}
     dups = []
+    key = same_header if case_counts else norm_header
     for h in header:
-        k = norm_header(h)
+        k = key(h)
         if k in seen:
             dups.append(h)
         seen[k] = h
+        folded.setdefault(k.casefold(), []).append(h)
     if dups:
         raise InputError(
             f"duplicate column names {dups}",
@@ -125,7 +140,18 @@ def match_columns(
         )
     out: dict[str, str] = {}
     for role, name in wanted.items():
-        actual = seen.get(norm_header(name))
+        actual = seen.get(key(name))
+        if actual is None and len(cased := folded.get(norm_header(name), [])) > 1:
+            raise InputError(
+                f"column {name!r} (role {role}) matches {cased} ignoring case: "
+                "name the column exactly",
+                file=file,
+                sheet=sheet,
+                column=name,
+                code="AMBIGUOUS_COLUMN",
+            )
+        if actual is None and cased:
+            actual = cased[0]
         if actual is None:
             near = difflib.get_close_matches(name, header, n=3, cutoff=0.5)
             hint = f"; near matches: {near}" if near else f"; columns are: {header}"

@@ -75,7 +75,7 @@ def _delimited_text(f: Path, read: ReadOptions) -> pd.DataFrame:
     if not rows or len(rows) < 2:
         raise InputError("0 data rows (header only)", file=f, code="EMPTY_FILE")
     header = rows[0]
-    match_columns(header, {}, file=f)
+    match_columns(header, {}, file=f, case_counts=True)  # read by pandas: How ≠ how
     body = []
     for line_no, row in enumerate(rows[1:], start=2):
         if not row:
