@@ -18,6 +18,9 @@ from segkit.workflow.model import frozen_model
 from segkit.workflow.segmenting import segment_profile
 
 CATEGORICAL = ["city", "gender"]
+#: the numbers the groups were planted in (a table that is not a segkit profile would
+#: otherwise be clustered on every numeric column, monetary and frequency included)
+FEATURES = ["avg_order_value", "orders_per_active_month"]
 
 
 def mixed_customers(n_per: int = 80, seed: int = 0) -> pd.DataFrame:
@@ -35,7 +38,7 @@ def mixed_customers(n_per: int = 80, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame({
         "customer_id": [f"C{i:04d}" for i in range(n)],
         "avg_order_value": aov, "frequency": freq, "active_months": months,
-        "monetary": (aov * freq).round(2),
+        "monetary": (aov * freq).round(2), "orders_per_active_month": freq / months,
         "city": np.where(rng.random(n) < 0.9, cities[g], cities[(g + 1) % 3]),
         "gender": np.where(rng.random(n) < 0.9, genders[g], np.array(["男", "女", "男"])[g]),
         "group": g,
@@ -46,7 +49,7 @@ def test_segment_profile_kprototypes_recovers_planted_groups(tmp_path: Path) -> 
     table = mixed_customers()
     done = segment_profile(
         table.drop(columns="group"), tmp_path / "run", source="crm.csv", method="kprototypes",
-        categorical=CATEGORICAL, n_boot=5, k_range=(2, 6),
+        categorical=CATEGORICAL, features=FEATURES, n_boot=5, k_range=(2, 6),
     )  # fmt: skip
     sel = done.cluster.selection
     assert sel is not None and sel.recommended_k_ == 3, sel.reason_ if sel else None
@@ -80,7 +83,8 @@ def test_cli_segment_kprototypes(tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "run"
     args = ["segment", str(src), "--out", str(out), "--method", "kprototypes",
-            "--categorical", "city,gender", "--n-boot", "3", "--k-range", "2-6", "-q"]  # fmt: skip
+            "--categorical", "city,gender", "--features", ",".join(FEATURES),
+            "--n-boot", "3", "--k-range", "2-6", "-q"]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "Segmentation: kprototypes, 3 segments" in result.output
@@ -102,7 +106,7 @@ def test_segment_profile_gower(tmp_path: Path) -> None:
     table = mixed_customers()
     done = segment_profile(
         table.drop(columns="group"), tmp_path / "run", source="crm.csv", method="gower",
-        categorical=CATEGORICAL, n_boot=3, k=3,
+        categorical=CATEGORICAL, features=FEATURES, n_boot=3, k=3,
     )  # fmt: skip
     assert done.cluster.k == 3 and done.cluster.preprocessing["city"] == "categorical (matching)"
     v = done.validate.validation
