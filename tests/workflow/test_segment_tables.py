@@ -89,6 +89,8 @@ def test_customer_table_untuned_votes_k_and_names_segments_from_spend(tables, tm
     groups = truth.set_index("客户编号").loc[assigned["customer_id"], "group"]
     assert adjusted_rand_score(groups, assigned["segment"]) == 1.0
     assert names["name_zh"].is_unique and names["name_en"].is_unique
+    # different base names, from each segment's strongest traits (not "… customers 2")
+    assert not names["name_en"].str.contains(r"\d$").any(), names["name_en"].tolist()
     assert all(any(c in n.lower() for c in SPEND) for n in names["name_en"])
     # no value column: no value shares, and the summary says so
     segments = pd.read_csv(run / "07_segments.csv")
