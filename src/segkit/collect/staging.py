@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from segkit.collect.sql import sql_ident, sql_str
-from segkit.config import ReadOptions
+from segkit.config import TRANSACTION_ROLES, ReadOptions
 from segkit.errors import InputError
 
 
@@ -125,16 +125,8 @@ def dedupe_key_sql(roles: Sequence[str]) -> str:
     )
 
 
-ROLE_ORDER = (
-    "customer_id",
-    "order_id",
-    "date",
-    "amount",
-    "quantity",
-    "unit_price",
-    "channel",
-    "category",
-)
+#: the staged table's role columns, in order (the roles a :class:`ColumnMap` can map)
+ROLE_ORDER = TRANSACTION_ROLES
 
 
 def staged_select(
