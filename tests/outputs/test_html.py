@@ -39,3 +39,21 @@ def test_sanitise_keeps_tables_and_data_images_only() -> None:
                 "script", "url("):  # fmt: skip
         assert bad not in clean, bad
     assert 'href="#s-sec"' in clean
+
+
+def test_a_run_without_a_value_measure_shows_no_empty_value_columns(tmp_path: Path) -> None:
+    """A survey (or a customer table without a value column) has no value share and no
+    value / lifecycle / growth trait: the summary leaves those columns out instead of
+    showing them empty, and the chart is titled for customer shares only."""
+    run = fake_run(tmp_path, ["a", "b", "c", "d"], sizes=[20, 40])
+    segs = run.read_frame("segments").drop(columns=["value_share", "value"])
+    (run.path("segments")).unlink()
+    run.write_frame("segments", segs)
+    cfg = RunConfig.model_validate({"demo": {}, "language": "en"})
+    page = build_report(run, cfg, []).read_text(encoding="utf-8")
+    assert "Share of customers" in page and "Share of value" not in page
+    assert "Value / lifecycle / growth" not in page
+    assert 'alt="Share of customers by segment"' in page
+    with_value = fake_run(tmp_path / "v", ["a", "b", "c", "d"], sizes=[20, 40])
+    page = build_report(with_value, cfg, []).read_text(encoding="utf-8")
+    assert "Share of value" in page and "Value / lifecycle / growth" in page

@@ -89,6 +89,9 @@ def test_customer_table_steps(tmp_path: Path, encoding: str) -> None:
     quality = cl.quality.set_index("check")
     assert quality.loc["MISSING_VALUE (服装)", "flagged"] == 1  # "abc", set missing
     assert quality.loc["MISSING_VALUE (家居)", "flagged"] == 1
+    # the row account the report checks: 151 records = 150 kept + 1 quarantined
+    account = quality.loc[["records read", "rows kept", "rows quarantined"], "detected"]
+    assert account.tolist() == [151, 150, 1]
     assert {"地区=华东", "地区=华南", "地区=华北"} <= set(cl.customers.columns)
     assert cl.cleaned is None and "duplicate ids" in cl.summary_text()
     va = workflow.variables_step(run)

@@ -42,6 +42,7 @@ LABELS: dict[str, dict[str, str]] = {
         "steps": "分析步骤",
         "missing": "本次运行没有生成该表。",
         "chart": "各细分的客户占比与价值占比",
+        "chart_customers": "各细分的客户占比",
         "resource": "资源占比",
         "kpis": "指标",
         "balance": "记录 {read:,} = 保留 {kept:,} + 隔离 {quarantined:,}"
@@ -86,6 +87,7 @@ LABELS: dict[str, dict[str, str]] = {
         "steps": "Steps",
         "missing": "This run did not produce this table.",
         "chart": "Share of customers and of value by segment",
+        "chart_customers": "Share of customers by segment",
         "resource": "Resource share",
         "kpis": "KPIs",
         "balance": "records {read:,} = kept {kept:,} + quarantined {quarantined:,} "

@@ -40,20 +40,22 @@ def _chart(shown: pd.DataFrame, language: str) -> str:
     data = pd.DataFrame(
         {label("share", language): shown["share"].astype(float).to_numpy()}, index=names
     )
-    if "value_share" in shown:
+    valued = "value_share" in shown and shown["value_share"].notna().any()
+    if valued:
         data[label("value_share", language)] = shown["value_share"].astype(float).to_numpy()
+    title = label("chart" if valued else "chart_customers", language)
     # room for the legend below the bars and a title that wraps: the bilingual labels are long
     fig, ax = plt.subplots(figsize=(9, 1.4 + 0.45 * len(data)), layout="constrained")
     data.iloc[::-1].plot.barh(ax=ax, color=["#4c78a8", "#f58518"], width=0.8, legend=False)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_title(label("chart", language).replace(" Share", "\nShare"), fontsize=11)
+    ax.set_title(title.replace(" Share", "\nShare"), fontsize=11)
     handles, labels = ax.get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
     uri = base64.b64encode(buf.getvalue()).decode("ascii")
-    alt = esc(label("chart", language))
+    alt = esc(title)
     return f'<img class="chart" alt="{alt}" src="data:image/png;base64,{uri}">'
 
 
@@ -69,6 +71,13 @@ def summary_section(run: RunFolder, cfg: RunConfig) -> str:
         segs = segs.assign(label=[segment_label(r, lang) for _, r in segs.iterrows()])
         small = segs["size"].astype(int) < cfg.report.min_report_size
         shown, hidden = segs[~small], segs[small]
+        # a source without a value measure (a survey) or without dates has no value share and
+        # no traits: those columns are left out rather than shown empty
+        keys = ["segment", "name", "size", "share", "value_share", "profile", "stability"]
+        if "value_share" not in shown or shown["value_share"].isna().all():
+            keys.remove("value_share")
+        if not any(c in shown and shown[c].notna().any() for c in ("value", "lifecycle", "growth")):
+            keys.remove("profile")
         rows = []
         for _, r in shown.iterrows():
             prof = " / ".join(
@@ -79,16 +88,15 @@ def summary_section(run: RunFolder, cfg: RunConfig) -> str:
             stab = ""
             if "stability" in r and pd.notna(r["stability"]):
                 stab = f"{float(r['stability']):.2f} {esc(r.get('verdict', ''))}"
-            rows.append(
-                f"<tr><td>{esc(r['segment'])}</td><td>{esc(r['label'])}</td>"
-                f'<td class="num">{int(r["size"]):,}</td><td class="num">{pct(r["share"])}</td>'
-                f'<td class="num">{pct(r.get("value_share"))}</td><td>{prof}</td>'
-                f"<td>{stab}</td></tr>"
-            )
-        head = "".join(
-            f"<th>{esc(label(k, lang))}</th>"
-            for k in ("segment", "name", "size", "share", "value_share", "profile", "stability")
-        )
+            cells = {
+                "segment": f"<td>{esc(r['segment'])}</td>", "name": f"<td>{esc(r['label'])}</td>",
+                "size": f'<td class="num">{int(r["size"]):,}</td>',
+                "share": f'<td class="num">{pct(r["share"])}</td>',
+                "value_share": f'<td class="num">{pct(r.get("value_share"))}</td>',
+                "profile": f"<td>{prof}</td>", "stability": f"<td>{stab}</td>",
+            }  # fmt: skip
+            rows.append("<tr>" + "".join(cells[k] for k in keys) + "</tr>")
+        head = "".join(f"<th>{esc(label(k, lang))}</th>" for k in keys)
         parts.append(
             f"<h3>{esc(label('segments', lang))}</h3>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"

@@ -250,7 +250,8 @@ def clean_table(run: Run) -> dict[str, Any]:
     )  # fmt: skip
     for code, n in coded.quarantine["reason_code"].value_counts(sort=False).items():
         rows.append((f"{code} (coding)", int(n), "changed"))
-    privacy = folder.read_json("sources").get("privacy", {})
+    sources = folder.read_json("sources")
+    privacy = sources.get("privacy", {})
     if n_ids := privacy.get("ids_pseudonymised", 0):
         rows.append(("PII_CUSTOMER_ID (pseudonymised)", int(n_ids), "changed"))
     # the id, the numbers, the qualitative text and its 0/1 codes; no other column of the
@@ -262,6 +263,13 @@ def clean_table(run: Run) -> dict[str, Any]:
     )
     quarantine = pd.concat([p for p in [*parts, coded.quarantine] if len(p)] or [parts[0]])
     quarantine = mask_frame_text(quarantine, ("source_file", "column", "raw_value", "detail"))
+    # the row account the report checks: records read = kept + quarantined (rows without an
+    # id were set aside at step 1, repeated ids here)
+    n_read = int(sources.get("records", len(dup)))
+    n_rejects = len(folder.read_frame("collect_rejects"))
+    rows = [("records read", n_read, None), ("rows kept", len(customers), None),
+            ("rows quarantined", n_rejects + int(dup.sum()), None),
+            ("MISSING_ID", n_rejects, "removed"), *rows]  # fmt: skip
     quality = pd.DataFrame(
         [{"check": c, "detected": n, "removed": 0, "changed": 0, "flagged": 0,
           **({col: n} if col else {})} for c, n, col in rows if n],
