@@ -54,6 +54,12 @@ def test_a_run_without_a_value_measure_shows_no_empty_value_columns(tmp_path: Pa
     assert "Share of customers" in page and "Share of value" not in page
     assert "Value / lifecycle / growth" not in page
     assert 'alt="Share of customers by segment"' in page
+    survey = RunConfig.model_validate(
+        {"source": {"kind": "survey", "path": "s.csv", "id_column": "id", "items": ["q1", "q2"]}}
+    )
+    run.path("report").unlink()  # segkit never overwrites a report
+    page = build_report(run, survey, []).read_text(encoding="utf-8")
+    assert "cancellation" not in page.lower()  # a survey has no orders to cancel
     with_value = fake_run(tmp_path / "v", ["a", "b", "c", "d"], sizes=[20, 40])
     page = build_report(with_value, cfg, []).read_text(encoding="utf-8")
     assert "Share of value" in page and "Value / lifecycle / growth" in page

@@ -147,7 +147,9 @@ def summary_section(run: RunFolder, cfg: RunConfig) -> str:
             + "</tr>"
             for _, r in quality[keep].iterrows()
         )
-        notes = [*_balance(run, quality, lang), _cancellations(cfg, quality, lang)]
+        notes = _balance(run, quality, lang)
+        if cfg.source_kind == "transactions":  # a customer table or survey has no orders
+            notes.append(_cancellations(cfg, quality, lang))
         parts.append(
             f"<h3>{esc(label('quality', lang))}</h3>"
             + "".join(f'<p class="note">{esc(line)}</p>' for line in notes)
