@@ -26,6 +26,7 @@ on the step-3 factor scores and loadings) both use it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from importlib import resources
@@ -138,10 +139,25 @@ def item_needs(
             out[item] = str(given[item])
             continue
         text = " ".join([item, *_texts(item, labels)]).lower()
-        hit = next((need for need, words in vocab.items() if any(w in text for w in words)), None)
+        hit = next((need for need, words in vocab.items() if any(_says(text, w) for w in words)),
+                   None)  # fmt: skip
         if hit is not None:
             out[item] = hit
     return out
+
+
+def _says(text: str, word: str) -> bool:
+    """``text`` contains ``word``: a Latin-script word only at the start of a word (``deal``
+    is not in "ideal", ``convenien`` is in "convenient"); Chinese anywhere.
+
+    Examples
+    --------
+    >>> _says("an ideal day", "deal"), _says("a good deal", "deal"), _says("送货快捷", "快捷")
+    (False, True, True)
+    """
+    if word.isascii():
+        return re.search(rf"(?<![a-z0-9]){re.escape(word)}", text) is not None
+    return word in text
 
 
 def factor_needs(loadings: pd.DataFrame, needs: Mapping[str, str]) -> pd.DataFrame:
