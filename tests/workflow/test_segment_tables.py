@@ -144,7 +144,7 @@ def test_customer_table_errors_name_the_file_row_and_column(tables, tmp_path) ->
     result = _segment(utf8, tmp_path / "d", "--log", "sqrt")
     assert result.exit_code == 2 and "--log must be one of auto, none, all" in result.output
     result = _segment(utf8, tmp_path / "e", "--categorical", "fresh")
-    assert result.exit_code == 2 and "[UNSUPPORTED_METHOD] --categorical" in result.output
+    assert result.exit_code == 2 and "[UNSUPPORTED_METHOD] categorical columns are" in result.output
     negative = truth.drop(columns="group").assign(milk=lambda f: f["milk"] - 5000)
     negative.to_csv(tmp_path / "neg.csv", index=False)
     result = _segment(tmp_path / "neg.csv", tmp_path / "f", "--log", "all")
