@@ -94,6 +94,13 @@ ARTEFACTS: dict[str, str] = {
     "drift": "artefacts/08_drift.csv",
 }
 
+#: artefacts only some runs write: a source that is one row per customer (customer table or
+#: survey: ``source_table``, ``table``; a survey's factor analysis: ``factor_adequacy``,
+#: ``n_factors``, ``reliability``) and a rule method's cut points instead of centres
+CONDITIONAL: frozenset[str] = frozenset(
+    {"source_table", "table", "factor_adequacy", "n_factors", "reliability", "rule_thresholds"}
+)
+
 #: the notebooks of a run, in order
 NOTEBOOKS: tuple[str, ...] = (
     "00_overview",
