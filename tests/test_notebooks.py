@@ -52,6 +52,12 @@ def test_notebook_is_committed_clean(name: str) -> None:
     last = nb.cells[-1]
     assert last.cell_type == "markdown" and last.source.startswith("## 练习 Exercises")
     assert re.search(r"^1\. ", last.source, re.M), f"{name}: the exercises are a numbered list"
+    # course material is tagged `training`: a client report leaves it out
+    assert "training" in last.metadata.get("tags", []), f"{name}: exercises not tagged training"
+    for cell in nb.cells:
+        if "training" not in cell.metadata.get("tags", []):
+            for word in ("练习", "本课程", "The course", "00_overview.ipynb", "run.describe()"):
+                assert word not in cell.source, f"{name}: {word!r} outside a training cell"
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from segkit.errors import InputError, SegkitError
+
+if TYPE_CHECKING:
+    from segkit.config import RunConfig
 
 app = typer.Typer(
     help="segkit — customer segmentation toolkit (客户分层).",
@@ -326,6 +329,14 @@ def _segment_needs(
     typer.echo(f"wrote {len(written)} files to {out}")
 
 
+def _with_audience(cfg: RunConfig, audience: str) -> RunConfig:
+    """``cfg`` with ``report.audience`` set (validated: ``client`` or ``training``)."""
+    from segkit.config import ReportSpec
+
+    report = ReportSpec.model_validate({**cfg.report.model_dump(), "audience": audience})
+    return cfg.model_copy(update={"report": report})
+
+
 @app.command("report")
 def report(
     config: Annotated[
@@ -343,6 +354,13 @@ def report(
     ] = None,
     progress: Annotated[bool, typer.Option(help="show progress (a bar on a terminal)")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress lines")] = False,
+    audience: Annotated[
+        str | None,
+        typer.Option(
+            help="client (a deliverable, no exercises) or training (with the course material); "
+            "default: the config's report.audience (client), training with --demo"
+        ),
+    ] = None,
 ) -> None:
     """A full report run: notebooks (papermill) → report.html, segments.xlsx, manifest.json."""
     from pydantic import ValidationError
@@ -361,8 +379,11 @@ def report(
         else:
             cfg = RunConfig.model_validate(
                 {"client": "demo", "seed": seed, "smoke": smoke,
-                 "demo": {"customers": customers, "seed": seed}}
+                 "demo": {"customers": customers, "seed": seed},
+                 "report": {"audience": "training"}}
             )  # fmt: skip
+        if audience is not None:
+            cfg = _with_audience(cfg, audience)
     except (ValidationError, ValueError, OSError) as exc:
         from segkit.hints import config_error
 

@@ -138,6 +138,38 @@ def test_html_is_offline_and_without_code(demo_run: Path) -> None:
         assert name in summary
 
 
+#: course material and raw Python reprs a client report must not show
+CLIENT_FORBIDDEN = (
+    "练习", "Exercises", "本课程", "The course follows", "00 总览 Overview", "run folder",
+    "运行目录", "dtype:", "Series(", "Name: count",
+)  # fmt: skip
+
+
+def test_client_report_leaves_out_the_course_material(demo_run: Path, tmp_path: Path) -> None:
+    """The demo run is a training report (its default) and keeps the exercises; the same run
+    rebuilt with ``report.audience: client`` has no exercises, course wording, navigation,
+    run-folder lines, file table or raw reprs."""
+    from segkit.outputs.html import build_report
+    from segkit.workflow.artefacts import RunFolder
+
+    cfg = RunConfig.from_yaml(demo_run / "params.yaml")
+    assert cfg.report.audience == "training"  # `segkit report --demo`
+    training = (demo_run / "report.html").read_text(encoding="utf-8")
+    assert "练习 Exercises" in training and "00 总览 Overview" in training
+    run = tmp_path / demo_run.name
+    shutil.copytree(demo_run, run)
+    (run / "report.html").unlink()
+    client = cfg.model_copy(update={"report": cfg.report.model_copy(update={"audience": "client"})})
+    notebooks = sorted((run / "notebooks").glob("*.ipynb"))
+    page = build_report(RunFolder(run), client, notebooks).read_text(encoding="utf-8")
+    for word in CLIENT_FORBIDDEN:
+        assert word not in page, word
+    assert not re.search(r"(?<![\w\]\[])\[\]", page), "a bare []"
+    assert not re.search(r"<pre>\['", page), "a printed list"
+    for p in notebooks:  # every step is still there
+        assert f'id="step-{p.stem}"' in page
+
+
 def _chromium() -> str:
     for name in ("chromium", "chromium-browser", "google-chrome"):
         if path := shutil.which(name):

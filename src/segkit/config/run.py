@@ -111,6 +111,12 @@ class ReportSpec(StrictModel):
     min_report_size: int = Field(5, ge=1)
     #: put real names / phones in the Excel table (off by default; recorded in the manifest)
     reidentify: bool = False
+    #: ``client``: a deliverable without the course material (cells tagged ``training``:
+    #: exercises, navigation, run-folder lines, file tables); ``training``: every cell.
+    #: ``segkit report --demo`` sets ``training``.
+    audience: Literal["client", "training"] = Field(
+        "client", description="client (a deliverable) or training (with the exercises)"
+    )
 
 
 class SegmentName(StrictModel):

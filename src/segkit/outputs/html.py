@@ -52,12 +52,14 @@ def build_report(
     """Write ``report.html`` of ``run`` (never over an existing one) and return its path.
 
     ``notebooks`` are the executed notebooks, in order; ``as_of`` the analysis date shown in
-    the header (default: the config's).
+    the header (default: the config's). ``cfg.report.audience`` ``client`` leaves out the
+    notebooks' course material (cells tagged ``training``).
     """
     target = run.path("report")
     refuse_existing(target)
     lang = cfg.language
-    sections = [notebook_section(Path(p)) for p in notebooks if Path(p).exists()]
+    audience = cfg.report.audience
+    sections = [notebook_section(Path(p), audience) for p in notebooks if Path(p).exists()]
     toc = [f'<li><a href="#summary">{esc(label("summary", lang))}</a></li>']
     toc += [
         f'<li><a href="#step-{esc(Path(p).stem)}">{esc(title)}</a></li>'

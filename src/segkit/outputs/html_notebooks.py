@@ -2,9 +2,10 @@
 
 A notebook is converted with nbconvert (no code, no prompts, no MathJax or require.js from a
 CDN, images as ``data:`` URIs) after dropping what the report must not show (stderr, errors,
-plot reprs, cells tagged ``remove-cell`` / ``report-skip``), then sanitised with nh3: only a
-fixed set of tags and attributes survives, images only as ``data:image/…`` and links only to
-anchors inside the page.
+plot reprs, cells tagged ``remove-cell`` / ``report-skip``, and for a ``client`` audience the
+cells tagged ``training``: exercises, course wording, navigation, run-folder lines, file tables),
+then sanitised with nh3: only a fixed set of tags and attributes survives, images only as
+``data:image/…`` and links only to anchors inside the page.
 
 Examples
 --------
@@ -69,11 +70,18 @@ def sanitise(fragment: str, section: str = "") -> str:
     )
 
 
-def _prune(nb: Any) -> str | None:
-    """Drop what the report must not show (stderr, errors, plot reprs, skipped cells); return
-    the first markdown heading as the section title."""
+#: cell tags never shown in a report
+SKIP_TAGS = frozenset({"remove-cell", "report-skip", "parameters", "injected-parameters"})
+#: cell tags shown to a ``training`` audience only (course material)
+TRAINING_TAGS = frozenset({"training"})
+
+
+def _prune(nb: Any, audience: str = "training") -> str | None:
+    """Drop what the report must not show (stderr, errors, plot reprs, skipped cells, and the
+    ``training`` cells unless ``audience`` is ``training``); return the first markdown heading
+    as the section title."""
     title = None
-    skip = {"remove-cell", "report-skip", "parameters", "injected-parameters"}
+    skip = SKIP_TAGS if audience == "training" else SKIP_TAGS | TRAINING_TAGS
     kept = []
     for cell in nb.cells:
         if skip & set(cell.get("metadata", {}).get("tags", [])):
@@ -102,14 +110,15 @@ def _prune(nb: Any) -> str | None:
     return title
 
 
-def notebook_section(path: Path) -> tuple[str, str]:
-    """``(title, sanitised HTML body)`` of one executed notebook, without code."""
+def notebook_section(path: Path, audience: str = "training") -> tuple[str, str]:
+    """``(title, sanitised HTML body)`` of one executed notebook, without code; a ``client``
+    audience leaves out the cells tagged ``training``."""
     import nbformat
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
     nb = nbformat.read(path, as_version=4)
-    title = _prune(nb) or path.stem
+    title = _prune(nb, audience) or path.stem
     c = Config()
     c.HTMLExporter.exclude_input = True
     c.HTMLExporter.exclude_input_prompt = True
