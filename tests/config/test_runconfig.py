@@ -123,3 +123,16 @@ def test_an_oversized_config_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "gbk.yaml").write_bytes("client: 华东\ndemo: {}\n".encode("gbk"))
     with pytest.raises(ConfigFileError, match="not UTF-8 text"):
         RunConfig.from_yaml(tmp_path / "gbk.yaml")
+
+
+def test_report_audience_defaults_to_client_and_is_checked(tmp_path: Path) -> None:
+    assert RunConfig.model_validate({"demo": {}}).report.audience == "client"
+    cfg = RunConfig.model_validate({"demo": {}, "report": {"audience": "training"}})
+    assert cfg.report.audience == "training"
+    with pytest.raises(ValidationError, match="audience"):
+        RunConfig.model_validate({"demo": {}, "report": {"audience": "students"}})
+    # `segkit report --audience` is checked before any work
+    args = ["report", "--demo", "--audience", "students", "--reports-root", str(tmp_path)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and "audience" in result.output
+    assert not any(tmp_path.iterdir())

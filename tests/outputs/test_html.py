@@ -63,3 +63,25 @@ def test_a_run_without_a_value_measure_shows_no_empty_value_columns(tmp_path: Pa
     with_value = fake_run(tmp_path / "v", ["a", "b", "c", "d"], sizes=[20, 40])
     page = build_report(with_value, cfg, []).read_text(encoding="utf-8")
     assert "Share of value" in page and "Value / lifecycle / growth" in page
+
+
+def test_client_audience_drops_the_training_cells(tmp_path: Path) -> None:
+    import nbformat
+
+    from segkit.outputs.html_notebooks import notebook_section
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# 01 Step\n\nWhat the step does."),
+        nbformat.v4.new_markdown_cell("[00 总览 Overview](00_overview.ipynb)"),
+        nbformat.v4.new_markdown_cell("## 练习 Exercises\n\n1. Try it."),
+    ]
+    for cell in nb.cells[1:]:
+        cell.metadata["tags"] = ["training"]
+    path = tmp_path / "01_step.ipynb"
+    nbformat.write(nb, path)
+    title, client = notebook_section(path, "client")
+    assert title == "01 Step" and "What the step does." in client
+    assert "练习" not in client and "Overview" not in client
+    _, training = notebook_section(path)  # the default: every cell
+    assert "练习 Exercises" in training and "00 总览 Overview" in training
