@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from segkit.errors import InputError, SegkitError
-
-if TYPE_CHECKING:
-    from segkit.config import RunConfig
 
 app = typer.Typer(
     help="segkit — customer segmentation toolkit (客户分层).",
@@ -329,14 +326,6 @@ def _segment_needs(
     typer.echo(f"wrote {len(written)} files to {out}")
 
 
-def _with_audience(cfg: RunConfig, audience: str) -> RunConfig:
-    """``cfg`` with ``report.audience`` set (validated: ``client`` or ``training``)."""
-    from segkit.config import ReportSpec
-
-    report = ReportSpec.model_validate({**cfg.report.model_dump(), "audience": audience})
-    return cfg.model_copy(update={"report": report})
-
-
 @app.command("report")
 def report(
     config: Annotated[
@@ -383,7 +372,7 @@ def report(
                  "report": {"audience": "training"}}
             )  # fmt: skip
         if audience is not None:
-            cfg = _with_audience(cfg, audience)
+            cfg = cfg.with_audience(audience)
     except (ValidationError, ValueError, OSError) as exc:
         from segkit.hints import config_error
 

@@ -159,7 +159,7 @@ def test_client_report_leaves_out_the_course_material(demo_run: Path, tmp_path: 
     run = tmp_path / demo_run.name
     shutil.copytree(demo_run, run)
     (run / "report.html").unlink()
-    client = cfg.model_copy(update={"report": cfg.report.model_copy(update={"audience": "client"})})
+    client = cfg.with_audience("client")
     notebooks = sorted((run / "notebooks").glob("*.ipynb"))
     page = build_report(RunFolder(run), client, notebooks).read_text(encoding="utf-8")
     for word in CLIENT_FORBIDDEN:

@@ -173,6 +173,12 @@ class RunConfig(StrictModel):
             raise ValueError("client: letters, digits, spaces, '-', '_', '.'; at most 80")
         return value
 
+    def with_audience(self, audience: str) -> RunConfig:
+        """This config with ``report.audience`` set (checked: ``client`` or ``training``), as
+        ``segkit report --audience`` gives it."""
+        data = {**self.report.model_dump(), "audience": audience}
+        return self.model_copy(update={"report": ReportSpec.model_validate(data)})
+
     @model_validator(mode="after")
     def _one_source(self) -> RunConfig:
         if self.demo is None and self.source is None:
