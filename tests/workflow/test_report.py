@@ -115,7 +115,7 @@ def test_excel_table_reopened(demo_run: Path) -> None:
         for row in sheet.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
-    assert wb["数据质量"].cell(1, 1).value == "check"
+    assert wb["数据质量"].cell(1, 1).value == "检查项"  # the report language (zh)
     assert wb["阈值"].max_row > 1 and wb["细分画像"].max_row > 1
 
 

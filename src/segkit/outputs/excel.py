@@ -9,6 +9,10 @@ Sheets (built from the run's artefacts only):
 * ``数据质量`` — the data-quality summary (``02_quality.csv``).
 * ``说明`` — what each column means, the run, the as-of date and how names are shown.
 
+The secondary sheets follow the report language (``cfg.language``; headers from
+:mod:`segkit.outputs.excel_labels`), with rounded, formatted numbers (shares as %, money with
+two decimals), fitted column widths and a frozen header row. The 备注/策略 note is built by
+:mod:`segkit.outputs.excel_notes` (a new or one-order customer gets no premium service line).
 The workbook is written by :mod:`segkit.outputs.excel_writer` (streaming, formula-safe).
 Names are the pseudonyms of ``02_customers.parquet`` unless the run has ``report.reidentify``
 (then the manifest says so).
@@ -24,7 +28,8 @@ import pandas as pd
 
 from segkit.atomic import atomic_path, refuse_existing
 from segkit.config import RunConfig
-from segkit.naming import pick_language
+from segkit.outputs.excel_labels import fitted_widths, header, number_formats, rounded
+from segkit.outputs.excel_notes import customer_notes
 from segkit.outputs.excel_writer import Formats, close_workbook, open_workbook, write_sheet
 from segkit.workflow.artefacts import RunFolder, read_artefact
 
@@ -64,7 +69,8 @@ _DESCRIPTIONS = {
     "上一次购买时间": "date of the last purchase (profile: last_purchase)",
     "累计消费金额": "net spend in the window (profile: monetary)",
     "客户终身价值": "customer lifetime value (04_tiers: clv)",
-    "备注/策略": "the segment's strategy: product, promotion, service level (07_strategy)",
+    "备注/策略": "the segment's strategy: product, promotion, service level (07_strategy); a "
+    "new or one-order customer gets the standard service line, not the segment's premium one",
 }
 _SOURCE_COLUMNS = ("acquisition_channel", "source", "客户来源")
 _TIER_COLUMNS = {
@@ -75,21 +81,16 @@ _TIER_COLUMNS = {
     "成长潜力": "growth_tier",
     "客户终身价值": "clv",
 }
-_NOTE_DIMS = (("product", "产品"), ("promotion", "促销"), ("service_level", "服务"))
-
-
-def _strategy_note(strategy: pd.DataFrame | None, language: str) -> dict[str, str]:
-    if strategy is None:
-        return {}
-    notes = {}
-    for _, r in strategy.iterrows():
-        parts = [
-            f"{label}: {pick_language(r[col], language)}"
-            for col, label in _NOTE_DIMS
-            if col in r and pd.notna(r[col])
-        ]
-        notes[str(r["segment"])] = "; ".join(parts)
-    return notes
+#: the 说明 sheet's row labels: (中文, English)
+_ABOUT = {
+    "client": ("客户", "client"),
+    "run": ("运行", "run"),
+    "as_of": ("分析日期", "analysis date (as of)"),
+    "customers": ("客户数", "customers"),
+    "names": ("姓名", "names"),
+    "language": ("语言", "language"),
+    "column": ("列", "column"),
+}
 
 
 def name_column_of(cfg: RunConfig) -> str:
@@ -147,9 +148,9 @@ def customer_table(run: RunFolder, cfg: RunConfig) -> pd.DataFrame:
     out["客户类型"] = kind.to_numpy()
     out["细分编号"] = seg["segment"].to_numpy() if "segment" in seg else None
     tiers = lookup("tiers", list(_TIER_COLUMNS.values()))
-    for header in ("价值层级", "ABC分类", "RFM分组", "生命周期", "成长潜力"):
-        col = _TIER_COLUMNS[header]
-        out[header] = tiers[col].astype("object").to_numpy() if col in tiers else None
+    for title in ("价值层级", "ABC分类", "RFM分组", "生命周期", "成长潜力"):
+        col = _TIER_COLUMNS[title]
+        out[title] = tiers[col].astype("object").to_numpy() if col in tiers else None
     source = next((c for c in _SOURCE_COLUMNS if c in base), None)
     if cfg.master is not None and cfg.master.source and cfg.master.source in base:
         source = cfg.master.source
@@ -162,8 +163,13 @@ def customer_table(run: RunFolder, cfg: RunConfig) -> pd.DataFrame:
         out["上一次购买时间"] = None
     out["累计消费金额"] = base["monetary"].round(2).to_numpy() if "monetary" in base else None
     out["客户终身价值"] = tiers["clv"].round(2).to_numpy() if "clv" in tiers else None
-    notes = _strategy_note(read_artefact(run, "strategy"), cfg.language)
-    out["备注/策略"] = [notes.get(str(s), None) for s in out["细分编号"]]
+    out["备注/策略"] = customer_notes(
+        read_artefact(run, "strategy"),
+        cfg.language,
+        out["细分编号"],
+        frequency=base["frequency"] if "frequency" in base else None,
+        lifecycle=tiers["lifecycle_stage"] if "lifecycle_stage" in tiers else None,
+    )
     if len(out) != n:  # pragma: no cover - reindex keeps the length
         raise AssertionError("customer table lost rows")
     return out[list(CUSTOMER_HEADERS)]
@@ -201,22 +207,66 @@ def _overview(run: RunFolder) -> pd.DataFrame:
     return segs
 
 
+def _word(key: str, language: str) -> str:
+    zh, en = _ABOUT[key]
+    return {"zh": zh, "en": en}.get(language, f"{zh} {en}")
+
+
+def analysis_date(run: RunFolder, cfg: RunConfig) -> str | None:
+    """The run's as-of date (ISO): the config's, the manifest's, else the customer table's
+    last purchase plus recency (as the manifest computes it); ``None`` when none is known."""
+    if cfg.as_of is not None:
+        return cfg.as_of.isoformat()
+    if run.exists("manifest"):
+        try:
+            value = (run.read_json("manifest").get("as_of") or {}).get("value")
+        except (ValueError, AttributeError):
+            value = None
+        if value:
+            return str(value)
+    for name in ("profile", "customers"):
+        if not run.exists(name):
+            continue
+        frame = run.read_frame(name)
+        if {"last_purchase", "recency_days"} <= set(frame.columns):
+            rows = frame[["last_purchase", "recency_days"]].dropna()
+            if len(rows):
+                row = rows.iloc[0]
+                day = pd.Timestamp(row["last_purchase"]).normalize()
+                return str((day + pd.Timedelta(days=int(row["recency_days"]))).date().isoformat())
+    return None
+
+
 def _about(run: RunFolder, cfg: RunConfig, customers: int) -> pd.DataFrame:
+    lang = cfg.language
+    as_of = analysis_date(run, cfg)
+    unknown = {"zh": "未知", "en": "unknown"}.get(lang, "未知 unknown")
     rows = [
-        ("客户分类表 / client", cfg.client),
-        ("运行 / run", run.root.name),
-        ("分析日期 / as of", cfg.as_of.isoformat() if cfg.as_of else "see manifest.json"),
-        ("客户数 / customers", customers),
+        (_word("client", lang), cfg.client),
+        (_word("run", lang), run.root.name),
+        (_word("as_of", lang), as_of or unknown),
+        (_word("customers", lang), customers),
         (
-            "姓名 / names",
+            _word("names", lang),
             "REIDENTIFIED: real names (report.reidentify = true)"
             if cfg.report.reidentify
             else "pseudonyms (keyed HMAC-SHA256); the key is not in the run folder",
         ),
-        ("语言 / language", cfg.language),
+        (_word("language", lang), lang),
     ]
-    rows += [(f"列 column: {h}", _DESCRIPTIONS[h]) for h in CUSTOMER_HEADERS]
-    return pd.DataFrame(rows, columns=["项目 item", "说明 description"])
+    rows += [(f"{_word('column', lang)}: {h}", _DESCRIPTIONS[h]) for h in CUSTOMER_HEADERS]
+    return pd.DataFrame(rows, columns=[header("item", lang), header("description", lang)])
+
+
+def _write_secondary(
+    wb: Any, title: str, frame: pd.DataFrame, cfg: RunConfig, fmt: Formats
+) -> None:
+    """A secondary sheet: headers in the report language, numbers rounded and formatted,
+    every column sized to its content."""
+    frame = rounded(frame)
+    formats = number_formats(frame)
+    frame = frame.set_axis([header(c, cfg.language) for c in frame.columns], axis=1)
+    write_sheet(wb, title, frame, fitted_widths(frame), fmt=fmt, num_formats=formats)
 
 
 def write_segments_workbook(run: RunFolder, cfg: RunConfig) -> Path:
@@ -230,12 +280,13 @@ def write_segments_workbook(run: RunFolder, cfg: RunConfig) -> Path:
         fmt = Formats(wb)
         widths = [12, 20, 20, 8, 10, 8, 14, 10, 10, 12, 9, 14, 13, 13, 60]
         write_sheet(wb, SHEETS[0], table, widths, fmt=fmt)
-        write_sheet(wb, SHEETS[1], _overview(run), fmt=fmt)
+        _write_secondary(wb, SHEETS[1], _overview(run), cfg, fmt)
         artefacts = ("segment_profiles", "tier_thresholds", "quality")
         for title, artefact in zip(SHEETS[2:5], artefacts, strict=True):
             frame = read_artefact(run, artefact)
             frame = pd.DataFrame() if frame is None else frame
-            write_sheet(wb, title, frame, fmt=fmt)
-        write_sheet(wb, SHEETS[5], _about(run, cfg, len(table)), [28, 90], fmt=fmt)
+            _write_secondary(wb, title, frame, cfg, fmt)
+        about = _about(run, cfg, len(table))
+        write_sheet(wb, SHEETS[5], about, fitted_widths(about, most=100), fmt=fmt)
         close_workbook(wb)
     return target

@@ -68,6 +68,16 @@ class Formats:
         self.bold_text = wb.add_format({"bold": True, "quote_prefix": True})
         self.date = wb.add_format({"num_format": "yyyy-mm-dd"})
         self.stamp = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        self._wb = wb
+        self._numbers: dict[str, Any] = {}
+
+    def number(self, code: str | None) -> Any:
+        """The cell format of an Excel number format code (made once per workbook)."""
+        if code is None:
+            return None
+        if code not in self._numbers:
+            self._numbers[code] = self._wb.add_format({"num_format": code})
+        return self._numbers[code]
 
 
 def _column(col: pd.Series) -> list[Any]:
@@ -82,7 +92,9 @@ def _column(col: pd.Series) -> list[Any]:
     return [safe_cell_value(v) for v in col.astype(object)]
 
 
-def _write(ws: Any, row: int, col: int, value: Any, fmt: Formats, bold: bool = False) -> None:
+def _write(
+    ws: Any, row: int, col: int, value: Any, fmt: Formats, bold: bool = False, number: Any = None
+) -> None:
     """One cell. Text is always a string cell (never a formula, number or link); text that
     starts like a formula also gets Excel's quote prefix, so editing keeps it text."""
     if value is None:
@@ -94,7 +106,7 @@ def _write(ws: Any, row: int, col: int, value: Any, fmt: Formats, bold: bool = F
     elif isinstance(value, bool):
         ws.write_boolean(row, col, value)
     elif isinstance(value, (int, float)):
-        ws.write_number(row, col, value)
+        ws.write_number(row, col, value, number)
     elif isinstance(value, dt.datetime):
         plain = value.time() == dt.time(0)
         ws.write_datetime(row, col, value, fmt.date if plain else fmt.stamp)
@@ -112,14 +124,18 @@ def write_sheet(
     *,
     max_rows: int = EXCEL_MAX_ROWS,
     fmt: Formats,
+    num_formats: Sequence[str | None] | None = None,
 ) -> None:
     """Write ``frame`` as sheet ``title``; longer tables continue on sheets ``title (2)``,
-    ``title (3)`` … with the header repeated — never truncated (Sc1)."""
+    ``title (3)`` … with the header repeated — never truncated (Sc1). ``num_formats`` gives
+    an Excel number format per column (``None``: general); the header row is frozen."""
     if len(frame) > max_rows:
         for part, start in enumerate(range(0, len(frame), max_rows), start=1):
             name = title if part == 1 else f"{title} ({part})"
             chunk = frame.iloc[start : start + max_rows]
-            write_sheet(wb, name, chunk, widths, max_rows=max_rows, fmt=fmt)
+            write_sheet(
+                wb, name, chunk, widths, max_rows=max_rows, fmt=fmt, num_formats=num_formats
+            )
         return
     ws = wb.add_worksheet(title)
     ncol = max(len(frame.columns), 1)
@@ -131,9 +147,13 @@ def write_sheet(
     for c, name in enumerate(frame.columns):
         _write(ws, 0, c, safe_cell_value(str(name)), fmt, bold=True)
     columns = [_column(frame.iloc[:, i]) for i in range(len(frame.columns))]
+    styles = [
+        fmt.number(num_formats[i] if num_formats and i < len(num_formats) else None)
+        for i in range(len(frame.columns))
+    ]
     for r, values in enumerate(zip(*columns, strict=True), start=1):
         for c, value in enumerate(values):
-            _write(ws, r, c, value, fmt)
+            _write(ws, r, c, value, fmt, number=styles[c])
 
 
 def close_workbook(wb: Any) -> None:
