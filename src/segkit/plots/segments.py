@@ -174,6 +174,9 @@ def plot_snake(
     ax.set_ylabel("mean z-score (标准化均值)" if standardise else "mean (均值)")
     ax.set_xlabel("")
     ax.tick_params(axis="x", labelrotation=45)
+    for tick in ax.get_xticklabels():  # long readable labels end under their point
+        tick.set_horizontalalignment("right")
+        tick.set_rotation_mode("anchor")
     ax.set_title(title or "Snake plot of segment means (细分群体均值)")
     return ax
 
