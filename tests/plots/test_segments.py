@@ -67,7 +67,7 @@ def test_index_heatmap_from_profile() -> None:
     ax = plots.plot_index_heatmap(prof)
     features = ["消费金额", "频次", "渠道=店", "渠道=网"]
     assert ticks(ax.get_yticklabels()) == features
-    assert ticks(ax.get_xticklabels()) == ["中价值", "低价值", "高价值"]
+    assert ticks(ax.get_xticklabels()) == ["高价值", "中价值", "低价值"]  # logical order
     assert len(ax.texts) == 12  # every cell annotated
     mesh = ax.collections[0]
     assert mesh.norm.vmin + mesh.norm.vmax == pytest.approx(200)  # centred at 100
@@ -82,7 +82,7 @@ def test_index_heatmap_from_frame_and_effect_sizes() -> None:
     assert out is ax
     mesh = ax.collections[0]
     assert mesh.norm.vmin == pytest.approx(-mesh.norm.vmax)  # centred at 0
-    assert ax.texts[0].get_text() == f"{prof.wide('effect_size').iloc[0, 0]:.2f}"
+    assert ax.texts[0].get_text() == f"{prof.wide('effect_size').loc['高价值'].iloc[0]:.2f}"
 
 
 def test_snake_plot() -> None:
@@ -91,10 +91,10 @@ def test_snake_plot() -> None:
     assert len(lines) == 3  # one line per segment over the 2 numeric variables
     assert [ln.get_gid() for ln in ax.get_lines()].count("reference") == 1  # the zero line
     assert ticks(ax.get_xticklabels()) == ["消费金额", "频次"]
-    assert ticks(ax.get_legend().get_texts()) == ["中价值", "低价值", "高价值"]
+    assert ticks(ax.get_legend().get_texts()) == ["高价值", "中价值", "低价值"]  # logical order
     assert ax.get_title() == "蛇形图"
     # standardised: the high-value segment is above 0 on spend
-    high = lines[2].get_ydata()
+    high = lines[0].get_ydata()
     assert high[0] > 0
     raw = plots.plot_snake(FRAME, LABELS, standardise=False, variables=["频次"])
     assert "mean" in raw.get_ylabel()
@@ -105,9 +105,9 @@ def test_segment_sizes_customers_and_value() -> None:
     ax = plots.plot_segment_sizes(LABELS, value=FRAME["消费金额"])
     heights = bars(ax)
     assert len(heights) == 6  # 3 segments x (customer share, value share)
-    assert heights[:3] == pytest.approx([2 / 8, 3 / 8, 3 / 8])
-    assert heights[3:] == pytest.approx([90 / 360, 60 / 360, 210 / 360])
-    assert ticks(ax.get_xticklabels()) == ["中价值", "低价值", "高价值"]
+    assert heights[:3] == pytest.approx([3 / 8, 2 / 8, 3 / 8])  # high, mid, low
+    assert heights[3:] == pytest.approx([210 / 360, 90 / 360, 60 / 360])
+    assert ticks(ax.get_xticklabels()) == ["高价值", "中价值", "低价值"]
     assert ticks(ax.get_legend().get_texts()) == ["customers 客户占比", "value 价值占比"]
     assert "8 customers" in ax.get_title()
     only = plots.plot_segment_sizes(np.array([1, 2, 2]))

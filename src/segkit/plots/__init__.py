@@ -11,7 +11,9 @@ The modules follow the method; import the functions from here (``from segkit imp
 * :mod:`segkit.plots.tiers` — the Pareto curve and the RFM grid (step 04);
 * :mod:`segkit.plots.segments` — segment sizes, choosing k, profiles, stability and the
   hit-rate / migration matrices (steps 05–08);
-* :mod:`segkit.plots.canvas` — the Axes and the CJK font every plot shares.
+* :mod:`segkit.plots.canvas` — the Axes, the CJK font and the outside legend every plot shares;
+* :mod:`segkit.plots.labels` — readable column labels (``segkit/data/labels.yaml``) and the
+  logical order of tiers and stages, used by every plot (no matplotlib: tables may use it too).
 """
 
 from segkit.plots.canvas import CJK_FONTS, use_cjk_font
@@ -22,6 +24,7 @@ from segkit.plots.data import (
     plot_monthly,
     plot_quality,
 )
+from segkit.plots.labels import category_order, feature_label
 from segkit.plots.segments import (
     plot_index_heatmap,
     plot_k_selection,
@@ -34,6 +37,8 @@ from segkit.plots.tiers import plot_pareto, plot_rfm_grid
 
 __all__ = [
     "CJK_FONTS",
+    "category_order",
+    "feature_label",
     "plot_correlation",
     "plot_distribution",
     "plot_index_heatmap",

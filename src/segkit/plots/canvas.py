@@ -112,3 +112,19 @@ def axes_for(ax: Axes | None, size: tuple[float, float] = (7.0, 4.5)) -> Axes:
 
     _, new = plt.subplots(figsize=size, layout="constrained")
     return new
+
+
+def legend_outside(ax: Axes, title: str | None = None, *, below: bool = False) -> None:
+    """Move the Axes' legend (if any) outside the data, titled ``title``: right of the plot,
+    or ``below`` it in one row."""
+    legend = ax.get_legend()
+    if legend is None:
+        return
+    import seaborn as sns
+
+    if below:
+        n = len(legend.get_texts())
+        sns.move_legend(ax, "upper center", bbox_to_anchor=(0.5, -0.15), ncol=max(n, 1),
+                        title=title, frameon=False)  # fmt: skip
+    else:
+        sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1), title=title, frameon=False)

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import seaborn as sns
 
-from segkit.plots.canvas import axes_for
+from segkit.plots.canvas import axes_for, legend_outside
+from segkit.plots.labels import Language, category_order, feature_label
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -82,11 +83,13 @@ def plot_distribution(
     column: str,
     by: str | None = None,
     log: bool = False,
+    language: Language = "both",
     title: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
-    """Histogram of one column (optionally one colour per group ``by``; log x-axis with ``log``,
-    non-positive values left out).
+    """Histogram of one column (optionally one colour per group ``by``, in logical order; log
+    x-axis with ``log``, non-positive values left out); the x-axis and legend carry the
+    readable labels of :func:`~segkit.plots.labels.feature_label` in ``language``.
 
     Examples
     --------
@@ -95,18 +98,22 @@ def plot_distribution(
     'log'
     """
     frame = data[data[column] > 0] if log else data.dropna(subset=[column])
+    name = feature_label(column, language)
     ax = axes_for(ax)
     if frame.empty:  # nothing to draw (e.g. a model could not be fitted): say so
-        ax.text(0.5, 0.5, f"no values of {column} (无数据)", ha="center", va="center",
+        ax.text(0.5, 0.5, f"no values of {name} (无数据)", ha="center", va="center",
                 transform=ax.transAxes)  # fmt: skip
-        ax.set_title(title or f"Distribution of {column} (分布)")
+        ax.set_title(title or f"Distribution of {name} (分布)")
         return ax
     sns.histplot(
         data=frame, x=column, hue=by, log_scale=log, element="step", bins=30, ax=ax,
-        hue_order=sorted(frame[by].dropna().unique()) if by else None,
+        hue_order=category_order(frame[by]) if by else None,
     )  # fmt: skip
+    if by:
+        legend_outside(ax, feature_label(by, language))
+    ax.set_xlabel(name)
     ax.set_ylabel("customers (客户数)")
-    ax.set_title(title or f"Distribution of {column} (分布)")
+    ax.set_title(title or f"Distribution of {name} (分布)")
     return ax
 
 
@@ -115,6 +122,7 @@ def plot_correlation(
     *,
     method: str = "spearman",
     annot: bool | None = None,
+    language: Language = "both",
     title: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
@@ -127,6 +135,9 @@ def plot_correlation(
     ['a', 'b', 'c']
     """
     corr = frame.corr(method=method)
+    corr = corr.rename(index=lambda c: feature_label(c, language)).rename(
+        columns=lambda c: feature_label(c, language)
+    )
     n = corr.shape[0]
     ax = axes_for(ax, (0.5 * n + 3, 0.45 * n + 2))
     sns.heatmap(

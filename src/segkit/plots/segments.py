@@ -23,7 +23,8 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import PercentFormatter
 
-from segkit.plots.canvas import axes_for
+from segkit.plots.canvas import axes_for, legend_outside
+from segkit.plots.labels import Language, category_order, feature_label
 from segkit.validate.describe import SegmentProfile
 from segkit.validate.sizes import align_labels
 from segkit.validate.stability import StabilityReport
@@ -41,10 +42,12 @@ def plot_segment_sizes(
 ) -> Axes:
     """Bars of each segment's share of customers and (optionally) of value, side by side.
 
-    ``value`` is a per-customer value (e.g. ``monetary``) aligned with ``labels``.
+    ``value`` is a per-customer value (e.g. ``monetary``) aligned with ``labels``. Segments
+    come in logical order (:func:`~segkit.plots.labels.category_order`: value tiers high →
+    low, lifecycle new → lost, segment numbers ascending); the legend sits right of the bars.
     """
     lab = labels if isinstance(labels, pd.Series) else pd.Series(np.asarray(labels))
-    segs = np.unique(lab.to_numpy())
+    segs = category_order(lab)
     counts = lab.value_counts().reindex(segs, fill_value=0)
     rows = {"customers 客户占比": counts.to_numpy() / counts.sum()}
     if value is not None:
@@ -67,8 +70,7 @@ def plot_segment_sizes(
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     if max(len(str(s)) for s in segs) > 8:
         ax.tick_params(axis="x", labelrotation=30)
-    if (legend := ax.get_legend()) is not None:
-        legend.set_title("")
+    legend_outside(ax, "")
     ax.set_xlabel("segment (细分)")
     ax.set_ylabel("share (占比)")
     ax.set_title(title or f"Segment sizes, {int(counts.sum()):,} customers (细分规模)")
@@ -84,6 +86,7 @@ def plot_index_heatmap(
     annot: bool = True,
     fmt: str = ".0f",
     cmap: str = "RdBu_r",
+    language: Language = "both",
     title: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
@@ -107,7 +110,8 @@ def plot_index_heatmap(
     (4, ['spend', 'visits'])
     """
     wide = profile.wide(stat) if isinstance(profile, SegmentProfile) else profile
-    data = wide.T.astype(float)
+    data = wide.T.astype(float).rename(index=lambda c: feature_label(c, language))
+    data = data[category_order(pd.Series(data.columns, dtype=object))]
     if center is None:
         center = 100.0 if stat == "index" else 0.0
     if limit is None:
@@ -132,6 +136,7 @@ def plot_snake(
     *,
     standardise: bool = True,
     variables: Sequence[str] | None = None,
+    language: Language = "both",
     title: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
@@ -153,8 +158,9 @@ def plot_snake(
     if standardise:
         std = data.std(ddof=0).replace(0, np.nan)
         data = ((data - data.mean()) / std).fillna(0.0)
-    segs = np.unique(lab.to_numpy())
+    segs = category_order(lab)
     means = data.groupby(lab.to_numpy()).mean().reindex(segs)
+    means = means.rename(columns=lambda c: feature_label(c, language))
     long = means.rename_axis("segment").reset_index().melt("segment", var_name="variable")
     long["segment"] = long["segment"].astype(str)
     ax = axes_for(ax, (max(6.0, 0.8 * len(cols) + 2), 4.5))
@@ -164,9 +170,13 @@ def plot_snake(
     )  # fmt: skip
     if standardise:
         ax.axhline(0.0, color="grey", linewidth=0.8, linestyle="--", gid="reference")
+    legend_outside(ax, "segment (细分)")
     ax.set_ylabel("mean z-score (标准化均值)" if standardise else "mean (均值)")
     ax.set_xlabel("")
     ax.tick_params(axis="x", labelrotation=45)
+    for tick in ax.get_xticklabels():  # long readable labels end under their point
+        tick.set_horizontalalignment("right")
+        tick.set_rotation_mode("anchor")
     ax.set_title(title or "Snake plot of segment means (细分群体均值)")
     return ax
 
@@ -223,6 +233,7 @@ def plot_k_selection(
     long["criterion"] = long["criterion"].map(labels)
     ax = axes_for(ax)
     sns.lineplot(data=long, x=k, y="value", hue="criterion", marker="o", ax=ax)
+    legend_outside(ax, "")
     if selected is not None:
         ax.axvline(selected, color="grey", linestyle="--", linewidth=1, gid="reference")
     ax.set_xticks(sorted(pd.unique(data[k])))
@@ -274,6 +285,7 @@ def plot_stability(
         ax.axhline(y, color="grey", linestyle="--", linewidth=1, gid="reference")
         ax.annotate(f"{name} {y:g}", (1.01, y), xycoords=("axes fraction", "data"),
                     ha="left", va="center", fontsize=8, color="grey")  # fmt: skip
+    legend_outside(ax, "", below=True)  # the reference lines are annotated on the right
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("segment (细分)")
     ax.set_ylabel("mean Jaccard (平均 Jaccard)")

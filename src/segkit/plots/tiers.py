@@ -68,7 +68,7 @@ def plot_rfm_grid(
     >>> s = pd.DataFrame({"R": [5, 5, 1], "F": [5, 4, 1]})
     >>> ax = plot_rfm_grid(s)
     >>> [t.get_text() for t in ax.texts]
-    ['', '1', '', '1', '1', '']
+    ['1', '', '1', '', '', '1']
     """
     data = scores[["R", "F"]].astype(int)
     if value is None:
@@ -78,7 +78,7 @@ def plot_rfm_grid(
         vals = pd.Series(np.asarray(value, dtype=float), index=data.index)
         grid = vals.groupby([data["F"], data["R"]]).mean().unstack("R")
         label, fmt = "mean value (平均价值)", ".0f"
-    grid = grid.sort_index(ascending=False)
+    grid = grid.sort_index(ascending=False).sort_index(axis=1, ascending=False)  # 5 → 1
     ax = axes_for(ax, (6.5, 5.0))
     annot = grid.map(lambda v: "" if pd.isna(v) or v == 0 else format(v, fmt))
     sns.heatmap(grid, ax=ax, cmap="viridis", annot=annot, fmt="", cbar_kws={"label": label})
