@@ -33,11 +33,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import os
 import secrets
+import sys
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from segkit.errors import SegkitError
 
@@ -166,10 +169,26 @@ def _release(exc: BaseException) -> None:
     unlinked but still open file is not given back to a full disk."""
     seen: set[int] = set()
     current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        traceback.clear_frames(current.__traceback__)
-        current = current.__cause__ or current.__context__
+    # a half-written zipfile.ZipFile (xlsxwriter's) closes itself when its frame is cleared,
+    # and its ZipFile.__del__ cannot flush to the full disk either: Python would print that
+    # second "No space left" as "Exception ignored … Traceback" on stderr. The first error
+    # is already being reported (DiskFullError), so a disk-full error raised in a __del__
+    # while the frames are cleared is dropped; anything else still reaches the usual hook.
+    hook = sys.unraisablehook
+
+    def quiet(unraisable: Any) -> None:
+        if not is_disk_full(unraisable.exc_value):
+            hook(unraisable)
+
+    sys.unraisablehook = quiet
+    try:
+        while current is not None and id(current) not in seen:
+            seen.add(id(current))
+            traceback.clear_frames(current.__traceback__)
+            current = current.__cause__ or current.__context__
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 @contextlib.contextmanager
